@@ -1,0 +1,90 @@
+# warden: BPF LSM policy enforcer. See README.md.
+#
+#   make              build build/warden (and the e2e helpers)
+#   make deps         install the Debian packages the build and tests need
+#   make test         unit tests, then the e2e suite in VMs on 5.10, 6.1 and 6.12
+#   make demo         build, then show a real denial and its event in a VM
+#   make unit         unit tests only (no root, no VM)
+#   make e2e KERNELS="6.1"   e2e suite on some kernels only
+#   make format / format-check
+#   make SANITIZE=1   build userspace and unit tests with ASan and UBSan
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+BUILD := build
+KERNELS ?= 5.10 6.1 6.12
+
+WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARNINGS) -I$(BUILD) -Iuserspace
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+LIBS := -lbpf -lelf -lz -lyaml
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ivmlinux -Ibpf
+BPF_OBJS := file cgroup probe
+BPF_HEADERS := $(wildcard bpf/*.h)
+
+POLICY_SRCS := userspace/policy/parse.c userspace/policy/compile.c userspace/policy/diag.c
+USER_SRCS := $(wildcard userspace/*.c) $(POLICY_SRCS)
+USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
+SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+E2E_HELPERS := $(BUILD)/tests/wtry
+
+.PHONY: all deps test unit e2e demo format format-check clean
+all: $(BUILD)/warden $(E2E_HELPERS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name warden_$*_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/userspace/%.o: userspace/%.c $(wildcard userspace/*.h userspace/policy/*.h) bpf/abi.h $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/warden: $(USER_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Unit tests link the policy code (no libbpf, no syscalls beyond reading files).
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(patsubst %.c,$(BUILD)/%.o,$(POLICY_SRCS) userspace/output.c userspace/events.c userspace/cgroup.c userspace/maps.c)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+$(BUILD)/tests/%: tests/e2e/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+deps:
+	@tests/deps
+
+unit: $(UNIT_TESTS)
+	@tests/run-unit $(UNIT_TESTS)
+
+e2e: all
+	@tests/run-e2e $(KERNELS)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@tests/run-all $(KERNELS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/vm/run -- tests/demo
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "format: ok"
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The only header shared by the BPF programs and userspace: map keys and values, event records
+ * and the constants both sides must agree on. It includes nothing; the includer provides
+ * __u8..__u64 (vmlinux.h on the BPF side, <linux/types.h> in userspace). Every struct has its
+ * padding written out and its size asserted, so both compilers lay it out the same way.
+ */
+#ifndef WARDEN_ABI_H
+#define WARDEN_ABI_H
+
+/*
+ * Bumped whenever a pinned map's key, value or meaning changes. A build that finds pinned state
+ * of another layout refuses to touch it instead of misreading it.
+ */
+#define WARDEN_LAYOUT_VERSION 1
+
+#define WARDEN_PIN_ROOT "/sys/fs/bpf/warden"
+
+#define WARDEN_MAX_POLICIES 1024
+#define WARDEN_MAX_CGROUPS 65536
+#define WARDEN_MAX_FS_RULES 65536
+#define WARDEN_NAME_MAX 64
+#define WARDEN_PATH_MAX 4096
+#define WARDEN_COMM_LEN 16
+#define WARDEN_EVENTS_BYTES (4 * 1024 * 1024)
+
+/* Operations, as reported in events (op). */
+#define WARDEN_OP_FS_READ 1
+#define WARDEN_OP_FS_WRITE 2
+#define WARDEN_OP_EXEC 3
+#define WARDEN_OP_LIBRARY 4
+#define WARDEN_OP_NET_CONNECT 5
+#define WARDEN_OP_NET_BIND 6
+#define WARDEN_OP_FORK 7
+#define WARDEN_OP_PTRACE 8
+
+/* Actions: what the kernel did. */
+#define WARDEN_ACTION_DENY 1
+#define WARDEN_ACTION_AUDIT 2 /* would have denied; audit mode let it through */
+
+/* Why an operation was denied. */
+#define WARDEN_REASON_RULE 1 /* a deny rule matched */
+#define WARDEN_REASON_DEFAULT 2 /* no allow rule matched and the default is deny */
+#define WARDEN_REASON_UNRESOLVED 3 /* the path could not be resolved: fail closed */
+
+/* File access bits, in rule masks. Equal to the kernel's FMODE_READ and FMODE_WRITE. */
+#define WARDEN_FS_READ 1
+#define WARDEN_FS_WRITE 2
+
+/* warden_policy.flags */
+#define WARDEN_POLICY_AUDIT 1 /* report, never deny */
+#define WARDEN_POLICY_FS_DEFAULT_DENY 2 /* fs accesses no allow rule matches are denied */
+
+/* warden_config: array map, one entry. */
+struct warden_config {
+	__u32 layout_version;
+	__u32 pad;
+	__u64 hash_seed; /* random per load, so rule hashes cannot be precomputed offline */
+};
+_Static_assert(sizeof(struct warden_config) == 16, "warden_config layout");
+
+/* warden_cgroups (effective, cgroup id -> policy) and warden_binding (explicit bindings). */
+struct warden_cgroup {
+	__u32 policy_id;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct warden_cgroup) == 8, "warden_cgroup layout");
+
+/* warden_policy: array map indexed by policy id; slot 0 is never used. */
+struct warden_policy {
+	__u32 flags; /* WARDEN_POLICY_*; 0 in a free slot */
+	__u32 in_use;
+	char name[WARDEN_NAME_MAX];
+};
+_Static_assert(sizeof(struct warden_policy) == 72, "warden_policy layout");
+
+/*
+ * warden_fs_rule: one entry per rule path and policy. The hash is over the rule's path bytes
+ * (a directory rule keeps its trailing '/'), so the program finds every rule that covers a path
+ * with one lookup per path component, whatever the number of rules.
+ */
+struct warden_fs_key {
+	__u32 policy_id;
+	__u32 pad;
+	__u64 hash;
+};
+_Static_assert(sizeof(struct warden_fs_key) == 16, "warden_fs_key layout");
+
+struct warden_fs_rule {
+	__u32 deny; /* WARDEN_FS_* bits denied */
+	__u32 allow; /* WARDEN_FS_* bits allowed */
+};
+_Static_assert(sizeof(struct warden_fs_rule) == 8, "warden_fs_rule layout");
+
+/* warden_counter: per-CPU array indexed by policy id. */
+struct warden_counters {
+	__u64 allowed;
+	__u64 denied;
+	__u64 audited;
+	__u64 dropped; /* events the ring buffer could not take */
+};
+_Static_assert(sizeof(struct warden_counters) == 32, "warden_counters layout");
+
+/*
+ * A ring buffer record. Only the header and path_len bytes of path are sent, so most records
+ * are small.
+ */
+struct warden_event {
+	__u64 ts_boot_ns; /* CLOCK_BOOTTIME */
+	__u64 cgroup_id;
+	__u32 policy_id;
+	__u32 pid; /* thread group id */
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u16 op;
+	__u8 action;
+	__u8 reason;
+	__s32 error; /* negative errno when reason is WARDEN_REASON_UNRESOLVED */
+	__u32 path_len; /* bytes of path, including its NUL */
+	char comm[WARDEN_COMM_LEN];
+	char path[WARDEN_PATH_MAX];
+};
+_Static_assert(sizeof(struct warden_event) == 64 + WARDEN_PATH_MAX, "warden_event layout");
+#define WARDEN_EVENT_HDR_LEN 64
+
+/*
+ * The rule hash: 64-bit FNV-1a started from a per-load seed. The BPF programs and the policy
+ * compiler must hash a path the same way, one byte at a time.
+ */
+#define WARDEN_HASH_PRIME 0x100000001b3ULL
+
+static inline __u64 warden_hash_byte(__u64 h, __u8 c)
+{
+	return (h ^ c) * WARDEN_HASH_PRIME;
+}
+
+#endif /* WARDEN_ABI_H */

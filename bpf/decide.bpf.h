@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every hook does around its own check: find the policy of the current task's cgroup,
+ * count the decision, and report denials through the ring buffer.
+ */
+#ifndef WARDEN_DECIDE_BPF_H
+#define WARDEN_DECIDE_BPF_H
+
+#include "maps.bpf.h"
+
+#define EPERM 1
+
+/*
+ * The policy in force for the current task. Returns 0 when its cgroup is untagged, 1 with
+ * *ret_policy and *ret_id set when it is tagged, and -1 for a tag whose policy slot is empty,
+ * which the caller must treat as "cannot decide" and deny. Descendants of a bound cgroup have
+ * their own entry (copied at mkdir time by cgroup.bpf.c and at bind time by userspace), so
+ * this is one hash lookup whatever the cgroup's depth.
+ */
+static __always_inline int warden_current_policy(struct warden_policy **ret_policy, __u32 *ret_id)
+{
+	__u64 cgid = bpf_get_current_cgroup_id();
+	struct warden_cgroup *tag;
+	struct warden_policy *policy;
+	__u32 id;
+
+	tag = bpf_map_lookup_elem(&warden_cgroups, &cgid);
+	if (!tag)
+		return 0;
+	id = tag->policy_id;
+	policy = bpf_map_lookup_elem(&warden_policy, &id);
+	if (!policy || !policy->in_use)
+		return -1;
+	*ret_policy = policy;
+	*ret_id = id;
+	return 1;
+}
+
+static __always_inline void warden_count_allowed(__u32 policy_id)
+{
+	struct warden_counters *c = bpf_map_lookup_elem(&warden_counter, &policy_id);
+
+	if (c)
+		__sync_fetch_and_add(&c->allowed, 1);
+}
+
+static __always_inline struct warden_scratch *warden_scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&warden_scratch, &zero);
+}
+
+/*
+ * Fill the event's task fields and send it with path_len bytes of its path. Returns the
+ * verdict the hook must return: -EPERM when denying, 0 in audit mode. The verdict never
+ * depends on whether the ring buffer had room: a lost event is counted, not allowed.
+ */
+static __always_inline int warden_report(struct warden_event *ev, struct warden_policy *policy,
+					 __u32 policy_id, __u16 op, __u8 reason)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct warden_counters *c;
+	int audit = policy->flags & WARDEN_POLICY_AUDIT;
+	__u64 size;
+
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->policy_id = policy_id;
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	ev->op = op;
+	ev->action = audit ? WARDEN_ACTION_AUDIT : WARDEN_ACTION_DENY;
+	ev->reason = reason;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+
+	c = bpf_map_lookup_elem(&warden_counter, &policy_id);
+	if (c) {
+		if (audit)
+			__sync_fetch_and_add(&c->audited, 1);
+		else
+			__sync_fetch_and_add(&c->denied, 1);
+	}
+
+	size = WARDEN_EVENT_HDR_LEN + (__u64)ev->path_len;
+	if (size > sizeof(*ev))
+		size = sizeof(*ev);
+	if (bpf_ringbuf_output(&warden_events, ev, size, 0) && c)
+		__sync_fetch_and_add(&c->dropped, 1);
+	return audit ? 0 : -EPERM;
+}
+
+#endif /* WARDEN_DECIDE_BPF_H */

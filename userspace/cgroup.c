@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cgroup.h"
+
+/* kernfs file handles (FILEID_KERNFS) carry the node id, which is the cgroup id. */
+#define FILEID_KERNFS 0xfe
+
+struct cgroup_fh {
+	struct file_handle fh;
+	uint64_t id;
+};
+
+int cgroup_mount_point(char *buf, size_t size)
+{
+	char line[4096], mnt[PATH_MAX], type[64];
+	FILE *f;
+	int ret = -ENOENT;
+
+	f = fopen("/proc/self/mounts", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %4095s %63s", mnt, type) != 2)
+			continue;
+		if (strcmp(type, "cgroup2"))
+			continue;
+		if ((size_t)snprintf(buf, size, "%s", mnt) >= size) {
+			ret = -ENAMETOOLONG;
+			break;
+		}
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+static int full_path(const char *mount, const char *path, char *buf, size_t size)
+{
+	if (strcmp(path, "/") == 0)
+		path = "";
+	if ((size_t)snprintf(buf, size, "%s%s", mount, path) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int cgroup_id(const char *mount, const char *path, uint64_t *ret_id)
+{
+	struct cgroup_fh h = { .fh.handle_bytes = sizeof(uint64_t) };
+	char full[PATH_MAX];
+	int mount_id, ret;
+
+	ret = full_path(mount, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	if (name_to_handle_at(AT_FDCWD, full, &h.fh, &mount_id, 0) < 0)
+		return -errno;
+	if (h.fh.handle_bytes != sizeof(uint64_t))
+		return -ENOTSUP;
+	memcpy(ret_id, h.fh.f_handle, sizeof(*ret_id));
+	return 0;
+}
+
+int cgroup_path(const char *mount, uint64_t id, char *buf, size_t size)
+{
+	struct cgroup_fh h = { .fh.handle_bytes = sizeof(uint64_t), .fh.handle_type = FILEID_KERNFS };
+	char link[64], target[PATH_MAX];
+	size_t mlen = strlen(mount);
+	int mfd, fd, ret = 0;
+	ssize_t n;
+
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	mfd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = errno == ESTALE ? -ENOENT : -errno;
+		goto out;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	close(fd);
+	if (n < 0) {
+		ret = -errno;
+		goto out;
+	}
+	target[n] = 0;
+	if (strncmp(target, mount, mlen) || (target[mlen] && target[mlen] != '/')) {
+		ret = -ENOENT; /* not below this mount (another namespace's view) */
+		goto out;
+	}
+	if ((size_t)snprintf(buf, size, "%s", target[mlen] ? target + mlen : "/") >= size)
+		ret = -ENAMETOOLONG;
+out:
+	close(mfd);
+	return ret;
+}
+
+int cgroup_children(const char *mount, const char *path, cgroup_child_fn fn, void *ctx)
+{
+	char full[PATH_MAX], child[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+	int ret;
+
+	ret = full_path(mount, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	dir = opendir(full);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		uint64_t id;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(child, sizeof(child), "%s/%s", strcmp(path, "/") ? path : "",
+				     de->d_name) >= sizeof(child))
+			continue;
+		if (cgroup_id(mount, child, &id))
+			continue; /* removed while we walked: it has no processes to confine */
+		ret = fn(child, id, ctx);
+		if (ret)
+			break;
+	}
+	closedir(dir);
+	return ret;
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* warden apply: validate every file, then install them all; an invalid file changes nothing. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "cgroup.h"
+#include "commands.h"
+#include "loader.h"
+#include "log.h"
+#include "maps.h"
+
+/* A cgroup bound to an installed policy that this apply does not replace is a conflict. */
+static int check_installed_bindings(const struct warden_maps *m, const struct policy_set *set)
+{
+	char other[64];
+	size_t i, j, k;
+	int conflicts = 0;
+
+	for (i = 0; i < set->n; i++) {
+		const struct policy *p = set->v[i];
+
+		for (j = 0; j < p->cgroups.n; j++) {
+			uint32_t bound;
+
+			if (maps_binding_of(m, set->cgroup_ids[i][j], &bound))
+				continue;
+			if (maps_policy_name(m, bound, other, sizeof(other)))
+				continue;
+			for (k = 0; k < set->n; k++)
+				if (!strcmp(set->v[k]->name.s, other))
+					break;
+			if (k < set->n)
+				continue; /* that policy is replaced by this apply */
+			log_error("%s:%d:%d: cgroup '%s' is already bound to installed policy '%s'", p->file,
+				  p->cgroups.v[j].line, p->cgroups.v[j].column, p->cgroups.v[j].s, other);
+			conflicts++;
+		}
+	}
+	return conflicts ? -EEXIST : 0;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct warden_maps m;
+	struct policy_set set = { 0 };
+	char mount[PATH_MAX];
+	size_t i;
+	int c, err, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			printf("usage: warden apply FILE...\n\n"
+			       "Validate every policy file, then install them all, replacing installed\n"
+			       "policies of the same names. If any file is invalid, nothing changes.\n"
+			       "Loads the BPF programs first when they are not loaded.\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind >= argc)
+		return cmd_usage_error("apply", "no policy file given");
+	if (cgroup_mount_point(mount, sizeof(mount))) {
+		log_error("no cgroup2 filesystem is mounted: mount -t cgroup2 none /sys/fs/cgroup");
+		return 1;
+	}
+	if (cmd_read_policies(argv + optind, argc - optind, mount, &set))
+		return 1;
+	if (loader_load() || loader_open(&m))
+		goto out_set;
+	if (check_installed_bindings(&m, &set))
+		goto out;
+	for (i = 0; i < set.n; i++) {
+		const struct policy *p = set.v[i];
+
+		err = maps_policy_install(&m, mount, p, set.cgroup_ids[i]);
+		if (err) {
+			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s, strerror(-err));
+			goto out;
+		}
+		printf("warden: applied policy '%s' from %s (%s, %zu cgroup%s)\n", p->name.s, p->file,
+		       p->audit ? "audit" : "enforce", p->cgroups.n, p->cgroups.n == 1 ? "" : "s");
+	}
+	ret = 0;
+out:
+	loader_close(&m);
+out_set:
+	cmd_free_policies(&set);
+	return ret;
+}
+
+int cmd_remove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct warden_maps m;
+	char mount[PATH_MAX];
+	uint32_t ids[256];
+	int c, i, n, err, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			printf("usage: warden remove NAME...\n\n"
+			       "Remove installed policies: their cgroups are no longer confined by them\n"
+			       "(a cgroup below another bound cgroup falls back to that one's policy).\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	n = argc - optind;
+	if (n <= 0)
+		return cmd_usage_error("remove", "no policy name given");
+	if (n > 256)
+		return cmd_usage_error("remove", "at most 256 names at once");
+	if (cgroup_mount_point(mount, sizeof(mount))) {
+		log_error("no cgroup2 filesystem is mounted: mount -t cgroup2 none /sys/fs/cgroup");
+		return 1;
+	}
+	if (loader_open(&m))
+		return 1;
+	/* Every name must be installed before anything is removed. */
+	for (i = 0; i < n; i++) {
+		if (maps_policy_find(&m, argv[optind + i], &ids[i])) {
+			log_error("no policy named '%s' is installed", argv[optind + i]);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		err = maps_policy_remove(&m, mount, ids[i]);
+		if (err) {
+			log_error("cannot remove policy '%s': %s", argv[optind + i], strerror(-err));
+			goto out;
+		}
+		printf("warden: removed policy '%s'\n", argv[optind + i]);
+	}
+	ret = 0;
+out:
+	loader_close(&m);
+	return ret;
+}

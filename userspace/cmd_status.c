@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/* warden status: installed policies, their cgroups and counters. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/types.h>
+#include "../bpf/abi.h"
+#include "cgroup.h"
+#include "commands.h"
+#include "loader.h"
+#include "log.h"
+#include "maps.h"
+#include "output.h"
+
+struct status_ctx {
+	const struct warden_maps *m;
+	const char *mount;
+	int json;
+	int count;
+};
+
+struct cgroup_print {
+	const char *mount;
+	int json;
+	int count;
+};
+
+static int print_cgroup(uint64_t id, void *arg)
+{
+	struct cgroup_print *c = arg;
+	char path[PATH_MAX];
+
+	if (cgroup_path(c->mount, id, path, sizeof(path)))
+		snprintf(path, sizeof(path), "#%llu (removed)", (unsigned long long)id);
+	if (c->json) {
+		fputs(c->count ? "," : "", stdout);
+		output_json_string(stdout, path);
+	} else {
+		printf("%s%s", c->count ? ", " : "", path);
+	}
+	c->count++;
+	return 0;
+}
+
+static int print_policy(uint32_t id, const struct warden_policy *p, void *arg)
+{
+	struct status_ctx *s = arg;
+	struct cgroup_print cp = { .mount = s->mount, .json = s->json };
+	struct maps_counters cnt = { 0 };
+	const char *mode = (p->flags & WARDEN_POLICY_AUDIT) ? "audit" : "enforce";
+	char name[WARDEN_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "%.*s", WARDEN_NAME_MAX, p->name);
+	maps_counters(s->m, id, &cnt);
+	if (s->json) {
+		printf("%s{\"name\":", s->count ? "," : "");
+		output_json_string(stdout, name);
+		printf(",\"id\":%u,\"mode\":\"%s\",\"cgroups\":[", id, mode);
+		maps_for_each_binding(s->m, id, print_cgroup, &cp);
+		printf("],\"allowed\":%llu,\"denied\":%llu,\"audited\":%llu,\"dropped\":%llu}",
+		       (unsigned long long)cnt.allowed, (unsigned long long)cnt.denied,
+		       (unsigned long long)cnt.audited, (unsigned long long)cnt.dropped);
+	} else {
+		printf("policy %s (%s)\n  cgroups: ", name, mode);
+		maps_for_each_binding(s->m, id, print_cgroup, &cp);
+		printf("%s\n  allowed %llu, denied %llu, audited %llu, events dropped %llu\n",
+		       cp.count ? "" : "(none)", (unsigned long long)cnt.allowed,
+		       (unsigned long long)cnt.denied, (unsigned long long)cnt.audited,
+		       (unsigned long long)cnt.dropped);
+	}
+	s->count++;
+	return 0;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct status_ctx s = { 0 };
+	struct warden_maps m;
+	char mount[PATH_MAX] = "/sys/fs/cgroup";
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			s.json = 1;
+			break;
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			printf("usage: warden status [--json]\n\n"
+			       "Installed policies with their mode, bound cgroups and counters of allowed,\n"
+			       "denied and audited decisions and of events the ring buffer dropped.\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("status", "unexpected argument '%s'", argv[optind]);
+	if (!loader_is_loaded()) {
+		if (s.json)
+			printf("{\"loaded\":false,\"policies\":[]}\n");
+		else
+			printf("warden is not loaded: nothing is enforced\n");
+		return 0;
+	}
+	if (loader_open(&m))
+		return 1;
+	cgroup_mount_point(mount, sizeof(mount));
+	s.m = &m;
+	s.mount = mount;
+	if (s.json)
+		printf("{\"loaded\":true,\"policies\":[");
+	err = maps_for_each_policy(&m, print_policy, &s);
+	if (s.json)
+		printf("]}\n");
+	else if (!s.count)
+		printf("warden is loaded; no policy is installed\n");
+	loader_close(&m);
+	if (err < 0) {
+		log_error("cannot read the policies: %s", strerror(-err));
+		return 1;
+	}
+	return 0;
+}

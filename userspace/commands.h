@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WARDEN_COMMANDS_H
+#define WARDEN_COMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "policy/policy.h"
+
+/* Each returns the process exit status: 0 success, 1 failure, 2 usage error. */
+int cmd_doctor(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+
+/*
+ * Parse and validate policy files as `warden check` does, printing every diagnostic. With
+ * cgroup_mount set, each cgroup must exist there and its id is returned in ret_ids (one array
+ * per policy). Returns 0 when every file is valid.
+ */
+struct policy_set {
+	struct policy **v;
+	uint64_t **cgroup_ids;
+	size_t n;
+};
+int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct policy_set *ret);
+void cmd_free_policies(struct policy_set *set);
+
+/* Usage error for command: "warden CMD: msg" and a pointer to --help; returns 2. */
+int cmd_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Open, load, attach and pin the BPF objects; adopt what is already pinned. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include "../bpf/abi.h"
+#include "loader.h"
+#include "log.h"
+#include "file.skel.h"
+#include "cgroup.skel.h"
+#include "probe.skel.h"
+
+#define PIN(name) WARDEN_PIN_ROOT "/" name
+
+static const struct {
+	const char *name;
+	size_t offset;
+} map_pins[] = {
+	{ "warden_config", offsetof(struct warden_maps, config) },
+	{ "warden_cgroups", offsetof(struct warden_maps, cgroups) },
+	{ "warden_binding", offsetof(struct warden_maps, binding) },
+	{ "warden_policy", offsetof(struct warden_maps, policy) },
+	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
+	{ "warden_counter", offsetof(struct warden_maps, counter) },
+	{ "warden_events", offsetof(struct warden_maps, events) },
+};
+
+#define MAP_COUNT (sizeof(map_pins) / sizeof(map_pins[0]))
+
+static int *map_fd(struct warden_maps *m, size_t i)
+{
+	return (int *)((char *)m + map_pins[i].offset);
+}
+
+int loader_lsm_list(char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+static int lsm_has_bpf(const char *list)
+{
+	const char *p = list;
+	size_t len;
+
+	while (*p) {
+		len = strcspn(p, ",");
+		if (len == 3 && !strncmp(p, "bpf", 3))
+			return 1;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+void loader_explain(int err, char *buf, size_t size)
+{
+	char lsm[512];
+
+	if (geteuid() != 0) {
+		snprintf(buf, size,
+			 "loading BPF LSM programs needs root (CAP_BPF and CAP_SYS_ADMIN); run warden as root");
+		return;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(buf, size,
+			 "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing); warden needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return;
+	}
+	if (loader_lsm_list(lsm, sizeof(lsm)) == 0 && !lsm_has_bpf(lsm)) {
+		snprintf(buf, size,
+			 "BPF LSM is not active: 'bpf' is missing from the kernel's LSM list (%s); boot with lsm=%s%sbpf (and a kernel built with CONFIG_BPF_LSM=y)",
+			 lsm, lsm, *lsm ? "," : "");
+		return;
+	}
+	if (err == -EPERM || err == -EACCES) {
+		snprintf(buf, size,
+			 "this kernel refuses BPF LSM programs: loading one fails with %s and an empty verifier log although 'bpf' is in its LSM list%s%s%s; enforcement is impossible on this kernel (on a development machine, run warden inside the VM: tests/vm/run -- build/warden ...)",
+			 strerror(-err), *lsm ? " (" : "", lsm, *lsm ? ")" : "");
+		return;
+	}
+	snprintf(buf, size, "cannot load the BPF programs: %s (run with -v for libbpf's log)",
+		 strerror(-err));
+}
+
+int loader_probe(enum loader_probe_kind kind, int run, const char **ret_stage)
+{
+	struct warden_probe_bpf *skel;
+	struct bpf_program *progs[3];
+	struct bpf_link *link;
+	int err = 0, fd, i;
+
+	*ret_stage = "open";
+	skel = warden_probe_bpf__open();
+	if (!skel)
+		return -errno;
+	progs[LOADER_PROBE_LSM] = skel->progs.warden_probe_lsm;
+	progs[LOADER_PROBE_SLEEPABLE] = skel->progs.warden_probe_sleepable;
+	progs[LOADER_PROBE_COMPAT] = skel->progs.warden_probe_compat;
+	for (i = 0; i < 3; i++)
+		bpf_program__set_autoload(progs[i], i == (int)kind);
+	skel->rodata->probe_tgid = getpid();
+	*ret_stage = "load";
+	err = warden_probe_bpf__load(skel);
+	if (err || !run)
+		goto out;
+	*ret_stage = "attach";
+	link = bpf_program__attach(progs[kind]);
+	if (!link) {
+		err = -errno;
+		goto out;
+	}
+	*ret_stage = "run";
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	if (!skel->bss->probe_hits ||
+	    (kind != LOADER_PROBE_LSM && strcmp(skel->bss->probe_path, "/dev/null")))
+		err = -ENOSYS;
+	bpf_link__destroy(link);
+out:
+	warden_probe_bpf__destroy(skel);
+	return err;
+}
+
+static int check_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
+		log_error("bpffs is not mounted at /sys/fs/bpf, where warden pins its programs: mount -t bpf bpffs /sys/fs/bpf");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Refuse pinned state of a layout this build does not understand, before reusing any map. */
+static int check_layout(void)
+{
+	struct warden_config config;
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	fd = bpf_obj_get(PIN("warden_config"));
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &config)) {
+		err = -errno;
+	} else if (config.layout_version && config.layout_version != WARDEN_LAYOUT_VERSION) {
+		log_error("the warden state pinned under %s has layout version %u; this build understands version %u. "
+			  "Unload it with the warden that loaded it ('warden unload'), or reboot",
+			  WARDEN_PIN_ROOT, config.layout_version, WARDEN_LAYOUT_VERSION);
+		err = -EPROTO;
+	}
+	close(fd);
+	return err;
+}
+
+/* A fresh config gets this build's layout version and a random hash seed. */
+static int init_config(void)
+{
+	struct warden_config config;
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	fd = bpf_obj_get(PIN("warden_config"));
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &config)) {
+		err = -errno;
+		goto out;
+	}
+	if (config.layout_version)
+		goto out;
+	config.layout_version = WARDEN_LAYOUT_VERSION;
+	if (getrandom(&config.hash_seed, sizeof(config.hash_seed), 0) != sizeof(config.hash_seed)) {
+		err = -errno;
+		goto out;
+	}
+	if (bpf_map_update_elem(fd, &zero, &config, BPF_ANY))
+		err = -errno;
+out:
+	close(fd);
+	return err;
+}
+
+static void link_pin_path(const struct bpf_program *prog, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/link_%s", WARDEN_PIN_ROOT, bpf_program__name(prog));
+}
+
+/* Load obj (maps reuse or create their pins) and attach each program not attached yet. */
+static int load_object(struct bpf_object *obj, int (*load)(void *), void *skel)
+{
+	struct bpf_program *prog;
+	char pin[256];
+	int err, missing = 0;
+
+	bpf_object__for_each_program(prog, obj) {
+		link_pin_path(prog, pin, sizeof(pin));
+		if (bpf_program__autoload(prog) && access(pin, F_OK))
+			missing++;
+	}
+	if (!missing)
+		return 0;
+	err = load(skel);
+	if (err)
+		return err;
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_link *link;
+
+		link_pin_path(prog, pin, sizeof(pin));
+		if (!bpf_program__autoload(prog) || !access(pin, F_OK))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link)
+			return -errno;
+		err = bpf_link__pin(link, pin);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
+		/* The pin keeps the program attached after this process exits. */
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		log_debug("attached %s", bpf_program__name(prog));
+	}
+	return 0;
+}
+
+/*
+ * BPF LSM programs load and attach on a kernel whose LSM list lacks "bpf", and then never
+ * run: refuse that instead of pretending to enforce.
+ */
+static int check_bpf_lsm(void)
+{
+	char lsm[512], why[1024];
+
+	if (loader_lsm_list(lsm, sizeof(lsm)) == -ENOENT) {
+		/* securityfs is where the kernel says which LSMs are active; mount it if needed */
+		if (mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL) == 0)
+			log_debug("mounted securityfs on /sys/kernel/security");
+		if (loader_lsm_list(lsm, sizeof(lsm)))
+			return 0; /* cannot tell; the trial load decides */
+	}
+	if (lsm_has_bpf(lsm))
+		return 0;
+	loader_explain(-EOPNOTSUPP, why, sizeof(why));
+	log_error("%s", why);
+	return -EOPNOTSUPP;
+}
+
+/* Keep the file_open attachment this kernel can run (see bpf/file.bpf.c). */
+static int choose_file_open(struct warden_file_bpf *file)
+{
+	const char *stage;
+	int err;
+
+	err = loader_probe(LOADER_PROBE_SLEEPABLE, 0, &stage);
+	if (!err) {
+		bpf_program__set_autoload(file->progs.warden_file_open_compat, false);
+		return 0;
+	}
+	log_debug("sleepable file_open refused (%s: %s); trying fmod_ret on security_file_open",
+		  stage, strerror(-err));
+	err = loader_probe(LOADER_PROBE_COMPAT, 0, &stage);
+	if (!err) {
+		bpf_program__set_autoload(file->progs.warden_file_open, false);
+		return 0;
+	}
+	return err;
+}
+
+static int load_file(void *skel)
+{
+	return warden_file_bpf__load(skel);
+}
+
+static int load_cgroup(void *skel)
+{
+	return warden_cgroup_bpf__load(skel);
+}
+
+int loader_load(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = WARDEN_PIN_ROOT);
+	struct warden_file_bpf *file = NULL;
+	struct warden_cgroup_bpf *cgroup = NULL;
+	char why[1024];
+	int err;
+
+	if (geteuid() != 0) {
+		loader_explain(-EPERM, why, sizeof(why));
+		log_error("%s", why);
+		return -EPERM;
+	}
+	err = check_bpffs();
+	if (err)
+		return err;
+	if (mkdir(WARDEN_PIN_ROOT, 0700) && errno != EEXIST) {
+		err = -errno;
+		log_error("cannot create '%s': %s", WARDEN_PIN_ROOT, strerror(errno));
+		return err;
+	}
+	err = check_layout();
+	if (err)
+		return err;
+	err = check_bpf_lsm();
+	if (err)
+		return err;
+
+	file = warden_file_bpf__open_opts(&opts);
+	cgroup = warden_cgroup_bpf__open_opts(&opts);
+	if (!file || !cgroup) {
+		err = -errno;
+		goto fail;
+	}
+	/* The cgroup object first: a tag copied at mkdir must never be missed once opens are judged. */
+	err = load_object(cgroup->obj, load_cgroup, cgroup);
+	if (err)
+		goto fail;
+	if (access(PIN("link_warden_file_open"), F_OK) &&
+	    access(PIN("link_warden_file_open_compat"), F_OK)) {
+		err = choose_file_open(file);
+		if (err)
+			goto fail;
+	} else {
+		/* adopt whichever attachment is pinned */
+		bpf_program__set_autoload(file->progs.warden_file_open,
+					  !access(PIN("link_warden_file_open"), F_OK));
+		bpf_program__set_autoload(file->progs.warden_file_open_compat,
+					  !access(PIN("link_warden_file_open_compat"), F_OK));
+	}
+	err = load_object(file->obj, load_file, file);
+	if (err)
+		goto fail;
+	err = init_config();
+	if (err)
+		goto fail;
+	warden_file_bpf__destroy(file);
+	warden_cgroup_bpf__destroy(cgroup);
+	return 0;
+fail:
+	loader_explain(err, why, sizeof(why));
+	log_error("%s", why);
+	warden_file_bpf__destroy(file);
+	warden_cgroup_bpf__destroy(cgroup);
+	return err;
+}
+
+int loader_is_loaded(void)
+{
+	return access(PIN("warden_config"), F_OK) == 0;
+}
+
+int loader_open(struct warden_maps *m)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < MAP_COUNT; i++)
+		*map_fd(m, i) = -1;
+	if (geteuid() != 0) {
+		log_error("reading warden's maps needs root (CAP_BPF and CAP_SYS_ADMIN); run warden as root");
+		return -EPERM;
+	}
+	err = check_layout();
+	if (err)
+		return err;
+	for (i = 0; i < MAP_COUNT; i++) {
+		char path[256];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", WARDEN_PIN_ROOT, map_pins[i].name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENOENT)
+				log_error("warden is not loaded (nothing pinned at %s): run 'warden load' or 'warden apply'",
+					  path);
+			else
+				log_error("cannot open '%s': %s", path, strerror(errno));
+			loader_close(m);
+			return err;
+		}
+		*map_fd(m, i) = fd;
+	}
+	return 0;
+}
+
+void loader_close(struct warden_maps *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < MAP_COUNT; i++) {
+		if (*map_fd(m, i) >= 0)
+			close(*map_fd(m, i));
+		*map_fd(m, i) = -1;
+	}
+}
+
+int loader_unload(void)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *dir;
+	int found = 0, err = 0;
+
+	dir = opendir(WARDEN_PIN_ROOT);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	/* Links first: enforcement stops when the last link goes, before any map disappears. */
+	for (int pass = 0; pass < 2; pass++) {
+		rewinddir(dir);
+		while ((de = readdir(dir))) {
+			int is_link = !strncmp(de->d_name, "link_", 5);
+
+			if (de->d_name[0] == '.' || is_link != (pass == 0))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", WARDEN_PIN_ROOT, de->d_name);
+			if (unlink(path) && errno != ENOENT) {
+				err = -errno;
+				log_error("cannot remove '%s': %s", path, strerror(errno));
+			}
+			found = 1;
+		}
+	}
+	closedir(dir);
+	if (!err && rmdir(WARDEN_PIN_ROOT) && errno != ENOENT)
+		err = -errno;
+	return err ? err : found;
+}

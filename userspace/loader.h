@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WARDEN_LOADER_H
+#define WARDEN_LOADER_H
+
+#include <stddef.h>
+
+/* File descriptors of the pinned maps (see bpf/maps.bpf.h); -1 when not open. */
+struct warden_maps {
+	int config;
+	int cgroups;
+	int binding;
+	int policy;
+	int fs_rule;
+	int counter;
+	int events;
+};
+
+/*
+ * Load and attach the programs, pinning maps and links under WARDEN_PIN_ROOT, unless they are
+ * already pinned. Failures are explained on stderr (no BPF LSM, no BTF, not root, a kernel that
+ * refuses BPF LSM programs) and returned as a negative errno.
+ */
+int loader_load(void);
+
+/* Open the pinned maps. -ENOENT (explained) when warden is not loaded. */
+int loader_open(struct warden_maps *m);
+void loader_close(struct warden_maps *m);
+
+/* Detach every program and remove every pin. 0 when there was nothing to unload. */
+int loader_unload(void);
+
+/* 1 when the programs are pinned (enforcing), 0 when not. */
+int loader_is_loaded(void);
+
+/* The kernel's active LSM list, or -ENOENT when securityfs is not mounted. */
+int loader_lsm_list(char *buf, size_t size);
+
+enum loader_probe_kind {
+	LOADER_PROBE_LSM, /* lsm/file_open: BPF LSM programs load, attach and run */
+	LOADER_PROBE_SLEEPABLE, /* lsm.s/file_open with bpf_d_path (5.11 and later) */
+	LOADER_PROBE_COMPAT, /* fmod_ret/security_file_open with bpf_d_path (5.10) */
+};
+
+/*
+ * Trial-load one probe program. With run set, also attach it, open a file and check that the
+ * program saw the open (and, for the path variants, resolved its path). 0 when all of that
+ * worked; otherwise a negative errno and *ret_stage says what failed ("open", "load",
+ * "attach" or "run": loaded and attached but never called).
+ */
+int loader_probe(enum loader_probe_kind kind, int run, const char **ret_stage);
+
+/*
+ * Why BPF LSM programs cannot be loaded here, in one sentence with its fix, given the errno a
+ * load or the probe failed with. Written to buf.
+ */
+void loader_explain(int err, char *buf, size_t size);
+
+#endif

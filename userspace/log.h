@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WARDEN_LOG_H
+#define WARDEN_LOG_H
+
+#include <stdarg.h>
+
+/* Set by -v: show libbpf's own messages and warden's progress lines. */
+extern int log_verbose;
+
+/* "warden: <message>" on stderr. */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress for -v only. */
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Route libbpf's messages through log_verbose; install once before any libbpf call. */
+void log_setup_libbpf(void);
+
+#endif

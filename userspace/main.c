@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/* warden: the command table. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "log.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "doctor", cmd_doctor, "check that this kernel and system can enforce warden policies" },
+	{ "check", cmd_check, "validate policy files (no root, no kernel)" },
+	{ "apply", cmd_apply, "validate policy files, then install them (all or none)" },
+	{ "remove", cmd_remove, "remove installed policies by name" },
+	{ "status", cmd_status, "installed policies, their cgroups and counters" },
+	{ "events", cmd_events, "denial and audit events from the kernel" },
+	{ "load", cmd_load, "load and pin the BPF programs (apply does this when needed)" },
+	{ "unload", cmd_unload, "detach every program and remove all warden state" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: warden [-v] COMMAND [ARGS...]\n\ncommands:\n", f);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'warden COMMAND --help' describes a command. -v shows libbpf's messages (-vv: all).\n",
+	      f);
+}
+
+int cmd_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "warden %s: ", command);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n(see 'warden %s --help')\n", command);
+	va_end(ap);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	size_t i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_setup_libbpf();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name))
+			continue;
+		argc -= optind;
+		argv += optind;
+		optind = 0; /* restart getopt for the command's own options */
+		return commands[i].fn(argc, argv);
+	}
+	fprintf(stderr, "warden: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Writing policies, rules and cgroup bindings into the pinned maps. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include "../bpf/abi.h"
+#include "cgroup.h"
+#include "maps.h"
+
+int maps_hash_seed(const struct warden_maps *m, uint64_t *ret_seed)
+{
+	struct warden_config config;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->config, &zero, &config))
+		return -errno;
+	*ret_seed = config.hash_seed;
+	return 0;
+}
+
+int maps_for_each_policy(const struct warden_maps *m, maps_policy_fn fn, void *ctx)
+{
+	struct warden_policy p;
+	__u32 id;
+	int ret;
+
+	for (id = 1; id < WARDEN_MAX_POLICIES; id++) {
+		if (bpf_map_lookup_elem(m->policy, &id, &p))
+			return -errno;
+		if (!p.in_use)
+			continue;
+		ret = fn(id, &p, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct find_ctx {
+	const char *name;
+	uint32_t id;
+};
+
+static int find_one(uint32_t id, const struct warden_policy *p, void *ctx)
+{
+	struct find_ctx *f = ctx;
+
+	if (strncmp(p->name, f->name, sizeof(p->name)))
+		return 0;
+	f->id = id;
+	return 1;
+}
+
+int maps_policy_find(const struct warden_maps *m, const char *name, uint32_t *ret_id)
+{
+	struct find_ctx f = { .name = name };
+	int ret = maps_for_each_policy(m, find_one, &f);
+
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return -ENOENT;
+	*ret_id = f.id;
+	return 0;
+}
+
+int maps_policy_name(const struct warden_maps *m, uint32_t id, char *buf, size_t size)
+{
+	struct warden_policy p;
+
+	if (id == 0 || id >= WARDEN_MAX_POLICIES)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(m->policy, &id, &p))
+		return -errno;
+	if (!p.in_use)
+		return -ENOENT;
+	snprintf(buf, size, "%.*s", (int)sizeof(p.name), p.name);
+	return 0;
+}
+
+static int policy_alloc(const struct warden_maps *m, uint32_t *ret_id)
+{
+	struct warden_policy p;
+	__u32 id;
+
+	for (id = 1; id < WARDEN_MAX_POLICIES; id++) {
+		if (bpf_map_lookup_elem(m->policy, &id, &p))
+			return -errno;
+		if (!p.in_use) {
+			*ret_id = id;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int maps_binding_of(const struct warden_maps *m, uint64_t cgroup_id, uint32_t *ret_id)
+{
+	struct warden_cgroup tag;
+
+	if (bpf_map_lookup_elem(m->binding, &cgroup_id, &tag))
+		return -errno;
+	*ret_id = tag.policy_id;
+	return 0;
+}
+
+/*
+ * Make the effective policy of cgroup path (and of every descendant that is not bound itself)
+ * policy_id, or untagged when policy_id is 0. The cgroup is written before its children are
+ * listed: cgroup.bpf.c relies on that order to close the race with a concurrent mkdir.
+ */
+struct propagate_ctx {
+	const struct warden_maps *m;
+	const char *mount;
+	uint32_t policy_id;
+};
+
+static int propagate(const char *path, uint64_t id, void *arg);
+
+static int set_effective(const struct propagate_ctx *c, uint64_t id)
+{
+	struct warden_cgroup tag = { .policy_id = c->policy_id };
+
+	if (c->policy_id) {
+		if (bpf_map_update_elem(c->m->cgroups, &id, &tag, BPF_ANY))
+			return -errno;
+	} else if (bpf_map_delete_elem(c->m->cgroups, &id) && errno != ENOENT) {
+		return -errno;
+	}
+	return 0;
+}
+
+static int propagate(const char *path, uint64_t id, void *arg)
+{
+	struct propagate_ctx *c = arg;
+	uint32_t bound;
+	int ret;
+
+	if (maps_binding_of(c->m, id, &bound) == 0)
+		return 0; /* bound itself: its own policy goes to its subtree */
+	ret = set_effective(c, id);
+	if (ret)
+		return ret;
+	return cgroup_children(c->mount, path, propagate, c);
+}
+
+static int apply_subtree(const struct warden_maps *m, const char *mount, const char *path,
+			 uint64_t id, uint32_t policy_id)
+{
+	struct propagate_ctx c = { .m = m, .mount = mount, .policy_id = policy_id };
+	int ret;
+
+	ret = set_effective(&c, id);
+	if (ret)
+		return ret;
+	return cgroup_children(mount, path, propagate, &c);
+}
+
+/* The policy of the nearest bound ancestor of path, or 0. */
+static uint32_t inherited_policy(const struct warden_maps *m, const char *mount, const char *path)
+{
+	char parent[PATH_MAX];
+	uint64_t id;
+	uint32_t bound = 0;
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	for (;;) {
+		slash = strrchr(parent, '/');
+		if (!slash || slash == parent) {
+			if (!strcmp(parent, "/") || !slash)
+				return 0;
+			parent[1] = 0; /* the root cgroup */
+		} else {
+			*slash = 0;
+		}
+		if (cgroup_id(mount, parent, &id) == 0 && maps_binding_of(m, id, &bound) == 0)
+			return bound;
+	}
+}
+
+static int unbind(const struct warden_maps *m, const char *mount, uint64_t id)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	if (bpf_map_delete_elem(m->binding, &id) && errno != ENOENT)
+		return -errno;
+	ret = cgroup_path(mount, id, path, sizeof(path));
+	if (ret == -ENOENT) {
+		/* the cgroup is gone, and cgroup.bpf.c removed its entry with it */
+		bpf_map_delete_elem(m->cgroups, &id);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	return apply_subtree(m, mount, path, id, inherited_policy(m, mount, path));
+}
+
+int maps_for_each_binding(const struct warden_maps *m, uint32_t id, maps_binding_fn fn, void *ctx)
+{
+	__u64 key, next, *prev = NULL;
+	struct warden_cgroup tag;
+	int ret;
+
+	while (bpf_map_get_next_key(m->binding, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->binding, &key, &tag))
+			continue;
+		if (tag.policy_id != id)
+			continue;
+		ret = fn(key, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct id_list {
+	uint64_t *v;
+	size_t n;
+};
+
+static int collect_id(uint64_t id, void *ctx)
+{
+	struct id_list *l = ctx;
+	uint64_t *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	v[l->n++] = id;
+	return 0;
+}
+
+/* Delete the rules of policy id whose hash is not in keep (sorted), or all when keep is NULL. */
+static int delete_rules(const struct warden_maps *m, uint32_t id, const struct policy_fs_rule *keep,
+			size_t nkeep)
+{
+	struct warden_fs_key key, next, *prev = NULL;
+	struct warden_fs_key *dead = NULL;
+	size_t ndead = 0, i;
+	int ret = 0;
+
+	while (bpf_map_get_next_key(m->fs_rule, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (key.policy_id != id)
+			continue;
+		if (keep) {
+			size_t lo = 0, hi = nkeep;
+
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+
+				if (keep[mid].hash < key.hash)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < nkeep && keep[lo].hash == key.hash)
+				continue;
+		}
+		/* Deleting while iterating restarts the walk; collect first. */
+		struct warden_fs_key *v = realloc(dead, (ndead + 1) * sizeof(*v));
+
+		if (!v) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		dead = v;
+		dead[ndead++] = key;
+	}
+	for (i = 0; i < ndead; i++)
+		if (bpf_map_delete_elem(m->fs_rule, &dead[i]) && errno != ENOENT)
+			ret = -errno;
+out:
+	free(dead);
+	return ret;
+}
+
+int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
+			const struct policy *p, const uint64_t *cgroup_ids)
+{
+	struct warden_policy header = { .in_use = 1 };
+	struct policy_fs_rule *rules = NULL;
+	struct id_list old = { 0 };
+	size_t nrules = 0, i, j;
+	uint64_t seed = 0;
+	uint32_t id;
+	int ret, existed;
+
+	ret = maps_hash_seed(m, &seed);
+	if (ret)
+		return ret;
+	ret = policy_compile_fs(p, seed, &rules, &nrules);
+	if (ret)
+		return ret;
+	existed = maps_policy_find(m, p->name.s, &id) == 0;
+	if (!existed) {
+		ret = policy_alloc(m, &id);
+		if (ret)
+			goto out;
+	}
+
+	/*
+	 * Rules first, then the header, then the bindings: a newly bound cgroup never sees a
+	 * policy without its rules. Replacing a policy in place still passes through a moment
+	 * where old and new rules are both present; the live-operations work replaces this
+	 * with an atomic swap.
+	 */
+	for (i = 0; i < nrules; i++) {
+		struct warden_fs_key key = { .policy_id = id, .hash = rules[i].hash };
+		struct warden_fs_rule val = { .deny = rules[i].deny, .allow = rules[i].allow };
+
+		if (bpf_map_update_elem(m->fs_rule, &key, &val, BPF_ANY)) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	if (existed) {
+		ret = delete_rules(m, id, rules, nrules);
+		if (ret)
+			goto out;
+	}
+	header.flags = (p->audit ? WARDEN_POLICY_AUDIT : 0) |
+		       (p->fs.default_deny ? WARDEN_POLICY_FS_DEFAULT_DENY : 0);
+	snprintf(header.name, sizeof(header.name), "%s", p->name.s);
+	if (bpf_map_update_elem(m->policy, &id, &header, BPF_ANY)) {
+		ret = -errno;
+		goto out;
+	}
+	if (!existed) {
+		/* a fresh slot starts its counters at zero */
+		int ncpu = libbpf_num_possible_cpus();
+		struct warden_counters *zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
+
+		if (zero) {
+			bpf_map_update_elem(m->counter, &id, zero, BPF_ANY);
+			free(zero);
+		}
+	}
+
+	ret = maps_for_each_binding(m, id, collect_id, &old);
+	if (ret)
+		goto out;
+	for (i = 0; i < p->cgroups.n; i++) {
+		struct warden_cgroup tag = { .policy_id = id };
+
+		if (bpf_map_update_elem(m->binding, &cgroup_ids[i], &tag, BPF_ANY)) {
+			ret = -errno;
+			goto out;
+		}
+		ret = apply_subtree(m, cgroup_mount, p->cgroups.v[i].s, cgroup_ids[i], id);
+		if (ret)
+			goto out;
+	}
+	for (j = 0; j < old.n; j++) {
+		for (i = 0; i < p->cgroups.n; i++)
+			if (cgroup_ids[i] == old.v[j])
+				break;
+		if (i == p->cgroups.n) {
+			ret = unbind(m, cgroup_mount, old.v[j]);
+			if (ret)
+				goto out;
+		}
+	}
+out:
+	free(old.v);
+	free(rules);
+	return ret;
+}
+
+int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, uint32_t id)
+{
+	struct warden_policy empty = { 0 };
+	struct id_list bound = { 0 };
+	size_t i;
+	int ret;
+
+	ret = maps_for_each_binding(m, id, collect_id, &bound);
+	if (ret)
+		goto out;
+	/* Unbind first, so no tagged cgroup ever points at a missing policy. */
+	for (i = 0; i < bound.n; i++) {
+		ret = unbind(m, cgroup_mount, bound.v[i]);
+		if (ret)
+			goto out;
+	}
+	if (bpf_map_update_elem(m->policy, &id, &empty, BPF_ANY)) {
+		ret = -errno;
+		goto out;
+	}
+	ret = delete_rules(m, id, NULL, 0);
+out:
+	free(bound.v);
+	return ret;
+}
+
+int maps_counters(const struct warden_maps *m, uint32_t id, struct maps_counters *ret)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct warden_counters *v;
+
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->counter, &id, v)) {
+		free(v);
+		return -errno;
+	}
+	memset(ret, 0, sizeof(*ret));
+	for (i = 0; i < ncpu; i++) {
+		ret->allowed += v[i].allowed;
+		ret->denied += v[i].denied;
+		ret->audited += v[i].audited;
+		ret->dropped += v[i].dropped;
+	}
+	free(v);
+	return 0;
+}

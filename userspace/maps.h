@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WARDEN_MAPS_H
+#define WARDEN_MAPS_H
+
+#include <stdint.h>
+#include "loader.h"
+#include "policy/policy.h"
+
+/* The hash seed the loaded programs use. */
+int maps_hash_seed(const struct warden_maps *m, uint64_t *ret_seed);
+
+/* The id of the installed policy called name: 0 and *ret_id, or -ENOENT. */
+int maps_policy_find(const struct warden_maps *m, const char *name, uint32_t *ret_id);
+
+/* Name of the installed policy with this id, or -ENOENT. */
+int maps_policy_name(const struct warden_maps *m, uint32_t id, char *buf, size_t size);
+
+/*
+ * Install a parsed policy: its rules, its header, then its cgroup bindings (and their
+ * descendants). Replaces the installed policy of the same name. cgroup_ids holds the id of
+ * each of p->cgroups, resolved by the caller.
+ */
+int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
+			const struct policy *p, const uint64_t *cgroup_ids);
+
+/* Unbind and delete the installed policy id. */
+int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, uint32_t id);
+
+/* The policy id a cgroup is explicitly bound to, or -ENOENT. */
+int maps_binding_of(const struct warden_maps *m, uint64_t cgroup_id, uint32_t *ret_id);
+
+struct maps_counters {
+	uint64_t allowed;
+	uint64_t denied;
+	uint64_t audited;
+	uint64_t dropped;
+};
+
+/* Counters of policy id, summed over CPUs. */
+int maps_counters(const struct warden_maps *m, uint32_t id, struct maps_counters *ret);
+
+/*
+ * Call fn for every installed policy (id, header) in id order. fn returning non-zero stops
+ * the walk and is returned.
+ */
+struct warden_policy;
+typedef int (*maps_policy_fn)(uint32_t id, const struct warden_policy *p, void *ctx);
+int maps_for_each_policy(const struct warden_maps *m, maps_policy_fn fn, void *ctx);
+
+/* Call fn for every explicit binding of policy id, with the cgroup id. */
+typedef int (*maps_binding_fn)(uint64_t cgroup_id, void *ctx);
+int maps_for_each_binding(const struct warden_maps *m, uint32_t id, maps_binding_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/* YAML policy files -> struct policy. The schema is documented in docs/policy.md. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "policy.h"
+
+struct parser {
+	const char *file;
+	yaml_document_t *doc;
+	struct policy_diags *diags;
+	int errors;
+};
+
+static int line_of(const yaml_node_t *n)
+{
+	return (int)n->start_mark.line + 1;
+}
+
+static int column_of(const yaml_node_t *n)
+{
+	return (int)n->start_mark.column + 1;
+}
+
+#define parse_error(ps, node, ...)                                                          \
+	do {                                                                                \
+		policy_diags_add((ps)->diags, (ps)->file, line_of(node), column_of(node),    \
+				 __VA_ARGS__);                                              \
+		(ps)->errors++;                                                             \
+	} while (0)
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "empty";
+	}
+}
+
+static int strs_add(struct policy_strs *l, const char *s, const yaml_node_t *n)
+{
+	struct policy_str *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	v[l->n].s = strdup(s);
+	if (!v[l->n].s)
+		return -ENOMEM;
+	v[l->n].line = line_of(n);
+	v[l->n].column = column_of(n);
+	l->n++;
+	return 0;
+}
+
+static void strs_free(struct policy_strs *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].s);
+	free(l->v);
+}
+
+/*
+ * An absolute, normalized path: no empty, "." or ".." components, since rules are matched
+ * against the resolved path the kernel reports. A trailing '/' is kept: it makes the rule a
+ * directory rule.
+ */
+static int check_path(struct parser *ps, const yaml_node_t *n, const char *what, const char *s)
+{
+	const char *c = s;
+	size_t len = strlen(s);
+
+	if (s[0] != '/') {
+		parse_error(ps, n, "%s '%s' is not an absolute path", what, s);
+		return -EINVAL;
+	}
+	if (len >= 4096) {
+		parse_error(ps, n, "%s is %zu bytes long; the limit is 4095", what, len);
+		return -EINVAL;
+	}
+	while (*c) {
+		const char *next = strchr(c + 1, '/');
+		size_t clen = next ? (size_t)(next - c - 1) : strlen(c + 1);
+
+		if ((clen == 0 && next) || (clen == 1 && c[1] == '.') ||
+		    (clen == 2 && c[1] == '.' && c[2] == '.')) {
+			parse_error(ps, n, "%s '%s' is not normalized (empty, '.' or '..' component)",
+				    what, s);
+			return -EINVAL;
+		}
+		if (!next)
+			break;
+		c = next;
+	}
+	if (strpbrk(s, "*?[")) {
+		parse_error(ps, n, "%s '%s': wildcards are not supported yet", what, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A list of paths (a single scalar is taken as a one-element list). */
+static void parse_paths(struct parser *ps, const yaml_node_t *n, const char *what,
+			struct policy_strs *out)
+{
+	yaml_node_item_t *item;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		if (!check_path(ps, n, what, scalar(n)))
+			strs_add(out, scalar(n), n);
+		return;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		parse_error(ps, n, "'%s' must be a list of paths, not %s", what, node_kind(n));
+		return;
+	}
+	for (item = n->data.sequence.items.start; item < n->data.sequence.items.top; item++) {
+		const yaml_node_t *e = yaml_document_get_node(ps->doc, *item);
+
+		if (!e || e->type != YAML_SCALAR_NODE) {
+			parse_error(ps, e ? e : n, "'%s' entries must be paths, not %s", what,
+				    e ? node_kind(e) : "empty");
+			continue;
+		}
+		if (!check_path(ps, e, what, scalar(e)))
+			strs_add(out, scalar(e), e);
+	}
+}
+
+static int parse_default(struct parser *ps, const yaml_node_t *n, const char *what, int *ret_deny)
+{
+	const char *s = scalar(n);
+
+	if (s && !strcmp(s, "allow")) {
+		*ret_deny = 0;
+		return 0;
+	}
+	if (s && !strcmp(s, "deny")) {
+		*ret_deny = 1;
+		return 0;
+	}
+	parse_error(ps, n, "'%s' must be 'allow' or 'deny'%s%s%s", what, s ? ", not '" : "",
+		    s ? s : "", s ? "'" : "");
+	return -EINVAL;
+}
+
+/*
+ * Walk a mapping, rejecting duplicate keys and keys not in names; fn is called for each known
+ * key with its index in names.
+ */
+typedef void (*key_fn)(struct parser *ps, int key, const yaml_node_t *value, void *ctx);
+
+static void parse_mapping(struct parser *ps, const yaml_node_t *n, const char *what,
+			  const char *const *names, key_fn fn, void *ctx)
+{
+	unsigned long long seen = 0;
+	yaml_node_pair_t *pair;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		parse_error(ps, n, "'%s' must be a mapping, not %s", what, node_kind(n));
+		return;
+	}
+	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *k = yaml_document_get_node(ps->doc, pair->key);
+		const yaml_node_t *v = yaml_document_get_node(ps->doc, pair->value);
+		const char *key = k ? scalar(k) : NULL;
+		int i;
+
+		if (!key) {
+			parse_error(ps, k ? k : n, "keys in '%s' must be plain words", what);
+			continue;
+		}
+		for (i = 0; names[i]; i++)
+			if (!strcmp(names[i], key))
+				break;
+		if (!names[i]) {
+			parse_error(ps, k, "unknown key '%s' in '%s'", key, what);
+			continue;
+		}
+		if (seen & (1ULL << i)) {
+			parse_error(ps, k, "duplicate key '%s' in '%s'", key, what);
+			continue;
+		}
+		seen |= 1ULL << i;
+		fn(ps, i, v, ctx);
+	}
+}
+
+enum { FS_DEFAULT, FS_READ, FS_WRITE, FS_DENY };
+static const char *const fs_keys[] = { "default", "read", "write", "deny", NULL };
+
+static void fs_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
+{
+	struct policy_fs *fs = ctx;
+
+	switch (key) {
+	case FS_DEFAULT:
+		parse_default(ps, v, "fs.default", &fs->default_deny);
+		break;
+	case FS_READ:
+		parse_paths(ps, v, "fs.read", &fs->read);
+		break;
+	case FS_WRITE:
+		parse_paths(ps, v, "fs.write", &fs->write);
+		break;
+	case FS_DENY:
+		parse_paths(ps, v, "fs.deny", &fs->deny);
+		break;
+	}
+}
+
+static int valid_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 1 || len > 63)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
+
+enum { TOP_NAME, TOP_MODE, TOP_CGROUPS, TOP_FS };
+static const char *const top_keys[] = { "name", "mode", "cgroups", "fs", NULL };
+
+static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
+{
+	struct policy *p = ctx;
+	const char *s = scalar(v);
+	size_t before;
+
+	switch (key) {
+	case TOP_NAME:
+		if (!s || !valid_name(s)) {
+			parse_error(ps, v, "name '%s' must be 1 to 63 characters of a-z, 0-9, '.', '_' and '-'",
+				    s ? s : node_kind(v));
+			return;
+		}
+		p->name.s = strdup(s);
+		p->name.line = line_of(v);
+		p->name.column = column_of(v);
+		break;
+	case TOP_MODE:
+		if (s && !strcmp(s, "enforce"))
+			p->audit = 0;
+		else if (s && !strcmp(s, "audit"))
+			p->audit = 1;
+		else
+			parse_error(ps, v, "mode must be 'enforce' or 'audit', not '%s'",
+				    s ? s : node_kind(v));
+		break;
+	case TOP_CGROUPS:
+		before = p->cgroups.n;
+		parse_paths(ps, v, "cgroups", &p->cgroups);
+		for (size_t i = before; i < p->cgroups.n; i++) {
+			char *c = p->cgroups.v[i].s;
+			size_t len = strlen(c);
+
+			/* "/a/b/" and "/a/b" name the same cgroup */
+			if (len > 1 && c[len - 1] == '/')
+				c[len - 1] = 0;
+		}
+		break;
+	case TOP_FS:
+		parse_mapping(ps, v, "fs", fs_keys, fs_key, &p->fs);
+		break;
+	}
+}
+
+static void parse_document(struct parser *ps, struct policy *p)
+{
+	const yaml_node_t *root = yaml_document_get_root_node(ps->doc);
+
+	if (!root) {
+		policy_diags_add(ps->diags, ps->file, 0, 0, "empty policy file");
+		ps->errors++;
+		return;
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		parse_error(ps, root, "a policy must be a mapping of keys (name, mode, cgroups, fs), not %s",
+			    node_kind(root));
+		return;
+	}
+	parse_mapping(ps, root, "policy", top_keys, top_key, p);
+	if (!p->name.s && !ps->errors) {
+		parse_error(ps, root, "missing required key 'name'");
+	}
+}
+
+int policy_parse_string(const char *file, const char *text, size_t len,
+			struct policy **ret_policy, struct policy_diags *diags)
+{
+	struct parser ps = { .file = file, .diags = diags };
+	yaml_parser_t parser;
+	yaml_document_t doc, extra;
+	struct policy *p;
+	int ret = 0;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->file = strdup(file);
+	if (!yaml_parser_initialize(&parser)) {
+		policy_free(p);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		policy_diags_add(diags, file, (int)parser.problem_mark.line + 1,
+				 (int)parser.problem_mark.column + 1, "invalid YAML: %s%s%s",
+				 parser.problem ? parser.problem : "syntax error",
+				 parser.context ? " " : "", parser.context ? parser.context : "");
+		ret = -EINVAL;
+		goto out_parser;
+	}
+	ps.doc = &doc;
+	parse_document(&ps, p);
+	/* One policy per file: a second document is a mistake, not something to ignore. */
+	if (!ps.errors && yaml_parser_load(&parser, &extra)) {
+		if (yaml_document_get_root_node(&extra)) {
+			policy_diags_add(diags, file, (int)extra.start_mark.line + 1,
+					 (int)extra.start_mark.column + 1,
+					 "a policy file holds one policy; found a second YAML document");
+			ps.errors++;
+		}
+		yaml_document_delete(&extra);
+	}
+	yaml_document_delete(&doc);
+	if (ps.errors)
+		ret = -EINVAL;
+out_parser:
+	yaml_parser_delete(&parser);
+	if (ret) {
+		policy_free(p);
+		return ret;
+	}
+	*ret_policy = p;
+	return 0;
+}
+
+int policy_parse_file(const char *file, struct policy **ret_policy, struct policy_diags *diags)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	f = fopen(file, "re");
+	if (!f) {
+		ret = -errno;
+		policy_diags_add(diags, file, 0, 0, "cannot open: %s", strerror(-ret));
+		return ret;
+	}
+	{
+		FILE *mem = open_memstream(&text, &len);
+		char buf[65536];
+		size_t n;
+
+		if (!mem) {
+			fclose(f);
+			return -ENOMEM;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, mem);
+		ret = ferror(f) ? -EIO : 0;
+		fclose(mem);
+	}
+	fclose(f);
+	if (ret) {
+		policy_diags_add(diags, file, 0, 0, "cannot read: %s", strerror(-ret));
+		free(text);
+		return ret;
+	}
+	ret = policy_parse_string(file, text, len, ret_policy, diags);
+	free(text);
+	return ret;
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	free(p->file);
+	free(p->name.s);
+	strs_free(&p->cgroups);
+	strs_free(&p->fs.read);
+	strs_free(&p->fs.write);
+	strs_free(&p->fs.deny);
+	free(p);
+}
+
+int policy_check_set(struct policy **policies, size_t n, struct policy_diags *diags)
+{
+	int errors = 0;
+	size_t i, j, a, b;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++) {
+			if (!strcmp(policies[i]->name.s, policies[j]->name.s)) {
+				policy_diags_add(diags, policies[i]->file, policies[i]->name.line,
+						 policies[i]->name.column,
+						 "duplicate policy name '%s' (also in %s:%d)",
+						 policies[i]->name.s, policies[j]->file,
+						 policies[j]->name.line);
+				errors++;
+			}
+		}
+		for (a = 0; a < policies[i]->cgroups.n; a++) {
+			const struct policy_str *c = &policies[i]->cgroups.v[a];
+
+			for (j = 0; j <= i; j++) {
+				size_t end = j == i ? a : policies[j]->cgroups.n;
+
+				for (b = 0; b < end; b++) {
+					const struct policy_str *o = &policies[j]->cgroups.v[b];
+
+					if (strcmp(c->s, o->s))
+						continue;
+					policy_diags_add(diags, policies[i]->file, c->line, c->column,
+							 "cgroup '%s' is already bound to policy '%s' (%s:%d)",
+							 c->s, policies[j]->name.s, policies[j]->file,
+							 o->line);
+					errors++;
+				}
+			}
+		}
+	}
+	return errors ? -EINVAL : 0;
+}
