@@ -54,9 +54,9 @@ $(BUILD)/warden: $(USER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Unit tests link the policy code (no libbpf, no syscalls beyond reading files).
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(patsubst %.c,$(BUILD)/%.o,$(POLICY_SRCS) userspace/output.c userspace/events.c userspace/cgroup.c userspace/maps.c)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(patsubst %.c,$(BUILD)/%.o,$(POLICY_SRCS) userspace/output.c)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka -lyaml
 
 $(BUILD)/tests/%: tests/e2e/%.c
 	@mkdir -p $(@D)

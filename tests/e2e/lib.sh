@@ -1,0 +1,97 @@
+# shellcheck shell=bash
+# Helpers for e2e tests. Sourced by tests/e2e/run inside the VM; every test function runs in
+# its own subshell with T (a fresh temporary directory) and CG (its own cgroup, below the
+# suite's) set.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+W="$REPO/build/warden"
+WTRY="$REPO/build/tests/wtry"
+CGROOT=/sys/fs/cgroup
+SUITE_CG=/warden-e2e
+
+fail() {
+	echo "      $*" >&2
+	exit 1
+}
+
+expect_eq() { # ACTUAL EXPECTED WHAT
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+expect_contains() { # HAYSTACK NEEDLE WHAT
+	case "$1" in
+	*"$2"*) ;;
+	*) fail "$3: expected to contain '$2', got: $1" ;;
+	esac
+}
+
+# cg_make PATH...: create cgroups (paths below the cgroup2 mount)
+cg_make() {
+	local c
+	for c in "$@"; do mkdir -p "$CGROOT$c" || fail "cannot create cgroup $c"; done
+}
+
+# in_cg CGROUP CMD...: run CMD as a process of CGROUP (its pid is the shell's, kept by exec)
+in_cg() {
+	local cg=$1
+	shift
+	bash -c 'echo $BASHPID > "$0/cgroup.procs" || exit 99; exec "$@"' "$CGROOT$cg" "$@"
+}
+
+# try_in CGROUP OP ARGS...: wtry in CGROUP; prints "PID RESULT"
+try_in() {
+	local cg=$1
+	shift
+	bash -c 'echo $BASHPID > "$0/cgroup.procs" || exit 99; printf "%s " $BASHPID; exec "$1" "${@:2}"' \
+		"$CGROOT$cg" "$WTRY" "$@"
+}
+
+# policy NAME: write stdin to $T/NAME.yaml and print the file's path
+policy() {
+	cat >"$T/$1.yaml"
+	echo "$T/$1.yaml"
+}
+
+apply() {
+	"$W" apply "$@" >"$T/apply.out" 2>&1 || fail "warden apply $* failed: $(cat "$T/apply.out")"
+}
+
+# events: drain the ring buffer as JSON lines into $T/events.json (appending)
+events() {
+	"$W" events --json >>"$T/events.json" || fail "warden events failed"
+}
+
+# event_count KEY=VALUE...: how many drained events match all of the given fields
+# (numbers compare as numbers, everything else as strings).
+event_count() {
+	python3 - "$T/events.json" "$@" <<'PY'
+import json, sys
+path, conds = sys.argv[1], [c.split("=", 1) for c in sys.argv[2:]]
+n = 0
+try:
+    lines = open(path).read().splitlines()
+except FileNotFoundError:
+    lines = []
+for line in lines:
+    ev = json.loads(line)
+    if all(str(ev.get(k)) == v for k, v in conds):
+        n += 1
+print(n)
+PY
+}
+
+# expect_event KEY=VALUE...: at least one drained event matches
+expect_event() {
+	events
+	local n
+	n=$(event_count "$@")
+	[ "$n" -ge 1 ] || fail "no event with $*; events were: $(cat "$T/events.json" 2>/dev/null)"
+}
+
+# expect_no_event KEY=VALUE...
+expect_no_event() {
+	events
+	local n
+	n=$(event_count "$@")
+	[ "$n" -eq 0 ] || fail "unexpected event with $*: $(cat "$T/events.json")"
+}

@@ -1,0 +1,206 @@
+# shellcheck shell=bash
+# The foundation: doctor, a real file_open denial in a tagged cgroup and its descendants, the
+# event that reports it, and nothing outside.
+
+t_doctor_passes() {
+	local out
+	out=$("$W" doctor) || fail "warden doctor exited $?: $out"
+	expect_contains "$out" "warden can enforce policies on this system." "doctor"
+	expect_contains "$out" "ok    BPF LSM program runs" "doctor trial load"
+}
+
+deny_hostname_policy() {
+	policy deny-hostname <<P
+name: deny-hostname
+cgroups: [$CG]
+fs:
+  deny: [/etc/hostname]
+P
+}
+
+t_deny_in_tagged_cgroup() {
+	local out pid
+	apply "$(deny_hostname_policy)"
+	out=$(try_in "$CG" open /etc/hostname)
+	pid=${out%% *}
+	expect_eq "${out#* }" "EPERM" "open /etc/hostname in $CG"
+	expect_event action=deny op=fs.read policy=deny-hostname cgroup="$CG" pid="$pid" \
+		path=/etc/hostname comm=wtry reason=rule
+}
+
+t_event_fields_complete() {
+	local out pid
+	apply "$(deny_hostname_policy)"
+	out=$(try_in "$CG" open /etc/hostname rw)
+	pid=${out%% *}
+	expect_eq "${out#* }" "EPERM" "open /etc/hostname for writing in $CG"
+	expect_event op=fs.write pid="$pid" tid="$pid" uid=0 path=/etc/hostname
+	python3 - "$T/events.json" <<'PY' || fail "event fields: $(cat "$T/events.json")"
+import json, re, sys
+ev = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+for k in ("ts", "action", "op", "policy", "cgroup", "pid", "ppid", "uid", "comm", "exe", "path"):
+    assert k in ev, k
+assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z", ev["ts"]), ev["ts"]
+assert ev["ppid"] > 0
+PY
+}
+
+t_other_paths_allowed() {
+	apply "$(deny_hostname_policy)"
+	expect_eq "$(in_cg "$CG" "$WTRY" read /etc/passwd)" "ok" "read /etc/passwd in $CG"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostnamex)" "ENOENT" "a longer name is another file"
+	expect_no_event path=/etc/passwd
+}
+
+t_untagged_unaffected() {
+	apply "$(deny_hostname_policy)"
+	cg_make "$SUITE_CG/sibling"
+	expect_eq "$("$WTRY" open /etc/hostname)" "ok" "open in the root cgroup"
+	expect_eq "$(in_cg "$SUITE_CG/sibling" "$WTRY" open /etc/hostname)" "ok" "open in a sibling cgroup"
+	expect_eq "$(in_cg "$SUITE_CG" "$WTRY" open /etc/hostname)" "ok" "open in the parent cgroup"
+	expect_no_event path=/etc/hostname
+}
+
+t_child_cgroup_inherits() {
+	local out pid
+	cg_make "$CG/before"
+	apply "$(deny_hostname_policy)"
+	cg_make "$CG/after" "$CG/after/grandchild"
+	for c in "$CG/before" "$CG/after" "$CG/after/grandchild"; do
+		out=$(try_in "$c" open /etc/hostname)
+		pid=${out%% *}
+		expect_eq "${out#* }" "EPERM" "open /etc/hostname in $c"
+		expect_event action=deny cgroup="$c" pid="$pid" path=/etc/hostname
+	done
+}
+
+t_write_and_directory_rules() {
+	local out
+	mkdir -p /tmp/e2e-secret/sub
+	echo data >/tmp/e2e-secret/sub/file
+	apply "$(policy dirs <<P
+name: dirs
+cgroups: [$CG]
+fs:
+  deny: [/tmp/e2e-secret/]
+P
+)"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /tmp/e2e-secret/sub/file w)" "EPERM" "write below a denied directory"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /tmp/e2e-secret/sub/file)" "EPERM" "read below a denied directory"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /tmp/e2e-secret)" "EPERM" "open the denied directory itself"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /tmp/e2e-secretx 2>&1)" "ENOENT" "a sibling with a longer name"
+	expect_event op=fs.write path=/tmp/e2e-secret/sub/file
+	expect_event op=fs.read path=/tmp/e2e-secret
+}
+
+t_resolved_path_decides() {
+	local out
+	ln -sf /etc/hostname "$T/link"
+	apply "$(deny_hostname_policy)"
+	expect_eq "$(in_cg "$CG" "$WTRY" open "$T/link")" "EPERM" "through a symlink"
+	expect_eq "$(cd /etc && in_cg "$CG" "$WTRY" open ./hostname)" "EPERM" "a relative path"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/../etc/./hostname)" "EPERM" "a path with .."
+	out=$(exec 3</etc/hostname && in_cg "$CG" "$WTRY" open /proc/self/fd/3)
+	expect_eq "$out" "EPERM" "/proc/self/fd of a descriptor opened outside"
+	expect_event path=/etc/hostname
+	[ "$(event_count path="$T/link")" -eq 0 ] || fail "an event named the symlink, not the file"
+}
+
+t_audit_mode_allows_and_reports() {
+	local out pid
+	apply "$(policy audit <<P
+name: audit
+mode: audit
+cgroups: [$CG]
+fs:
+  deny: [/etc/hostname]
+P
+)"
+	out=$(try_in "$CG" open /etc/hostname)
+	pid=${out%% *}
+	expect_eq "${out#* }" "ok" "open in audit mode"
+	expect_event action=audit policy=audit pid="$pid" path=/etc/hostname
+}
+
+t_default_deny_with_allow_list() {
+	local out pid
+	apply "$(policy allowlist <<P
+name: allowlist
+cgroups: [$CG]
+fs:
+  default: deny
+  read: [/usr/, /etc/ld.so.cache, $REPO/build/]
+  write: [/dev/null]
+P
+)"
+	expect_eq "$(in_cg "$CG" "$WTRY" read /usr/share/common-licenses/GPL-3)" "ok" "read an allowed file"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /dev/null w)" "ok" "write an allowed file"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /usr/share/common-licenses/GPL-3 w)" "EPERM" "write a read-only file"
+	out=$(try_in "$CG" open /etc/passwd)
+	pid=${out%% *}
+	expect_eq "${out#* }" "EPERM" "read outside the allow list"
+	expect_event pid="$pid" path=/etc/passwd reason=default
+}
+
+t_invalid_policy_keeps_running_one() {
+	local bad out
+	apply "$(deny_hostname_policy)"
+	bad=$(policy bad <<P
+name: deny-hostname
+cgroups: [$CG]
+fs:
+  deny: [/etc/hostname]
+  exec: [/bin/sh]
+P
+)
+	out=$("$W" apply "$bad" 2>&1) && fail "apply of an invalid policy succeeded: $out"
+	expect_contains "$out" "$bad:5:3: unknown key 'exec' in 'fs'" "the error names file, line and column"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "EPERM" "the policy in force still denies"
+	out=$("$W" apply "$(policy missing-cgroup <<P
+name: other
+cgroups: [$SUITE_CG/does-not-exist]
+P
+)" 2>&1) && fail "apply with a missing cgroup succeeded"
+	expect_contains "$out" "cgroup '$SUITE_CG/does-not-exist' does not exist" "missing cgroup error"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "EPERM" "still denied after a second bad apply"
+}
+
+t_remove_and_unload_stop_enforcement() {
+	apply "$(deny_hostname_policy)"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "EPERM" "denied while applied"
+	"$W" remove deny-hostname >/dev/null || fail "warden remove failed"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "ok" "allowed after remove"
+	apply "$(deny_hostname_policy)"
+	"$W" unload >/dev/null || fail "warden unload failed"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "ok" "allowed after unload"
+	[ ! -e /sys/fs/bpf/warden ] || fail "pins left after unload: $(ls /sys/fs/bpf/warden)"
+}
+
+t_status_counts_decisions() {
+	apply "$(deny_hostname_policy)"
+	in_cg "$CG" "$WTRY" open /etc/hostname >/dev/null
+	in_cg "$CG" "$WTRY" open /etc/hostname >/dev/null
+	"$W" status --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+p = [p for p in s["policies"] if p["name"] == "deny-hostname"][0]
+assert s["loaded"] and p["mode"] == "enforce", s
+assert p["cgroups"] == [sys.argv[1]], p
+assert p["denied"] == 2 and p["allowed"] > 0 and p["dropped"] == 0, p
+' "$CG" || fail "status: $("$W" status --json)"
+}
+
+t_example_policy_demo() {
+	local out pid
+	cg_make /warden-demo
+	apply "$REPO/policies/demo.yaml"
+	out=$(try_in /warden-demo open /etc/shadow)
+	pid=${out%% *}
+	expect_eq "${out#* }" "EPERM" "policies/demo.yaml denies /etc/shadow"
+	expect_eq "$(in_cg /warden-demo "$WTRY" open /root)" "EPERM" "policies/demo.yaml denies /root"
+	expect_eq "$(in_cg /warden-demo "$WTRY" open /etc/hostname)" "ok" "and allows the rest"
+	expect_event policy=demo cgroup=/warden-demo pid="$pid" path=/etc/shadow
+	"$W" remove demo >/dev/null
+	echo $BASHPID >"$CGROOT/cgroup.procs"
+	rmdir "$CGROOT/warden-demo"
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The policy parser and compiler: accepted files, and every error with its exact message. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/types.h>
+#include "../../bpf/abi.h"
+#include "policy/policy.h"
+
+static struct policy *parse_ok(const char *text)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+	char buf[512];
+
+	if (policy_parse_string("p.yaml", text, strlen(text), &p, &d)) {
+		policy_diag_format(&d.v[0], buf, sizeof(buf));
+		fail_msg("unexpected error: %s", buf);
+	}
+	assert_int_equal(d.n, 0);
+	policy_diags_free(&d);
+	return p;
+}
+
+/* The first diagnostic for text, formatted. */
+static char *first_error(const char *text)
+{
+	static char buf[1024];
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+
+	assert_int_equal(policy_parse_string("p.yaml", text, strlen(text), &p, &d), -EINVAL);
+	assert_null(p);
+	assert_true(d.n >= 1);
+	policy_diag_format(&d.v[0], buf, sizeof(buf));
+	policy_diags_free(&d);
+	return buf;
+}
+
+static void test_full_policy(void **state)
+{
+	struct policy *p = parse_ok("name: webapp\n"
+				    "mode: audit\n"
+				    "cgroups: [/system.slice/webapp.service/, /jobs]\n"
+				    "fs:\n"
+				    "  default: deny\n"
+				    "  read:  [/usr/, /etc/ssl/, /srv/app/config.json]\n"
+				    "  write: [/var/lib/webapp/, /tmp/]\n"
+				    "  deny:  [/etc/shadow, /root/]\n");
+
+	(void)state;
+	assert_string_equal(p->name.s, "webapp");
+	assert_int_equal(p->name.line, 1);
+	assert_int_equal(p->name.column, 7);
+	assert_true(p->audit);
+	assert_int_equal(p->cgroups.n, 2);
+	assert_string_equal(p->cgroups.v[0].s, "/system.slice/webapp.service");
+	assert_int_equal(p->cgroups.v[1].line, 3);
+	assert_true(p->fs.default_deny);
+	assert_int_equal(p->fs.read.n, 3);
+	assert_string_equal(p->fs.read.v[2].s, "/srv/app/config.json");
+	assert_int_equal(p->fs.write.n, 2);
+	assert_int_equal(p->fs.deny.n, 2);
+	policy_free(p);
+}
+
+static void test_defaults(void **state)
+{
+	struct policy *p = parse_ok("name: x\n");
+
+	(void)state;
+	assert_false(p->audit);
+	assert_false(p->fs.default_deny);
+	assert_int_equal(p->cgroups.n, 0);
+	policy_free(p);
+}
+
+static void test_scalar_is_one_element_list(void **state)
+{
+	struct policy *p = parse_ok("name: x\ncgroups: /a\nfs:\n  deny: /etc/shadow\n");
+
+	(void)state;
+	assert_int_equal(p->cgroups.n, 1);
+	assert_int_equal(p->fs.deny.n, 1);
+	policy_free(p);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	assert_string_equal(first_error("name: x\nbogus: 1\n"),
+			    "p.yaml:2:1: unknown key 'bogus' in 'policy'");
+	assert_string_equal(first_error("name: x\nfs:\n  deny: [/a]\n  exec: [/b]\n"),
+			    "p.yaml:4:3: unknown key 'exec' in 'fs'");
+	assert_string_equal(first_error("name: x\nname: y\n"),
+			    "p.yaml:2:1: duplicate key 'name' in 'policy'");
+	assert_string_equal(first_error("mode: enforce\n"), "p.yaml:1:1: missing required key 'name'");
+	assert_string_equal(first_error("name: Web App\n"),
+			    "p.yaml:1:7: name 'Web App' must be 1 to 63 characters of a-z, 0-9, '.', '_' and '-'");
+	assert_string_equal(
+		first_error("name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"),
+		"p.yaml:1:7: name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' must be 1 to 63 characters of a-z, 0-9, '.', '_' and '-'");
+	assert_string_equal(first_error("name: x\nmode: strict\n"),
+			    "p.yaml:2:7: mode must be 'enforce' or 'audit', not 'strict'");
+	assert_string_equal(first_error("name: x\nfs:\n  default: maybe\n"),
+			    "p.yaml:3:12: 'fs.default' must be 'allow' or 'deny', not 'maybe'");
+	assert_string_equal(first_error("name: x\nfs:\n  read: [etc/passwd]\n"),
+			    "p.yaml:3:10: fs.read 'etc/passwd' is not an absolute path");
+	assert_string_equal(first_error("name: x\nfs:\n  write: [/a/../b]\n"),
+			    "p.yaml:3:11: fs.write '/a/../b' is not normalized (empty, '.' or '..' component)");
+	assert_string_equal(first_error("name: x\nfs:\n  deny: [/a//b]\n"),
+			    "p.yaml:3:10: fs.deny '/a//b' is not normalized (empty, '.' or '..' component)");
+	assert_string_equal(first_error("name: x\nfs:\n  deny: [/a/*.so]\n"),
+			    "p.yaml:3:10: fs.deny '/a/*.so': wildcards are not supported yet");
+	assert_string_equal(first_error("name: x\ncgroups: [relative]\n"),
+			    "p.yaml:2:11: cgroups 'relative' is not an absolute path");
+	assert_string_equal(first_error("name: x\nfs: [/a]\n"),
+			    "p.yaml:2:5: 'fs' must be a mapping, not a list");
+	assert_string_equal(first_error("name: x\nfs:\n  read: {a: b}\n"),
+			    "p.yaml:3:9: 'fs.read' must be a list of paths, not a mapping");
+	assert_string_equal(first_error("name: x\nfs:\n  read: [[/a]]\n"),
+			    "p.yaml:3:10: 'fs.read' entries must be paths, not a list");
+	assert_string_equal(first_error("- a\n- b\n"),
+			    "p.yaml:1:1: a policy must be a mapping of keys (name, mode, cgroups, fs), not a list");
+	assert_string_equal(first_error(""), "p.yaml: empty policy file");
+	assert_string_equal(first_error("name: [x\n"),
+			    "p.yaml:2:1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+	assert_string_equal(first_error("name: x\n---\nname: y\n"),
+			    "p.yaml:2:1: a policy file holds one policy; found a second YAML document");
+}
+
+static void test_every_error_reported(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+	const char *text = "name: x\nbogus: 1\nfs:\n  read: [a, b]\n";
+
+	(void)state;
+	assert_int_equal(policy_parse_string("p.yaml", text, strlen(text), &p, &d), -EINVAL);
+	assert_int_equal(d.n, 3);
+	policy_diags_free(&d);
+}
+
+static void test_missing_file(void **state)
+{
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(policy_parse_file("/nonexistent/p.yaml", &p, &d), -ENOENT);
+	policy_diag_format(&d.v[0], buf, sizeof(buf));
+	assert_string_equal(buf, "/nonexistent/p.yaml: cannot open: No such file or directory");
+	policy_diags_free(&d);
+}
+
+static void test_set_checks(void **state)
+{
+	struct policy *v[3];
+	struct policy_diags d = { 0 };
+	char buf[256];
+
+	(void)state;
+	v[0] = parse_ok("name: a\ncgroups: [/x, /y]\n");
+	v[1] = parse_ok("name: b\ncgroups: [/z]\n");
+	v[2] = parse_ok("name: a\ncgroups: [/y/]\n");
+	free(v[2]->file);
+	v[2]->file = strdup("q.yaml");
+	assert_int_equal(policy_check_set(v, 2, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(policy_check_set(v, 3, &d), -EINVAL);
+	assert_int_equal(d.n, 2);
+	policy_diag_format(&d.v[0], buf, sizeof(buf));
+	assert_string_equal(buf, "q.yaml:1:7: duplicate policy name 'a' (also in p.yaml:1)");
+	policy_diag_format(&d.v[1], buf, sizeof(buf));
+	assert_string_equal(buf, "q.yaml:2:11: cgroup '/y' is already bound to policy 'a' (p.yaml:2)");
+	policy_diags_free(&d);
+	for (int i = 0; i < 3; i++)
+		policy_free(v[i]);
+}
+
+/* The compiler's hash must be the one bpf/abi.h defines, byte by byte from the seed. */
+static void test_hash_matches_abi(void **state)
+{
+	uint64_t h = 42;
+	const char *s = "/etc/";
+
+	(void)state;
+	for (const char *c = s; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	assert_true(policy_path_hash(42, s) == h);
+	assert_true(policy_path_hash(42, "/etc/") != policy_path_hash(43, "/etc/"));
+	assert_true(policy_path_hash(42, "/etc") != policy_path_hash(42, "/etc/"));
+}
+
+static void test_compile_merges_same_path(void **state)
+{
+	struct policy *p = parse_ok("name: x\nfs:\n  read: [/a/, /b]\n  write: [/a/]\n  deny: [/b]\n");
+	struct policy_fs_rule *r;
+	size_t n, i;
+	int seen_a = 0, seen_b = 0;
+
+	(void)state;
+	assert_int_equal(policy_compile_fs(p, 7, &r, &n), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		if (r[i].hash == policy_path_hash(7, "/a/")) {
+			assert_int_equal(r[i].allow, WARDEN_FS_READ | WARDEN_FS_WRITE);
+			assert_int_equal(r[i].deny, 0);
+			seen_a = 1;
+		} else if (r[i].hash == policy_path_hash(7, "/b")) {
+			assert_int_equal(r[i].allow, WARDEN_FS_READ);
+			assert_int_equal(r[i].deny, WARDEN_FS_READ | WARDEN_FS_WRITE);
+			seen_b = 1;
+		}
+	}
+	assert_true(seen_a && seen_b);
+	assert_true(n < 2 || r[0].hash < r[1].hash);
+	free(r);
+	policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_policy),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_scalar_is_one_element_list),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_every_error_reported),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_set_checks),
+		cmocka_unit_test(test_hash_matches_abi),
+		cmocka_unit_test(test_compile_merges_same_path),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
