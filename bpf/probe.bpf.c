@@ -29,11 +29,9 @@ int BPF_PROG(warden_probe_lsm, struct file *file, int ret)
 	return 0;
 }
 
-SEC("lsm.s/file_open")
-int BPF_PROG(warden_probe_sleepable, struct file *file, int ret)
+/* What the two path probes share: count the probing process's opens and copy their path. */
+static __always_inline int record_path(struct file *file)
 {
-	if (ret)
-		return ret;
 	if (mine()) {
 		bpf_d_path((struct path *)&file->f_path, probe_path, sizeof(probe_path));
 		__sync_fetch_and_add(&probe_hits, 1);
@@ -41,14 +39,18 @@ int BPF_PROG(warden_probe_sleepable, struct file *file, int ret)
 	return 0;
 }
 
+SEC("lsm.s/file_open")
+int BPF_PROG(warden_probe_sleepable, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	return record_path(file);
+}
+
 SEC("fmod_ret/security_file_open")
 int BPF_PROG(warden_probe_compat, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
-	if (mine()) {
-		bpf_d_path((struct path *)&file->f_path, probe_path, sizeof(probe_path));
-		__sync_fetch_and_add(&probe_hits, 1);
-	}
-	return 0;
+	return record_path(file);
 }

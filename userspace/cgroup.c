@@ -71,7 +71,8 @@ int cgroup_id(const char *mount, const char *path, uint64_t *ret_id)
 
 int cgroup_path(const char *mount, uint64_t id, char *buf, size_t size)
 {
-	struct cgroup_fh h = { .fh.handle_bytes = sizeof(uint64_t), .fh.handle_type = FILEID_KERNFS };
+	struct cgroup_fh h = { .fh.handle_bytes = sizeof(uint64_t),
+			       .fh.handle_type = FILEID_KERNFS };
 	char link[64], target[PATH_MAX];
 	size_t mlen = strlen(mount);
 	int mfd, fd, ret = 0;

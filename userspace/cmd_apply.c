@@ -33,8 +33,9 @@ static int check_installed_bindings(const struct warden_maps *m, const struct po
 					break;
 			if (k < set->n)
 				continue; /* that policy is replaced by this apply */
-			log_error("%s:%d:%d: cgroup '%s' is already bound to installed policy '%s'", p->file,
-				  p->cgroups.v[j].line, p->cgroups.v[j].column, p->cgroups.v[j].s, other);
+			log_error("%s:%d:%d: cgroup '%s' is already bound to installed policy '%s'",
+				  p->file, p->cgroups.v[j].line, p->cgroups.v[j].column,
+				  p->cgroups.v[j].s, other);
 			conflicts++;
 		}
 	}
@@ -43,38 +44,25 @@ static int check_installed_bindings(const struct warden_maps *m, const struct po
 
 int cmd_apply(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct warden_maps m;
 	struct policy_set set = { 0 };
 	char mount[PATH_MAX];
 	size_t i;
-	int c, err, ret = 1;
+	int err, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			printf("usage: warden apply FILE...\n\n"
-			       "Validate every policy file, then install them all, replacing installed\n"
-			       "policies of the same names. If any file is invalid, nothing changes.\n"
-			       "Loads the BPF programs first when they are not loaded.\n");
-			return 0;
-		default:
-			return 2;
-		}
-	}
-	if (optind >= argc)
-		return cmd_usage_error("apply", "no policy file given");
-	if (cgroup_mount_point(mount, sizeof(mount))) {
-		log_error("no cgroup2 filesystem is mounted: mount -t cgroup2 none /sys/fs/cgroup");
+	ret = cmd_simple_options(
+		"apply",
+		"usage: warden apply FILE...\n\n"
+		"Validate every policy file, then install them all, replacing installed\n"
+		"policies of the same names. If any file is invalid, nothing changes.\n"
+		"Loads the BPF programs first when they are not loaded.\n",
+		"policy file", argc, argv);
+	if (ret >= 0)
+		return ret;
+	ret = 1;
+
+	if (cmd_cgroup_mount(mount, sizeof(mount)))
 		return 1;
-	}
 	if (cmd_read_policies(argv + optind, argc - optind, mount, &set))
 		return 1;
 	if (loader_load() || loader_open(&m))
@@ -86,11 +74,13 @@ int cmd_apply(int argc, char **argv)
 
 		err = maps_policy_install(&m, mount, p, set.cgroup_ids[i]);
 		if (err) {
-			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s, strerror(-err));
+			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s,
+				  strerror(-err));
 			goto out;
 		}
-		printf("warden: applied policy '%s' from %s (%s, %zu cgroup%s)\n", p->name.s, p->file,
-		       p->audit ? "audit" : "enforce", p->cgroups.n, p->cgroups.n == 1 ? "" : "s");
+		printf("warden: applied policy '%s' from %s (%s, %zu cgroup%s)\n", p->name.s,
+		       p->file, p->audit ? "audit" : "enforce", p->cgroups.n,
+		       p->cgroups.n == 1 ? "" : "s");
 	}
 	ret = 0;
 out:
@@ -102,39 +92,26 @@ out_set:
 
 int cmd_remove(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct warden_maps m;
 	char mount[PATH_MAX];
 	uint32_t ids[256];
-	int c, i, n, err, ret = 1;
+	int i, n, err, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			printf("usage: warden remove NAME...\n\n"
-			       "Remove installed policies: their cgroups are no longer confined by them\n"
-			       "(a cgroup below another bound cgroup falls back to that one's policy).\n");
-			return 0;
-		default:
-			return 2;
-		}
-	}
+	ret = cmd_simple_options(
+		"remove",
+		"usage: warden remove NAME...\n\n"
+		"Remove installed policies: their cgroups are no longer confined by them\n"
+		"(a cgroup below another bound cgroup falls back to that one's policy).\n",
+		"policy name", argc, argv);
+	if (ret >= 0)
+		return ret;
+	ret = 1;
+
 	n = argc - optind;
-	if (n <= 0)
-		return cmd_usage_error("remove", "no policy name given");
 	if (n > 256)
 		return cmd_usage_error("remove", "at most 256 names at once");
-	if (cgroup_mount_point(mount, sizeof(mount))) {
-		log_error("no cgroup2 filesystem is mounted: mount -t cgroup2 none /sys/fs/cgroup");
+	if (cmd_cgroup_mount(mount, sizeof(mount)))
 		return 1;
-	}
 	if (loader_open(&m))
 		return 1;
 	/* Every name must be installed before anything is removed. */
@@ -147,7 +124,8 @@ int cmd_remove(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		err = maps_policy_remove(&m, mount, ids[i]);
 		if (err) {
-			log_error("cannot remove policy '%s': %s", argv[optind + i], strerror(-err));
+			log_error("cannot remove policy '%s': %s", argv[optind + i],
+				  strerror(-err));
 			goto out;
 		}
 		printf("warden: removed policy '%s'\n", argv[optind + i]);

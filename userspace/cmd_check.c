@@ -95,32 +95,19 @@ int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct policy_set set;
 	char mount[PATH_MAX];
-	int c;
+	int ret = cmd_simple_options(
+		"check",
+		"usage: warden check FILE...\n\n"
+		"Validate policy files: syntax, schema, paths, names, and that every cgroup\n"
+		"they name exists. Needs no root and changes nothing. Exits 1 on any error,\n"
+		"each reported as FILE:LINE:COLUMN: message.\n",
+		"policy file", argc, argv);
 
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			printf("usage: warden check FILE...\n\n"
-			       "Validate policy files: syntax, schema, paths, names, and that every cgroup\n"
-			       "they name exists. Needs no root and changes nothing. Exits 1 on any error,\n"
-			       "each reported as FILE:LINE:COLUMN: message.\n");
-			return 0;
-		default:
-			return 2;
-		}
-	}
-	if (optind >= argc)
-		return cmd_usage_error("check", "no policy file given");
+	if (ret >= 0)
+		return ret;
+
 	if (cgroup_mount_point(mount, sizeof(mount))) {
 		log_error("no cgroup2 filesystem is mounted; cgroups are not checked");
 		if (cmd_read_policies(argv + optind, argc - optind, NULL, &set))

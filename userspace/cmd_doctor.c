@@ -103,9 +103,10 @@ int cmd_doctor(int argc, char **argv)
 		listed = lsm_listed(lsm);
 		snprintf(detail, sizeof(detail), "%s (/sys/kernel/security/lsm: %s)",
 			 listed ? "bpf is listed" : "bpf is NOT listed", lsm);
-		snprintf(fix, sizeof(fix),
-			 "boot with lsm=%s,bpf on the kernel command line (the kernel needs CONFIG_BPF_LSM=y)",
-			 lsm);
+		snprintf(
+			fix, sizeof(fix),
+			"boot with lsm=%s,bpf on the kernel command line (the kernel needs CONFIG_BPF_LSM=y)",
+			lsm);
 		line(&r, listed, 1, "BPF LSM active", detail, fix);
 	} else {
 		line(&r, 0, 0, "BPF LSM active",
@@ -128,14 +129,17 @@ int cmd_doctor(int argc, char **argv)
 
 			loader_explain(err, why, sizeof(why));
 			if (!strcmp(stage, "run")) {
-				snprintf(detail, sizeof(detail),
-					 "a trial file_open program loaded and attached but never ran: BPF LSM is not active");
+				snprintf(
+					detail, sizeof(detail),
+					"a trial file_open program loaded and attached but never ran: BPF LSM is not active");
 			} else if (listed == 1 && (err == -EPERM || err == -EACCES)) {
-				snprintf(detail, sizeof(detail),
-					 "the kernel refuses BPF LSM programs: trial %s failed with %s and an empty verifier log although 'bpf' is listed",
-					 stage, strerror(-err));
-				snprintf(why, sizeof(why),
-					 "enforcement is impossible on this kernel; run warden on one that accepts BPF LSM programs (a distribution kernel with CONFIG_BPF_LSM=y and bpf in lsm=); on a development machine, inside the VM: tests/vm/run -- build/warden doctor");
+				snprintf(
+					detail, sizeof(detail),
+					"the kernel refuses BPF LSM programs: trial %s failed with %s and an empty verifier log although 'bpf' is listed",
+					stage, strerror(-err));
+				snprintf(
+					why, sizeof(why),
+					"enforcement is impossible on this kernel; run warden on one that accepts BPF LSM programs (a distribution kernel with CONFIG_BPF_LSM=y and bpf in lsm=); on a development machine, inside the VM: tests/vm/run -- build/warden doctor");
 			} else {
 				snprintf(detail, sizeof(detail), "trial %s failed: %s", stage,
 					 strerror(-err));
@@ -174,7 +178,7 @@ int cmd_doctor(int argc, char **argv)
 	if (r.json)
 		printf("],\"ok\":%s}\n", r.failed ? "false" : "true");
 	else
-		printf("%s\n", r.failed ? "warden cannot enforce policies on this system."
-					: "warden can enforce policies on this system.");
+		printf("%s\n", r.failed ? "warden cannot enforce policies on this system." :
+					  "warden can enforce policies on this system.");
 	return r.failed ? 1 : 0;
 }

@@ -9,38 +9,14 @@
 #include "loader.h"
 #include "log.h"
 
-static int no_args(const char *name, const char *help, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			printf("usage: warden %s\n\n%s\n", name, help);
-			return 0;
-		default:
-			return 2;
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(name, "unexpected argument '%s'", argv[optind]);
-	return -1;
-}
-
 int cmd_load(int argc, char **argv)
 {
-	int ret = no_args("load",
-			  "Load the BPF programs and pin them, with their maps, under " WARDEN_PIN_ROOT
-			  ".\nThey stay attached when warden exits. Nothing is confined until a policy is applied.",
-			  argc, argv);
+	int ret = cmd_simple_options(
+		"load",
+		"usage: warden load\n\n"
+		"Load the BPF programs and pin them, with their maps, under " WARDEN_PIN_ROOT
+		".\nThey stay attached when warden exits. Nothing is confined until a policy is applied.\n",
+		NULL, argc, argv);
 
 	if (ret >= 0)
 		return ret;
@@ -52,10 +28,12 @@ int cmd_load(int argc, char **argv)
 
 int cmd_unload(int argc, char **argv)
 {
-	int ret = no_args("unload",
-			  "Detach every warden program and remove everything pinned under " WARDEN_PIN_ROOT
-			  ".\nEvery policy stops being enforced.",
-			  argc, argv);
+	int ret = cmd_simple_options(
+		"unload",
+		"usage: warden unload\n\n"
+		"Detach every warden program and remove everything pinned under " WARDEN_PIN_ROOT
+		".\nEvery policy stops being enforced.\n",
+		NULL, argc, argv);
 
 	if (ret >= 0)
 		return ret;

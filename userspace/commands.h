@@ -29,7 +29,18 @@ struct policy_set {
 int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct policy_set *ret);
 void cmd_free_policies(struct policy_set *set);
 
+/*
+ * Options of a command that takes only -v and -h: prints help on -h. need names the
+ * positional arguments the command requires ("policy file"), or is NULL when it takes none.
+ * Returns -1 to go on (with optind at the first positional argument), or an exit status.
+ */
+int cmd_simple_options(const char *name, const char *help, const char *need, int argc, char **argv);
+
+/* The cgroup2 mount point; logs the fix and returns a negative errno when there is none. */
+int cmd_cgroup_mount(char *buf, size_t size);
+
 /* Usage error for command: "warden CMD: msg" and a pointer to --help; returns 2. */
-int cmd_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

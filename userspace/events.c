@@ -24,10 +24,14 @@ struct events {
 const char *events_op_name(unsigned int op)
 {
 	static const char *const names[] = {
-		[WARDEN_OP_FS_READ] = "fs.read",	 [WARDEN_OP_FS_WRITE] = "fs.write",
-		[WARDEN_OP_EXEC] = "exec",		 [WARDEN_OP_LIBRARY] = "library",
-		[WARDEN_OP_NET_CONNECT] = "net.connect", [WARDEN_OP_NET_BIND] = "net.bind",
-		[WARDEN_OP_FORK] = "fork",		 [WARDEN_OP_PTRACE] = "ptrace",
+		[WARDEN_OP_FS_READ] = "fs.read",
+		[WARDEN_OP_FS_WRITE] = "fs.write",
+		[WARDEN_OP_EXEC] = "exec",
+		[WARDEN_OP_LIBRARY] = "library",
+		[WARDEN_OP_NET_CONNECT] = "net.connect",
+		[WARDEN_OP_NET_BIND] = "net.bind",
+		[WARDEN_OP_FORK] = "fork",
+		[WARDEN_OP_PTRACE] = "ptrace",
 	};
 
 	if (op < sizeof(names) / sizeof(names[0]) && names[op])

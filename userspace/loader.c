@@ -83,25 +83,29 @@ void loader_explain(int err, char *buf, size_t size)
 	char lsm[512];
 
 	if (geteuid() != 0) {
-		snprintf(buf, size,
-			 "loading BPF LSM programs needs root (CAP_BPF and CAP_SYS_ADMIN); run warden as root");
+		snprintf(
+			buf, size,
+			"loading BPF LSM programs needs root (CAP_BPF and CAP_SYS_ADMIN); run warden as root");
 		return;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(buf, size,
-			 "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing); warden needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		snprintf(
+			buf, size,
+			"the kernel has no BTF (/sys/kernel/btf/vmlinux is missing); warden needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return;
 	}
 	if (loader_lsm_list(lsm, sizeof(lsm)) == 0 && !lsm_has_bpf(lsm)) {
-		snprintf(buf, size,
-			 "BPF LSM is not active: 'bpf' is missing from the kernel's LSM list (%s); boot with lsm=%s%sbpf (and a kernel built with CONFIG_BPF_LSM=y)",
-			 lsm, lsm, *lsm ? "," : "");
+		snprintf(
+			buf, size,
+			"BPF LSM is not active: 'bpf' is missing from the kernel's LSM list (%s); boot with lsm=%s%sbpf (and a kernel built with CONFIG_BPF_LSM=y)",
+			lsm, lsm, *lsm ? "," : "");
 		return;
 	}
 	if (err == -EPERM || err == -EACCES) {
-		snprintf(buf, size,
-			 "this kernel refuses BPF LSM programs: loading one fails with %s and an empty verifier log although 'bpf' is in its LSM list%s%s%s; enforcement is impossible on this kernel (on a development machine, run warden inside the VM: tests/vm/run -- build/warden ...)",
-			 strerror(-err), *lsm ? " (" : "", lsm, *lsm ? ")" : "");
+		snprintf(
+			buf, size,
+			"this kernel refuses BPF LSM programs: loading one fails with %s and an empty verifier log although 'bpf' is in its LSM list%s%s%s; enforcement is impossible on this kernel (on a development machine, run warden inside the VM: tests/vm/run -- build/warden ...)",
+			strerror(-err), *lsm ? " (" : "", lsm, *lsm ? ")" : "");
 		return;
 	}
 	snprintf(buf, size, "cannot load the BPF programs: %s (run with -v for libbpf's log)",
@@ -153,7 +157,8 @@ static int check_bpffs(void)
 	struct statfs st;
 
 	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
-		log_error("bpffs is not mounted at /sys/fs/bpf, where warden pins its programs: mount -t bpf bpffs /sys/fs/bpf");
+		log_error(
+			"bpffs is not mounted at /sys/fs/bpf, where warden pins its programs: mount -t bpf bpffs /sys/fs/bpf");
 		return -ENOENT;
 	}
 	return 0;
@@ -172,9 +177,10 @@ static int check_layout(void)
 	if (bpf_map_lookup_elem(fd, &zero, &config)) {
 		err = -errno;
 	} else if (config.layout_version && config.layout_version != WARDEN_LAYOUT_VERSION) {
-		log_error("the warden state pinned under %s has layout version %u; this build understands version %u. "
-			  "Unload it with the warden that loaded it ('warden unload'), or reboot",
-			  WARDEN_PIN_ROOT, config.layout_version, WARDEN_LAYOUT_VERSION);
+		log_error(
+			"the warden state pinned under %s has layout version %u; this build understands version %u. "
+			"Unload it with the warden that loaded it ('warden unload'), or reboot",
+			WARDEN_PIN_ROOT, config.layout_version, WARDEN_LAYOUT_VERSION);
 		err = -EPROTO;
 	}
 	close(fd);
@@ -312,7 +318,7 @@ int loader_load(void)
 	struct warden_file_bpf *file = NULL;
 	struct warden_cgroup_bpf *cgroup = NULL;
 	char why[1024];
-	int err;
+	int err, fresh;
 
 	if (geteuid() != 0) {
 		loader_explain(-EPERM, why, sizeof(why));
@@ -322,17 +328,18 @@ int loader_load(void)
 	err = check_bpffs();
 	if (err)
 		return err;
-	if (mkdir(WARDEN_PIN_ROOT, 0700) && errno != EEXIST) {
-		err = -errno;
-		log_error("cannot create '%s': %s", WARDEN_PIN_ROOT, strerror(errno));
-		return err;
-	}
 	err = check_layout();
 	if (err)
 		return err;
 	err = check_bpf_lsm();
 	if (err)
 		return err;
+	fresh = access(PIN("warden_config"), F_OK) != 0;
+	if (mkdir(WARDEN_PIN_ROOT, 0700) && errno != EEXIST) {
+		err = -errno;
+		log_error("cannot create '%s': %s", WARDEN_PIN_ROOT, strerror(errno));
+		return err;
+	}
 
 	file = warden_file_bpf__open_opts(&opts);
 	cgroup = warden_cgroup_bpf__open_opts(&opts);
@@ -340,10 +347,7 @@ int loader_load(void)
 		err = -errno;
 		goto fail;
 	}
-	/* The cgroup object first: a tag copied at mkdir must never be missed once opens are judged. */
-	err = load_object(cgroup->obj, load_cgroup, cgroup);
-	if (err)
-		goto fail;
+	/* Probing first: on a kernel that refuses BPF LSM, nothing gets pinned. */
 	if (access(PIN("link_warden_file_open"), F_OK) &&
 	    access(PIN("link_warden_file_open_compat"), F_OK)) {
 		err = choose_file_open(file);
@@ -356,6 +360,10 @@ int loader_load(void)
 		bpf_program__set_autoload(file->progs.warden_file_open_compat,
 					  !access(PIN("link_warden_file_open_compat"), F_OK));
 	}
+	/* The cgroup object first: a tag copied at mkdir must never be missed once opens are judged. */
+	err = load_object(cgroup->obj, load_cgroup, cgroup);
+	if (err)
+		goto fail;
 	err = load_object(file->obj, load_file, file);
 	if (err)
 		goto fail;
@@ -370,6 +378,8 @@ fail:
 	log_error("%s", why);
 	warden_file_bpf__destroy(file);
 	warden_cgroup_bpf__destroy(cgroup);
+	if (fresh)
+		loader_unload(); /* leave nothing half-loaded behind */
 	return err;
 }
 
@@ -386,7 +396,8 @@ int loader_open(struct warden_maps *m)
 	for (i = 0; i < MAP_COUNT; i++)
 		*map_fd(m, i) = -1;
 	if (geteuid() != 0) {
-		log_error("reading warden's maps needs root (CAP_BPF and CAP_SYS_ADMIN); run warden as root");
+		log_error(
+			"reading warden's maps needs root (CAP_BPF and CAP_SYS_ADMIN); run warden as root");
 		return -EPERM;
 	}
 	err = check_layout();
@@ -401,8 +412,9 @@ int loader_open(struct warden_maps *m)
 		if (fd < 0) {
 			err = -errno;
 			if (err == -ENOENT)
-				log_error("warden is not loaded (nothing pinned at %s): run 'warden load' or 'warden apply'",
-					  path);
+				log_error(
+					"warden is not loaded (nothing pinned at %s): run 'warden load' or 'warden apply'",
+					path);
 			else
 				log_error("cannot open '%s': %s", path, strerror(errno));
 			loader_close(m);

@@ -29,7 +29,9 @@ void log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* fmt is libbpf's own format string, passed through as libbpf's print callback requires. */
+__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level,
+							      const char *fmt, va_list ap)
 {
 	if (!log_verbose || (level == LIBBPF_DEBUG && log_verbose < 2))
 		return 0;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "cgroup.h"
 #include "commands.h"
 #include "log.h"
 
@@ -43,6 +44,43 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
 	fprintf(stderr, "\n(see 'warden %s --help')\n", command);
 	va_end(ap);
 	return 2;
+}
+
+int cmd_simple_options(const char *name, const char *help, const char *need, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (need && optind >= argc)
+		return cmd_usage_error(name, "no %s given", need);
+	if (!need && optind < argc)
+		return cmd_usage_error(name, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+int cmd_cgroup_mount(char *buf, size_t size)
+{
+	int err = cgroup_mount_point(buf, size);
+
+	if (err)
+		log_error("no cgroup2 filesystem is mounted: mount -t cgroup2 none /sys/fs/cgroup");
+	return err;
 }
 
 int main(int argc, char **argv)

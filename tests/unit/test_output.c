@@ -78,7 +78,10 @@ static void event_text(FILE *f, const void *v)
 
 static void test_event_json(void **state)
 {
-	struct event_view v = { .raw = sample(), .op = "fs.read", .action = "deny", .reason = "rule",
+	struct event_view v = { .raw = sample(),
+				.op = "fs.read",
+				.action = "deny",
+				.reason = "rule",
 				.path = "/etc/\"x\"" };
 
 	(void)state;
@@ -92,8 +95,11 @@ static void test_event_json(void **state)
 
 static void test_event_text_unresolved(void **state)
 {
-	struct event_view v = { .raw = sample(), .op = "fs.read", .action = "deny",
-				.reason = "unresolved", .path = "" };
+	struct event_view v = { .raw = sample(),
+				.op = "fs.read",
+				.action = "deny",
+				.reason = "unresolved",
+				.path = "" };
 
 	(void)state;
 	v.raw = sample();

@@ -100,11 +100,14 @@ static void test_errors(void **state)
 			    "p.yaml:4:3: unknown key 'exec' in 'fs'");
 	assert_string_equal(first_error("name: x\nname: y\n"),
 			    "p.yaml:2:1: duplicate key 'name' in 'policy'");
-	assert_string_equal(first_error("mode: enforce\n"), "p.yaml:1:1: missing required key 'name'");
-	assert_string_equal(first_error("name: Web App\n"),
-			    "p.yaml:1:7: name 'Web App' must be 1 to 63 characters of a-z, 0-9, '.', '_' and '-'");
+	assert_string_equal(first_error("mode: enforce\n"),
+			    "p.yaml:1:1: missing required key 'name'");
 	assert_string_equal(
-		first_error("name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"),
+		first_error("name: Web App\n"),
+		"p.yaml:1:7: name 'Web App' must be 1 to 63 characters of a-z, 0-9, '.', '_' and '-'");
+	assert_string_equal(
+		first_error(
+			"name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"),
 		"p.yaml:1:7: name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' must be 1 to 63 characters of a-z, 0-9, '.', '_' and '-'");
 	assert_string_equal(first_error("name: x\nmode: strict\n"),
 			    "p.yaml:2:7: mode must be 'enforce' or 'audit', not 'strict'");
@@ -112,10 +115,12 @@ static void test_errors(void **state)
 			    "p.yaml:3:12: 'fs.default' must be 'allow' or 'deny', not 'maybe'");
 	assert_string_equal(first_error("name: x\nfs:\n  read: [etc/passwd]\n"),
 			    "p.yaml:3:10: fs.read 'etc/passwd' is not an absolute path");
-	assert_string_equal(first_error("name: x\nfs:\n  write: [/a/../b]\n"),
-			    "p.yaml:3:11: fs.write '/a/../b' is not normalized (empty, '.' or '..' component)");
-	assert_string_equal(first_error("name: x\nfs:\n  deny: [/a//b]\n"),
-			    "p.yaml:3:10: fs.deny '/a//b' is not normalized (empty, '.' or '..' component)");
+	assert_string_equal(
+		first_error("name: x\nfs:\n  write: [/a/../b]\n"),
+		"p.yaml:3:11: fs.write '/a/../b' is not normalized (empty, '.' or '..' component)");
+	assert_string_equal(
+		first_error("name: x\nfs:\n  deny: [/a//b]\n"),
+		"p.yaml:3:10: fs.deny '/a//b' is not normalized (empty, '.' or '..' component)");
 	assert_string_equal(first_error("name: x\nfs:\n  deny: [/a/*.so]\n"),
 			    "p.yaml:3:10: fs.deny '/a/*.so': wildcards are not supported yet");
 	assert_string_equal(first_error("name: x\ncgroups: [relative]\n"),
@@ -126,13 +131,16 @@ static void test_errors(void **state)
 			    "p.yaml:3:9: 'fs.read' must be a list of paths, not a mapping");
 	assert_string_equal(first_error("name: x\nfs:\n  read: [[/a]]\n"),
 			    "p.yaml:3:10: 'fs.read' entries must be paths, not a list");
-	assert_string_equal(first_error("- a\n- b\n"),
-			    "p.yaml:1:1: a policy must be a mapping of keys (name, mode, cgroups, fs), not a list");
+	assert_string_equal(
+		first_error("- a\n- b\n"),
+		"p.yaml:1:1: a policy must be a mapping of keys (name, mode, cgroups, fs), not a list");
 	assert_string_equal(first_error(""), "p.yaml: empty policy file");
-	assert_string_equal(first_error("name: [x\n"),
-			    "p.yaml:2:1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
-	assert_string_equal(first_error("name: x\n---\nname: y\n"),
-			    "p.yaml:2:1: a policy file holds one policy; found a second YAML document");
+	assert_string_equal(
+		first_error("name: [x\n"),
+		"p.yaml:2:1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+	assert_string_equal(
+		first_error("name: x\n---\nname: y\n"),
+		"p.yaml:2:1: a policy file holds one policy; found a second YAML document");
 }
 
 static void test_every_error_reported(void **state)
@@ -179,7 +187,8 @@ static void test_set_checks(void **state)
 	policy_diag_format(&d.v[0], buf, sizeof(buf));
 	assert_string_equal(buf, "q.yaml:1:7: duplicate policy name 'a' (also in p.yaml:1)");
 	policy_diag_format(&d.v[1], buf, sizeof(buf));
-	assert_string_equal(buf, "q.yaml:2:11: cgroup '/y' is already bound to policy 'a' (p.yaml:2)");
+	assert_string_equal(buf,
+			    "q.yaml:2:11: cgroup '/y' is already bound to policy 'a' (p.yaml:2)");
 	policy_diags_free(&d);
 	for (int i = 0; i < 3; i++)
 		policy_free(v[i]);
@@ -201,7 +210,8 @@ static void test_hash_matches_abi(void **state)
 
 static void test_compile_merges_same_path(void **state)
 {
-	struct policy *p = parse_ok("name: x\nfs:\n  read: [/a/, /b]\n  write: [/a/]\n  deny: [/b]\n");
+	struct policy *p =
+		parse_ok("name: x\nfs:\n  read: [/a/, /b]\n  write: [/a/]\n  deny: [/b]\n");
 	struct policy_fs_rule *r;
 	size_t n, i;
 	int seen_a = 0, seen_b = 0;

@@ -23,8 +23,8 @@ static int cmp_rule(const void *a, const void *b)
 	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
-static void add(struct policy_fs_rule *v, size_t *n, uint64_t seed,
-		const struct policy_strs *paths, uint32_t deny, uint32_t allow)
+static void add(struct policy_fs_rule *v, size_t *n, uint64_t seed, const struct policy_strs *paths,
+		uint32_t deny, uint32_t allow)
 {
 	size_t i;
 

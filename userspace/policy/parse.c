@@ -25,11 +25,11 @@ static int column_of(const yaml_node_t *n)
 	return (int)n->start_mark.column + 1;
 }
 
-#define parse_error(ps, node, ...)                                                          \
-	do {                                                                                \
-		policy_diags_add((ps)->diags, (ps)->file, line_of(node), column_of(node),    \
-				 __VA_ARGS__);                                              \
-		(ps)->errors++;                                                             \
+#define parse_error(ps, node, ...)                                                        \
+	do {                                                                              \
+		policy_diags_add((ps)->diags, (ps)->file, line_of(node), column_of(node), \
+				 __VA_ARGS__);                                            \
+		(ps)->errors++;                                                           \
 	} while (0)
 
 static const char *scalar(const yaml_node_t *n)
@@ -100,7 +100,8 @@ static int check_path(struct parser *ps, const yaml_node_t *n, const char *what,
 
 		if ((clen == 0 && next) || (clen == 1 && c[1] == '.') ||
 		    (clen == 2 && c[1] == '.' && c[2] == '.')) {
-			parse_error(ps, n, "%s '%s' is not normalized (empty, '.' or '..' component)",
+			parse_error(ps, n,
+				    "%s '%s' is not normalized (empty, '.' or '..' component)",
 				    what, s);
 			return -EINVAL;
 		}
@@ -246,8 +247,10 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 	switch (key) {
 	case TOP_NAME:
 		if (!s || !valid_name(s)) {
-			parse_error(ps, v, "name '%s' must be 1 to 63 characters of a-z, 0-9, '.', '_' and '-'",
-				    s ? s : node_kind(v));
+			parse_error(
+				ps, v,
+				"name '%s' must be 1 to 63 characters of a-z, 0-9, '.', '_' and '-'",
+				s ? s : node_kind(v));
 			return;
 		}
 		p->name.s = strdup(s);
@@ -291,7 +294,8 @@ static void parse_document(struct parser *ps, struct policy *p)
 		return;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		parse_error(ps, root, "a policy must be a mapping of keys (name, mode, cgroups, fs), not %s",
+		parse_error(ps, root,
+			    "a policy must be a mapping of keys (name, mode, cgroups, fs), not %s",
 			    node_kind(root));
 		return;
 	}
@@ -301,8 +305,8 @@ static void parse_document(struct parser *ps, struct policy *p)
 	}
 }
 
-int policy_parse_string(const char *file, const char *text, size_t len,
-			struct policy **ret_policy, struct policy_diags *diags)
+int policy_parse_string(const char *file, const char *text, size_t len, struct policy **ret_policy,
+			struct policy_diags *diags)
 {
 	struct parser ps = { .file = file, .diags = diags };
 	yaml_parser_t parser;
@@ -332,9 +336,10 @@ int policy_parse_string(const char *file, const char *text, size_t len,
 	/* One policy per file: a second document is a mistake, not something to ignore. */
 	if (!ps.errors && yaml_parser_load(&parser, &extra)) {
 		if (yaml_document_get_root_node(&extra)) {
-			policy_diags_add(diags, file, (int)extra.start_mark.line + 1,
-					 (int)extra.start_mark.column + 1,
-					 "a policy file holds one policy; found a second YAML document");
+			policy_diags_add(
+				diags, file, (int)extra.start_mark.line + 1,
+				(int)extra.start_mark.column + 1,
+				"a policy file holds one policy; found a second YAML document");
 			ps.errors++;
 		}
 		yaml_document_delete(&extra);
@@ -430,10 +435,11 @@ int policy_check_set(struct policy **policies, size_t n, struct policy_diags *di
 
 					if (strcmp(c->s, o->s))
 						continue;
-					policy_diags_add(diags, policies[i]->file, c->line, c->column,
-							 "cgroup '%s' is already bound to policy '%s' (%s:%d)",
-							 c->s, policies[j]->name.s, policies[j]->file,
-							 o->line);
+					policy_diags_add(
+						diags, policies[i]->file, c->line, c->column,
+						"cgroup '%s' is already bound to policy '%s' (%s:%d)",
+						c->s, policies[j]->name.s, policies[j]->file,
+						o->line);
 					errors++;
 				}
 			}

@@ -62,8 +62,8 @@ struct policy {
  */
 int policy_parse_file(const char *file, struct policy **ret_policy, struct policy_diags *diags);
 /* The same, from a string; file names it in diagnostics. */
-int policy_parse_string(const char *file, const char *text, size_t len,
-			struct policy **ret_policy, struct policy_diags *diags);
+int policy_parse_string(const char *file, const char *text, size_t len, struct policy **ret_policy,
+			struct policy_diags *diags);
 void policy_free(struct policy *p);
 
 /* Checks across files: names must be unique, and so must cgroups. Adds diagnostics. */
