@@ -25,7 +25,7 @@ endif
 LIBS := -lbpf -lelf -lz -lyaml
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ivmlinux -Ibpf
-BPF_OBJS := file cgroup probe
+BPF_OBJS := file cgroup net proc probe
 BPF_HEADERS := $(wildcard bpf/*.h)
 
 POLICY_SRCS := userspace/policy/parse.c userspace/policy/compile.c userspace/policy/diag.c

@@ -19,6 +19,8 @@
 #define WARDEN_MAX_POLICIES 1024
 #define WARDEN_MAX_CGROUPS 65536
 #define WARDEN_MAX_FS_RULES 65536
+#define WARDEN_MAX_NET_RULES 16384
+#define WARDEN_NET_RANGES 16
 #define WARDEN_NAME_MAX 64
 #define WARDEN_PATH_MAX 4096
 #define WARDEN_COMM_LEN 16
@@ -42,14 +44,25 @@
 #define WARDEN_REASON_RULE 1 /* a deny rule matched */
 #define WARDEN_REASON_DEFAULT 2 /* no allow rule matched and the default is deny */
 #define WARDEN_REASON_UNRESOLVED 3 /* the path could not be resolved: fail closed */
+#define WARDEN_REASON_FILELESS 4 /* exec of a file with no name (memfd, deleted) */
 
-/* File access bits, in rule masks. Equal to the kernel's FMODE_READ and FMODE_WRITE. */
+/* File access bits, in rule masks. READ and WRITE equal the kernel's FMODE_READ and FMODE_WRITE. */
 #define WARDEN_FS_READ 1
 #define WARDEN_FS_WRITE 2
+#define WARDEN_FS_EXEC 4 /* exec rules share the path map, with their own bit */
 
 /* warden_policy.flags */
 #define WARDEN_POLICY_AUDIT 1 /* report, never deny */
 #define WARDEN_POLICY_FS_DEFAULT_DENY 2 /* fs accesses no allow rule matches are denied */
+#define WARDEN_POLICY_EXEC_DEFAULT_DENY 4
+#define WARDEN_POLICY_CONNECT_DEFAULT_DENY 8
+#define WARDEN_POLICY_BIND_DEFAULT_DENY 16
+#define WARDEN_POLICY_FORK_DENY 32
+#define WARDEN_POLICY_PTRACE_DENY 64
+
+/* warden_net_key.op */
+#define WARDEN_NET_CONNECT 1
+#define WARDEN_NET_BIND 2
 
 /* warden_config: array map, one entry. */
 struct warden_config {
@@ -92,6 +105,38 @@ struct warden_fs_rule {
 };
 _Static_assert(sizeof(struct warden_fs_rule) == 8, "warden_fs_rule layout");
 
+/*
+ * warden_net_rule: an LPM trie. The key's data is policy_id, op, family and pad (64 bits that
+ * always match in full) followed by the address, so prefixlen is 64 + the address prefix.
+ * The entry for a network carries the port ranges of every rule covering it (the compiler
+ * merges shorter prefixes into longer ones), so the longest match alone decides.
+ */
+struct warden_net_key {
+	__u32 prefixlen;
+	__u32 policy_id;
+	__u8 op; /* WARDEN_NET_* */
+	__u8 family; /* 4 or 6 */
+	__u8 pad[2];
+	__u8 addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+};
+_Static_assert(sizeof(struct warden_net_key) == 28, "warden_net_key layout");
+
+struct warden_port_range {
+	__u16 lo;
+	__u16 hi;
+	__u8 proto; /* 0 (any), 6 (tcp), 17 (udp) */
+	__u8 deny;
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct warden_port_range) == 8, "warden_port_range layout");
+
+struct warden_net_rule {
+	__u32 n;
+	__u32 pad;
+	struct warden_port_range r[WARDEN_NET_RANGES];
+};
+_Static_assert(sizeof(struct warden_net_rule) == 136, "warden_net_rule layout");
+
 /* warden_counter: per-CPU array indexed by policy id. */
 struct warden_counters {
 	__u64 allowed;
@@ -117,12 +162,17 @@ struct warden_event {
 	__u8 action;
 	__u8 reason;
 	__s32 error; /* negative errno when reason is WARDEN_REASON_UNRESOLVED */
-	__u32 path_len; /* bytes of path, including its NUL */
+	__u32 path_len; /* bytes of path, including its NUL; 0 for operations without one */
 	char comm[WARDEN_COMM_LEN];
+	__u8 addr[16]; /* net ops: the peer (connect) or local (bind) address */
+	__u16 port; /* host byte order */
+	__u8 family; /* 4 or 6 */
+	__u8 proto;
+	__u32 target_pid; /* ptrace: the traced process */
 	char path[WARDEN_PATH_MAX];
 };
-_Static_assert(sizeof(struct warden_event) == 64 + WARDEN_PATH_MAX, "warden_event layout");
-#define WARDEN_EVENT_HDR_LEN 64
+_Static_assert(sizeof(struct warden_event) == 88 + WARDEN_PATH_MAX, "warden_event layout");
+#define WARDEN_EVENT_HDR_LEN 88
 
 /*
  * The rule hash: 64-bit FNV-1a started from a per-load seed. The BPF programs and the policy

@@ -36,6 +36,18 @@ static __always_inline int warden_current_policy(struct warden_policy **ret_poli
 	return 1;
 }
 
+/* Clear what only some operations fill in: path, address, ptrace target. */
+static __always_inline void warden_event_reset(struct warden_event *ev)
+{
+	ev->path_len = 0;
+	ev->error = 0;
+	ev->port = 0;
+	ev->family = 0;
+	ev->proto = 0;
+	ev->target_pid = 0;
+	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
+}
+
 static __always_inline void warden_count_allowed(__u32 policy_id)
 {
 	struct warden_counters *c = bpf_map_lookup_elem(&warden_counter, &policy_id);

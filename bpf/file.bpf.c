@@ -8,6 +8,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* include/linux/fs.h: FMODE_EXEC in f_mode, and __FMODE_EXEC (the same bit) in f_flags */
+#define FMODE_EXEC 0x20
+
 #define FS_CHUNK 1024
 
 static __always_inline void fs_lookup(struct warden_scratch *s, __u64 hash)
@@ -86,6 +89,7 @@ static __always_inline int file_open_decide(struct file *file)
 	struct warden_scratch *s;
 	struct warden_event *ev;
 	__u32 policy_id = 0, zero = 0, want;
+	__u32 default_deny;
 	__u16 op;
 	long len;
 	int tagged;
@@ -96,16 +100,25 @@ static __always_inline int file_open_decide(struct file *file)
 	if (tagged < 0 || !policy)
 		return -EPERM;
 
-	want = BPF_CORE_READ(file, f_mode) & (WARDEN_FS_READ | WARDEN_FS_WRITE);
-	if (!want)
-		want = WARDEN_FS_READ; /* an open for neither (mode 3) still reaches the file */
-	op = (want & WARDEN_FS_WRITE) ? WARDEN_OP_FS_WRITE : WARDEN_OP_FS_READ;
+	if ((BPF_CORE_READ(file, f_flags) & FMODE_EXEC) || (BPF_CORE_READ(file, f_mode) & FMODE_EXEC)) {
+		/* execve and the interpreters it loads open their file with __FMODE_EXEC */
+		want = WARDEN_FS_EXEC;
+		op = WARDEN_OP_EXEC;
+		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
+	} else {
+		want = BPF_CORE_READ(file, f_mode) & (WARDEN_FS_READ | WARDEN_FS_WRITE);
+		if (!want)
+			want = WARDEN_FS_READ; /* an open for neither (mode 3) still reaches the file */
+		op = (want & WARDEN_FS_WRITE) ? WARDEN_OP_FS_WRITE : WARDEN_OP_FS_READ;
+		default_deny = policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY;
+	}
 
 	s = warden_scratch_get();
 	config = bpf_map_lookup_elem(&warden_config, &zero);
 	if (!s || !config)
 		return -EPERM; /* cannot happen for an array map; fail closed if it ever does */
 	ev = &s->ev;
+	warden_event_reset(ev);
 
 	/*
 	 * The path the kernel actually opened, after symlinks, "..", relative lookups and
@@ -120,12 +133,18 @@ static __always_inline int file_open_decide(struct file *file)
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_UNRESOLVED);
 	}
 	ev->path_len = len;
-	ev->error = 0;
+
+	/*
+	 * A memfd or deleted file has no path a rule could name: with exec denied by default,
+	 * running one is denied (memfd_create + execveat is the classic way around exec rules).
+	 */
+	if (op == WARDEN_OP_EXEC && default_deny && !BPF_CORE_READ(file, f_inode, __i_nlink))
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
 
 	fs_match_path(s, policy_id, config->hash_seed, len);
 	if (s->deny & want)
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
-	if ((policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) && (s->allow & want) != want)
+	if (default_deny && (s->allow & want) != want)
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
 	warden_count_allowed(policy_id);
 	return 0;

@@ -52,6 +52,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_fs_rule SEC(".maps");
 
+/* Used only by the non-sleepable socket programs: sleepable ones cannot use an LPM trie. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, WARDEN_MAX_NET_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct warden_net_key);
+	__type(value, struct warden_net_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_net_rule SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WARDEN_MAX_POLICIES);

@@ -77,6 +77,17 @@ int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct
 		set.v[set.n] = p;
 		set.cgroup_ids[set.n] = calloc(p->cgroups.n ? p->cgroups.n : 1, sizeof(uint64_t));
 		set.n++;
+		for (int op = WARDEN_NET_CONNECT; op <= WARDEN_NET_BIND; op++) {
+			struct policy_net_entry *entries;
+			size_t n;
+			char msg[256];
+
+			if (policy_compile_net(p, op, &entries, &n, msg, sizeof(msg)))
+				policy_diags_add(&diags, p->file, p->name.line, p->name.column, "%s",
+						 msg);
+			else
+				free(entries);
+		}
 		if (cgroup_mount)
 			resolve_cgroups(p, cgroup_mount, set.cgroup_ids[set.n - 1], &diags);
 	}

@@ -60,6 +60,8 @@ const char *events_reason_name(unsigned int reason)
 		return "default";
 	case WARDEN_REASON_UNRESOLVED:
 		return "unresolved";
+	case WARDEN_REASON_FILELESS:
+		return "fileless";
 	default:
 		return "unknown";
 	}

@@ -20,6 +20,8 @@
 #include "log.h"
 #include "file.skel.h"
 #include "cgroup.skel.h"
+#include "net.skel.h"
+#include "proc.skel.h"
 #include "probe.skel.h"
 
 #define PIN(name) WARDEN_PIN_ROOT "/" name
@@ -33,6 +35,7 @@ static const struct {
 	{ "warden_binding", offsetof(struct warden_maps, binding) },
 	{ "warden_policy", offsetof(struct warden_maps, policy) },
 	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
+	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },
 	{ "warden_counter", offsetof(struct warden_maps, counter) },
 	{ "warden_events", offsetof(struct warden_maps, events) },
 };
@@ -312,11 +315,23 @@ static int load_cgroup(void *skel)
 	return warden_cgroup_bpf__load(skel);
 }
 
+static int load_net(void *skel)
+{
+	return warden_net_bpf__load(skel);
+}
+
+static int load_proc(void *skel)
+{
+	return warden_proc_bpf__load(skel);
+}
+
 int loader_load(void)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = WARDEN_PIN_ROOT);
 	struct warden_file_bpf *file = NULL;
 	struct warden_cgroup_bpf *cgroup = NULL;
+	struct warden_net_bpf *net = NULL;
+	struct warden_proc_bpf *proc = NULL;
 	char why[1024];
 	int err, fresh;
 
@@ -343,7 +358,9 @@ int loader_load(void)
 
 	file = warden_file_bpf__open_opts(&opts);
 	cgroup = warden_cgroup_bpf__open_opts(&opts);
-	if (!file || !cgroup) {
+	net = warden_net_bpf__open_opts(&opts);
+	proc = warden_proc_bpf__open_opts(&opts);
+	if (!file || !cgroup || !net || !proc) {
 		err = -errno;
 		goto fail;
 	}
@@ -367,19 +384,27 @@ int loader_load(void)
 	err = load_object(file->obj, load_file, file);
 	if (err)
 		goto fail;
+	err = load_object(net->obj, load_net, net);
+	if (err)
+		goto fail;
+	err = load_object(proc->obj, load_proc, proc);
+	if (err)
+		goto fail;
 	err = init_config();
 	if (err)
 		goto fail;
-	warden_file_bpf__destroy(file);
-	warden_cgroup_bpf__destroy(cgroup);
-	return 0;
+	err = 0;
+	goto out;
 fail:
 	loader_explain(err, why, sizeof(why));
 	log_error("%s", why);
-	warden_file_bpf__destroy(file);
-	warden_cgroup_bpf__destroy(cgroup);
 	if (fresh)
 		loader_unload(); /* leave nothing half-loaded behind */
+out:
+	warden_file_bpf__destroy(file);
+	warden_cgroup_bpf__destroy(cgroup);
+	warden_net_bpf__destroy(net);
+	warden_proc_bpf__destroy(proc);
 	return err;
 }
 

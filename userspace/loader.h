@@ -11,6 +11,7 @@ struct warden_maps {
 	int binding;
 	int policy;
 	int fs_rule;
+	int net_rule;
 	int counter;
 	int events;
 };

@@ -285,6 +285,86 @@ out:
 	return ret;
 }
 
+/* Delete the net entries of policy id that keep (sorted keys) does not hold, or all of them. */
+static int delete_net(const struct warden_maps *m, uint32_t id, const struct warden_net_key *keep,
+		      size_t nkeep)
+{
+	struct warden_net_key key, next, *prev = NULL, *dead = NULL;
+	size_t ndead = 0, i;
+	int ret = 0;
+
+	while (bpf_map_get_next_key(m->net_rule, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (key.policy_id != id)
+			continue;
+		for (i = 0; i < nkeep; i++)
+			if (!memcmp(&keep[i], &key, sizeof(key)))
+				break;
+		if (i < nkeep)
+			continue;
+		struct warden_net_key *v = realloc(dead, (ndead + 1) * sizeof(*v));
+
+		if (!v) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		dead = v;
+		dead[ndead++] = key;
+	}
+	for (i = 0; i < ndead; i++)
+		if (bpf_map_delete_elem(m->net_rule, &dead[i]) && errno != ENOENT)
+			ret = -errno;
+out:
+	free(dead);
+	return ret;
+}
+
+static int install_net(const struct warden_maps *m, uint32_t id, const struct policy *p)
+{
+	struct warden_net_key *keys = NULL;
+	size_t nkeys = 0, i;
+	int op, ret = 0;
+
+	for (op = WARDEN_NET_CONNECT; op <= WARDEN_NET_BIND; op++) {
+		struct policy_net_entry *e;
+		struct warden_net_key *v;
+		char err[256];
+		size_t n;
+
+		ret = policy_compile_net(p, op, &e, &n, err, sizeof(err));
+		if (ret)
+			goto out;
+		v = realloc(keys, (nkeys + n + 1) * sizeof(*keys));
+		if (!v) {
+			free(e);
+			ret = -ENOMEM;
+			goto out;
+		}
+		keys = v;
+		for (i = 0; i < n; i++) {
+			struct warden_net_key *k = &keys[nkeys++];
+
+			memset(k, 0, sizeof(*k));
+			k->prefixlen = 64 + e[i].prefix;
+			k->policy_id = id;
+			k->op = op;
+			k->family = e[i].family;
+			memcpy(k->addr, e[i].addr, sizeof(k->addr));
+			if (bpf_map_update_elem(m->net_rule, k, &e[i].rule, BPF_ANY)) {
+				ret = -errno;
+				free(e);
+				goto out;
+			}
+		}
+		free(e);
+	}
+	ret = delete_net(m, id, keys, nkeys);
+out:
+	free(keys);
+	return ret;
+}
+
 int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 			const struct policy *p, const uint64_t *cgroup_ids)
 {
@@ -329,8 +409,16 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		if (ret)
 			goto out;
 	}
+	ret = install_net(m, id, p);
+	if (ret)
+		goto out;
 	header.flags = (p->audit ? WARDEN_POLICY_AUDIT : 0) |
-		       (p->fs.default_deny ? WARDEN_POLICY_FS_DEFAULT_DENY : 0);
+		       (p->fs.default_deny ? WARDEN_POLICY_FS_DEFAULT_DENY : 0) |
+		       (p->exec.default_deny ? WARDEN_POLICY_EXEC_DEFAULT_DENY : 0) |
+		       (p->connect.default_deny ? WARDEN_POLICY_CONNECT_DEFAULT_DENY : 0) |
+		       (p->bind.default_deny ? WARDEN_POLICY_BIND_DEFAULT_DENY : 0) |
+		       (p->fork_deny ? WARDEN_POLICY_FORK_DENY : 0) |
+		       (p->ptrace_deny ? WARDEN_POLICY_PTRACE_DENY : 0);
 	snprintf(header.name, sizeof(header.name), "%s", p->name.s);
 	if (bpf_map_update_elem(m->policy, &id, &header, BPF_ANY)) {
 		ret = -errno;
@@ -398,6 +486,8 @@ int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, ui
 		goto out;
 	}
 	ret = delete_rules(m, id, NULL, 0);
+	if (!ret)
+		ret = delete_net(m, id, NULL, 0);
 out:
 	free(bound.v);
 	return ret;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Text and JSON renderings. */
+#include <arpa/inet.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <linux/types.h>
 #include "../bpf/abi.h"
 #include "output.h"
@@ -54,6 +56,16 @@ static void comm_of(const struct warden_event *raw, char *buf)
 	buf[WARDEN_COMM_LEN] = 0;
 }
 
+static const char *proto_name(unsigned int proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : "other";
+}
+
+static void addr_of(const struct warden_event *raw, char *buf, size_t size)
+{
+	inet_ntop(raw->family == 4 ? AF_INET : AF_INET6, raw->addr, buf, size);
+}
+
 void output_event_text(FILE *f, const struct event_view *ev)
 {
 	char comm[WARDEN_COMM_LEN + 1];
@@ -64,6 +76,15 @@ void output_event_text(FILE *f, const struct event_view *ev)
 		ev->cgroup, ev->raw->pid, comm);
 	if (ev->path)
 		fprintf(f, " path=%s", ev->path);
+	if (ev->raw->family) {
+		char addr[64];
+
+		addr_of(ev->raw, addr, sizeof(addr));
+		fprintf(f, " addr=%s port=%u proto=%s", addr, ev->raw->port,
+			proto_name(ev->raw->proto));
+	}
+	if (ev->raw->target_pid)
+		fprintf(f, " target=%u", ev->raw->target_pid);
 	if (ev->raw->reason != WARDEN_REASON_RULE)
 		fprintf(f, " reason=%s", ev->reason);
 	if (ev->raw->error)
@@ -92,6 +113,15 @@ void output_event_json(FILE *f, const struct event_view *ev)
 		fputs(",\"path\":", f);
 		output_json_string(f, ev->path);
 	}
+	if (raw->family) {
+		char addr[64];
+
+		addr_of(raw, addr, sizeof(addr));
+		fprintf(f, ",\"addr\":\"%s\",\"port\":%u,\"proto\":\"%s\"", addr, raw->port,
+			proto_name(raw->proto));
+	}
+	if (raw->target_pid)
+		fprintf(f, ",\"target\":%u", raw->target_pid);
 	fprintf(f, ",\"reason\":\"%s\"", ev->reason);
 	if (raw->error)
 		fprintf(f, ",\"error\":%d", -raw->error);

@@ -133,7 +133,7 @@ static void test_errors(void **state)
 			    "p.yaml:3:10: 'fs.read' entries must be paths, not a list");
 	assert_string_equal(
 		first_error("- a\n- b\n"),
-		"p.yaml:1:1: a policy must be a mapping of keys (name, mode, cgroups, fs), not a list");
+		"p.yaml:1:1: a policy must be a mapping of keys (name, mode, cgroups, fs, exec, libraries, net, process), not a list");
 	assert_string_equal(first_error(""), "p.yaml: empty policy file");
 	assert_string_equal(
 		first_error("name: [x\n"),

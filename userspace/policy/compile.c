@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* struct policy -> flat rule sets the maps take as they are. */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
@@ -39,7 +41,8 @@ static void add(struct policy_fs_rule *v, size_t *n, uint64_t seed, const struct
 int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_rule **ret_rules,
 		      size_t *ret_n)
 {
-	size_t total = p->fs.read.n + p->fs.write.n + p->fs.deny.n, n = 0, out = 0, i;
+	size_t total = p->fs.read.n + p->fs.write.n + p->fs.deny.n + p->exec.allow.n + p->exec.deny.n;
+	size_t n = 0, out = 0, i;
 	struct policy_fs_rule *v;
 
 	v = calloc(total ? total : 1, sizeof(*v));
@@ -48,6 +51,8 @@ int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_ru
 	add(v, &n, seed, &p->fs.read, 0, WARDEN_FS_READ);
 	add(v, &n, seed, &p->fs.write, 0, WARDEN_FS_WRITE);
 	add(v, &n, seed, &p->fs.deny, WARDEN_FS_READ | WARDEN_FS_WRITE, 0);
+	add(v, &n, seed, &p->exec.allow, 0, WARDEN_FS_EXEC);
+	add(v, &n, seed, &p->exec.deny, WARDEN_FS_EXEC, 0);
 	qsort(v, n, sizeof(*v), cmp_rule);
 	/* One map entry per path: merge the masks of rules naming the same path. */
 	for (i = 0; i < n; i++) {
@@ -61,4 +66,110 @@ int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_ru
 	*ret_rules = v;
 	*ret_n = out;
 	return 0;
+}
+
+/* Rules with a family, port-only rules standing for both. */
+static size_t expand(const struct policy_net *net, struct policy_net_rule *out, int *deny)
+{
+	const struct policy_net_rules *lists[2] = { &net->allow, &net->deny };
+	size_t n = 0, l, i;
+	int fam;
+
+	for (l = 0; l < 2; l++) {
+		for (i = 0; i < lists[l]->n; i++) {
+			const struct policy_net_rule *r = &lists[l]->v[i];
+
+			for (fam = 0; fam < 2; fam++) {
+				if (r->family && fam)
+					break;
+				out[n] = *r;
+				if (!r->family) {
+					out[n].family = fam ? AF_INET6 : AF_INET;
+					out[n].prefix = 0;
+				}
+				deny[n] = l == 1;
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+/* Does network a (a->prefix bits of a->addr) contain network b? */
+static int covers(const struct policy_net_rule *a, const struct policy_net_rule *b)
+{
+	int bit;
+
+	if (a->family != b->family || a->prefix > b->prefix)
+		return 0;
+	for (bit = 0; bit < a->prefix; bit++) {
+		uint8_t mask = 0x80 >> (bit % 8);
+
+		if ((a->addr[bit / 8] & mask) != (b->addr[bit / 8] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+int policy_compile_net(const struct policy *p, int op, struct policy_net_entry **ret_entries,
+		       size_t *ret_n, char *err, size_t err_size)
+{
+	const struct policy_net *net = op == WARDEN_NET_CONNECT ? &p->connect : &p->bind;
+	size_t total = 2 * (net->allow.n + net->deny.n), n, out = 0, i, j, k;
+	struct policy_net_rule *rules;
+	struct policy_net_entry *v;
+	int *deny, ret = 0;
+
+	rules = calloc(total ? total : 1, sizeof(*rules));
+	deny = calloc(total ? total : 1, sizeof(*deny));
+	v = calloc(total ? total : 1, sizeof(*v));
+	if (!rules || !deny || !v) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	n = expand(net, rules, deny);
+	for (i = 0; i < n; i++) {
+		struct policy_net_entry *e;
+
+		/* one entry per distinct network */
+		for (j = 0; j < i; j++)
+			if (covers(&rules[j], &rules[i]) && covers(&rules[i], &rules[j]))
+				break;
+		if (j < i)
+			continue;
+		e = &v[out++];
+		memset(e, 0, sizeof(*e));
+		e->family = rules[i].family == AF_INET ? 4 : 6;
+		e->prefix = rules[i].prefix;
+		memcpy(e->addr, rules[i].addr, sizeof(e->addr));
+		/* every rule covering this network lends it its port range */
+		for (k = 0; k < n; k++) {
+			struct warden_port_range *r;
+
+			if (!covers(&rules[k], &rules[i]))
+				continue;
+			if (e->rule.n == WARDEN_NET_RANGES) {
+				snprintf(err, err_size,
+					 "more than %d rules cover '%s' (its own and wider networks)",
+					 WARDEN_NET_RANGES, rules[i].text);
+				ret = -E2BIG;
+				goto fail;
+			}
+			r = &e->rule.r[e->rule.n++];
+			r->lo = rules[k].port_lo;
+			r->hi = rules[k].port_hi;
+			r->proto = rules[k].proto;
+			r->deny = deny[k];
+		}
+	}
+	free(rules);
+	free(deny);
+	*ret_entries = v;
+	*ret_n = out;
+	return 0;
+fail:
+	free(rules);
+	free(deny);
+	free(v);
+	return ret;
 }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* YAML policy files -> struct policy. The schema is documented in docs/policy.md. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,8 +239,137 @@ static int valid_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
 }
 
-enum { TOP_NAME, TOP_MODE, TOP_CGROUPS, TOP_FS };
-static const char *const top_keys[] = { "name", "mode", "cgroups", "fs", NULL };
+enum { FILES_DEFAULT, FILES_ALLOW, FILES_DENY };
+static const char *const files_keys[] = { "default", "allow", "deny", NULL };
+
+struct files_ctx {
+	const char *what;
+	struct policy_files *files;
+};
+
+static void files_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
+{
+	struct files_ctx *c = ctx;
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s.%s", c->what, files_keys[key]);
+	switch (key) {
+	case FILES_DEFAULT:
+		parse_default(ps, v, what, &c->files->default_deny);
+		break;
+	case FILES_ALLOW:
+		parse_paths(ps, v, what, &c->files->allow);
+		break;
+	case FILES_DENY:
+		parse_paths(ps, v, what, &c->files->deny);
+		break;
+	}
+}
+
+static int net_rules_add(struct policy_net_rules *l, const struct policy_net_rule *r)
+{
+	struct policy_net_rule *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	v[l->n] = *r;
+	v[l->n].text = strdup(r->text);
+	if (!v[l->n].text)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static void parse_net_rules(struct parser *ps, const yaml_node_t *n, const char *what,
+			    struct policy_net_rules *out)
+{
+	yaml_node_item_t *item;
+	const yaml_node_t *single[1] = { n };
+	size_t count = 1, i;
+
+	if (n->type == YAML_SEQUENCE_NODE)
+		count = n->data.sequence.items.top - n->data.sequence.items.start;
+	else if (n->type != YAML_SCALAR_NODE) {
+		parse_error(ps, n, "'%s' must be a list of addresses, not %s", what, node_kind(n));
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		const yaml_node_t *e = single[0];
+		struct policy_net_rule rule = { 0 };
+		char err[160];
+
+		if (n->type == YAML_SEQUENCE_NODE) {
+			item = n->data.sequence.items.start + i;
+			e = yaml_document_get_node(ps->doc, *item);
+		}
+		if (!e || e->type != YAML_SCALAR_NODE) {
+			parse_error(ps, e ? e : n, "'%s' entries must be addresses, not %s", what,
+				    e ? node_kind(e) : "empty");
+			continue;
+		}
+		if (policy_parse_net_rule(scalar(e), &rule, err, sizeof(err))) {
+			parse_error(ps, e, "%s '%s': %s", what, scalar(e), err);
+			continue;
+		}
+		rule.text = (char *)scalar(e);
+		rule.line = line_of(e);
+		rule.column = column_of(e);
+		net_rules_add(out, &rule);
+	}
+}
+
+struct net_ctx {
+	const char *what;
+	struct policy_net *net;
+};
+
+static void net_rules_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
+{
+	struct net_ctx *c = ctx;
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s.%s", c->what, files_keys[key]);
+	switch (key) {
+	case FILES_DEFAULT:
+		parse_default(ps, v, what, &c->net->default_deny);
+		break;
+	case FILES_ALLOW:
+		parse_net_rules(ps, v, what, &c->net->allow);
+		break;
+	case FILES_DENY:
+		parse_net_rules(ps, v, what, &c->net->deny);
+		break;
+	}
+}
+
+enum { NET_CONNECT, NET_BIND };
+static const char *const net_keys[] = { "connect", "bind", NULL };
+
+static void net_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
+{
+	struct policy *p = ctx;
+	struct net_ctx c = { key == NET_CONNECT ? "net.connect" : "net.bind",
+			     key == NET_CONNECT ? &p->connect : &p->bind };
+
+	parse_mapping(ps, v, c.what, files_keys, net_rules_key, &c);
+}
+
+enum { PROCESS_FORK, PROCESS_PTRACE };
+static const char *const process_keys[] = { "fork", "ptrace", NULL };
+
+static void process_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
+{
+	struct policy *p = ctx;
+
+	parse_default(ps, v, key == PROCESS_FORK ? "process.fork" : "process.ptrace",
+		      key == PROCESS_FORK ? &p->fork_deny : &p->ptrace_deny);
+}
+
+enum { TOP_NAME, TOP_MODE, TOP_CGROUPS, TOP_FS, TOP_EXEC, TOP_LIBRARIES, TOP_NET, TOP_PROCESS };
+static const char *const top_keys[] = { "name", "mode",	     "cgroups", "fs",
+					"exec", "libraries", "net",	"process",
+					NULL };
 
 static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 {
@@ -281,6 +414,24 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 	case TOP_FS:
 		parse_mapping(ps, v, "fs", fs_keys, fs_key, &p->fs);
 		break;
+	case TOP_EXEC:
+	case TOP_LIBRARIES: {
+		struct files_ctx c = { key == TOP_EXEC ? "exec" : "libraries",
+				       key == TOP_EXEC ? &p->exec : &p->libraries };
+
+		parse_mapping(ps, v, c.what, files_keys, files_key, &c);
+		if (key == TOP_LIBRARIES &&
+		    (p->libraries.default_deny || p->libraries.allow.n || p->libraries.deny.n))
+			parse_error(ps, v,
+				    "libraries rules are not enforced yet (the mmap_file and file_mprotect hooks are missing); remove them rather than rely on them");
+		break;
+	}
+	case TOP_NET:
+		parse_mapping(ps, v, "net", net_keys, net_key, p);
+		break;
+	case TOP_PROCESS:
+		parse_mapping(ps, v, "process", process_keys, process_key, p);
+		break;
 	}
 }
 
@@ -295,7 +446,7 @@ static void parse_document(struct parser *ps, struct policy *p)
 	}
 	if (root->type != YAML_MAPPING_NODE) {
 		parse_error(ps, root,
-			    "a policy must be a mapping of keys (name, mode, cgroups, fs), not %s",
+			    "a policy must be a mapping of keys (name, mode, cgroups, fs, exec, libraries, net, process), not %s",
 			    node_kind(root));
 		return;
 	}
@@ -303,6 +454,138 @@ static void parse_document(struct parser *ps, struct policy *p)
 	if (!p->name.s && !ps->errors) {
 		parse_error(ps, root, "missing required key 'name'");
 	}
+}
+
+static int parse_port_range(const char *s, struct policy_net_rule *r, char *err, size_t size)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	if (!*s || !strchr("0123456789", *s)) {
+		snprintf(err, size, "'%s' is not a port or port range", s);
+		return -EINVAL;
+	}
+	lo = strtoul(s, &end, 10);
+	hi = lo;
+	if (*end == '-') {
+		if (!strchr("0123456789", end[1]) || !end[1]) {
+			snprintf(err, size, "'%s' is not a port range", s);
+			return -EINVAL;
+		}
+		hi = strtoul(end + 1, &end, 10);
+	}
+	if (*end) {
+		snprintf(err, size, "'%s' is not a port or port range", s);
+		return -EINVAL;
+	}
+	if (lo > 65535 || hi > 65535) {
+		snprintf(err, size, "port %lu is out of range (0-65535)", lo > 65535 ? lo : hi);
+		return -EINVAL;
+	}
+	if (lo > hi) {
+		snprintf(err, size, "port range %lu-%lu is backwards", lo, hi);
+		return -EINVAL;
+	}
+	r->port_lo = lo;
+	r->port_hi = hi;
+	return 0;
+}
+
+/* "ADDR" or "ADDR/PREFIX", IPv4 or IPv6 (no brackets). */
+static int parse_cidr(char *s, struct policy_net_rule *r, char *err, size_t size)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char *slash = strchr(s, '/');
+	int max;
+
+	if (slash)
+		*slash = 0;
+	if (inet_pton(AF_INET, s, r->addr) == 1) {
+		r->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, s, r->addr) == 1) {
+		r->family = AF_INET6;
+		max = 128;
+	} else {
+		snprintf(err, size, "'%s' is not an IPv4 or IPv6 address", s);
+		return -EINVAL;
+	}
+	r->prefix = max;
+	if (slash) {
+		char *end;
+		long v = strtol(slash + 1, &end, 10);
+
+		if (!slash[1] || *end || v < 0 || v > max) {
+			snprintf(err, size, "bad CIDR prefix '/%s' for an %s address (0-%d)", slash + 1,
+				 max == 32 ? "IPv4" : "IPv6", max);
+			return -EINVAL;
+		}
+		r->prefix = v;
+	}
+	/* ::ffff:a.b.c.d/p is a.b.c.d/(p - 96): judged as the IPv4 address it is */
+	if (r->family == AF_INET6 && r->prefix >= 96 && !memcmp(r->addr, mapped, 12)) {
+		memmove(r->addr, r->addr + 12, 4);
+		memset(r->addr + 4, 0, 12);
+		r->family = AF_INET;
+		r->prefix -= 96;
+	}
+	/* the host bits of a network must be zero, so "10.0.0.1/8" is a mistake, not 10/8 */
+	for (int bit = r->prefix; bit < max; bit++) {
+		if (r->addr[bit / 8] & (0x80 >> (bit % 8))) {
+			snprintf(err, size, "address has bits set beyond its /%d prefix", r->prefix);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int policy_parse_net_rule(const char *text, struct policy_net_rule *r, char *err, size_t size)
+{
+	char buf[128], *s = buf, *colon, *port = NULL;
+	size_t len = strlen(text);
+
+	memset(r, 0, sizeof(*r));
+	r->port_hi = 65535;
+	if (len == 0 || len >= sizeof(buf)) {
+		snprintf(err, size, "%s", len ? "too long" : "empty address");
+		return -EINVAL;
+	}
+	memcpy(buf, text, len + 1);
+	/* protocol suffix */
+	if (len > 4 && (!strcmp(buf + len - 4, "/tcp") || !strcmp(buf + len - 4, "/udp"))) {
+		r->proto = buf[len - 3] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
+		buf[len - 4] = 0;
+	}
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close) {
+			snprintf(err, size, "missing ']'");
+			return -EINVAL;
+		}
+		*close = 0;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1]) {
+			snprintf(err, size, "expected ':PORT' after ']'");
+			return -EINVAL;
+		}
+		s = buf + 1;
+	} else if (strspn(buf, "0123456789-") == strlen(buf)) {
+		/* a port or range alone: any address of either family */
+		return parse_port_range(buf, r, err, size);
+	} else if (strchr(buf, '.') && (colon = strrchr(buf, ':')) && !strchr(colon + 1, '.')) {
+		/* a.b.c.d[/p]:port, but not ::ffff:a.b.c.d */
+		if (strchr(buf, ':') == colon) {
+			*colon = 0;
+			port = colon + 1;
+		}
+	}
+	if (parse_cidr(s, r, err, size))
+		return -EINVAL;
+	if (port && parse_port_range(port, r, err, size))
+		return -EINVAL;
+	return 0;
 }
 
 int policy_parse_string(const char *file, const char *text, size_t len, struct policy **ret_policy,
@@ -395,6 +678,15 @@ int policy_parse_file(const char *file, struct policy **ret_policy, struct polic
 	return ret;
 }
 
+static void net_rules_free(struct policy_net_rules *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].text);
+	free(l->v);
+}
+
 void policy_free(struct policy *p)
 {
 	if (!p)
@@ -405,6 +697,14 @@ void policy_free(struct policy *p)
 	strs_free(&p->fs.read);
 	strs_free(&p->fs.write);
 	strs_free(&p->fs.deny);
+	strs_free(&p->exec.allow);
+	strs_free(&p->exec.deny);
+	strs_free(&p->libraries.allow);
+	strs_free(&p->libraries.deny);
+	net_rules_free(&p->connect.allow);
+	net_rules_free(&p->connect.deny);
+	net_rules_free(&p->bind.allow);
+	net_rules_free(&p->bind.deny);
 	free(p);
 }
 

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
+#include "../../bpf/abi.h"
 
 struct policy_diag {
 	char *file;
@@ -47,13 +49,58 @@ struct policy_fs {
 	struct policy_strs deny;
 };
 
+/* exec and libraries: lists of files (or directories, with a trailing '/'). */
+struct policy_files {
+	int default_deny;
+	struct policy_strs allow;
+	struct policy_strs deny;
+};
+
+/* One network rule: an address range, a port range and a protocol. */
+struct policy_net_rule {
+	char *text; /* as written */
+	int line;
+	int column;
+	int family; /* AF_INET or AF_INET6; 0 for a port-only rule (any address) */
+	uint8_t addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+	int prefix; /* bits of addr that count */
+	uint16_t port_lo; /* 0-65535 is every port */
+	uint16_t port_hi;
+	int proto; /* 0 (any), IPPROTO_TCP or IPPROTO_UDP */
+};
+
+struct policy_net_rules {
+	struct policy_net_rule *v;
+	size_t n;
+};
+
+struct policy_net {
+	int default_deny;
+	struct policy_net_rules allow;
+	struct policy_net_rules deny;
+};
+
 struct policy {
 	char *file;
 	struct policy_str name;
 	int audit;
 	struct policy_strs cgroups;
 	struct policy_fs fs;
+	struct policy_files exec;
+	struct policy_files libraries;
+	struct policy_net connect;
+	struct policy_net bind;
+	int fork_deny;
+	int ptrace_deny;
 };
+
+/*
+ * Parse one network address rule ("127.0.0.1:5432/tcp", "10.0.0.0/8", "[::1]:6379",
+ * "8080/tcp", "[2001:db8::/32]:8000-8100/udp"). IPv4-mapped IPv6 addresses become IPv4.
+ * Returns 0, or -EINVAL with a message in err.
+ */
+int policy_parse_net_rule(const char *text, struct policy_net_rule *rule, char *err,
+			  size_t err_size);
 
 /*
  * Parse one policy file. Returns 0 and a policy, or -EINVAL with at least one diagnostic
@@ -82,6 +129,22 @@ struct policy_fs_rule {
  */
 int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_rule **ret_rules,
 		      size_t *ret_n);
+
+/* A compiled network rule: one LPM entry (see bpf/abi.h, warden_net_rule). */
+struct policy_net_entry {
+	uint8_t family; /* 4 or 6 */
+	uint8_t prefix;
+	uint8_t addr[16];
+	struct warden_net_rule rule;
+};
+
+/*
+ * Compile the connect (op WARDEN_NET_CONNECT) or bind rules of a policy into one entry per
+ * distinct network, each carrying the port ranges of every rule that covers it. -E2BIG with a
+ * message in err when a network is covered by more rules than an entry holds.
+ */
+int policy_compile_net(const struct policy *p, int op, struct policy_net_entry **ret_entries,
+		       size_t *ret_n, char *err, size_t err_size);
 
 /* The hash the BPF programs compute for path (see bpf/abi.h). */
 uint64_t policy_path_hash(uint64_t seed, const char *path);

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Process hooks: creating processes (not threads) and tracing other processes. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "decide.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define CLONE_THREAD 0x00010000
+
+/* Deny op for the current task when its policy has flag set. */
+static __always_inline int proc_decide(__u32 flag, __u16 op, __u32 target_pid)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s;
+	__u32 policy_id = 0;
+	int tagged;
+
+	tagged = warden_current_policy(&policy, &policy_id);
+	if (!tagged)
+		return 0;
+	if (tagged < 0 || !policy)
+		return -EPERM;
+	if (!(policy->flags & flag)) {
+		warden_count_allowed(policy_id);
+		return 0;
+	}
+	s = warden_scratch_get();
+	if (!s)
+		return -EPERM;
+	warden_event_reset(&s->ev);
+	s->ev.target_pid = target_pid;
+	return warden_report(&s->ev, policy, policy_id, op, WARDEN_REASON_RULE);
+}
+
+SEC("lsm/task_alloc")
+int BPF_PROG(warden_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	if (ret)
+		return ret;
+	if (clone_flags & CLONE_THREAD)
+		return 0; /* threads share the process: fork rules are about new processes */
+	return proc_decide(WARDEN_POLICY_FORK_DENY, WARDEN_OP_FORK, 0);
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(warden_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	if (ret)
+		return ret;
+	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE, BPF_CORE_READ(child, tgid));
+}
+
+/* PTRACE_TRACEME: a confined process may not offer itself to its parent either. */
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(warden_ptrace_traceme, struct task_struct *parent, int ret)
+{
+	if (ret)
+		return ret;
+	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE, BPF_CORE_READ(parent, tgid));
+}
