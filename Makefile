@@ -60,7 +60,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(patsubst %.c,$(BUILD)/%.o,$(POLICY_
 
 $(BUILD)/tests/%: tests/e2e/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
 
 deps:
 	@tests/deps

@@ -6,10 +6,22 @@
  *
  *   wtry open PATH [r|w|rw]     open(2) with that access mode, then close
  *   wtry read PATH              open for reading and read the whole file
+ *   wtry exec PATH [ARGS...]    execv(2) PATH; only prints when it fails
+ *   wtry connect ADDR PORT [tcp|udp]   connect(2) to an IPv4 or IPv6 address
+ *   wtry bind ADDR PORT [tcp|udp]      bind(2) to a local address
+ *   wtry fork                   fork(2) a child that exits at once
+ *   wtry thread                 start a thread (clone with CLONE_THREAD)
+ *   wtry ptrace PID             PTRACE_ATTACH to PID, then detach
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,12 +65,86 @@ static int try_open(const char *path, const char *mode, int read_all)
 	return report(0);
 }
 
+static int try_socket(const char *op, const char *addr, const char *port, const char *proto)
+{
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	int type = proto && !strcmp(proto, "udp") ? SOCK_DGRAM : SOCK_STREAM;
+	struct sockaddr *sa;
+	socklen_t len;
+	int fd, ret;
+
+	if (inet_pton(AF_INET, addr, &in.sin_addr) == 1) {
+		in.sin_port = htons(atoi(port));
+		sa = (struct sockaddr *)&in;
+		len = sizeof(in);
+	} else if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1) {
+		in6.sin6_port = htons(atoi(port));
+		sa = (struct sockaddr *)&in6;
+		len = sizeof(in6);
+	} else {
+		fprintf(stderr, "wtry: bad address '%s'\n", addr);
+		return 2;
+	}
+	fd = socket(sa->sa_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return report(errno);
+	if (sa->sa_family == AF_INET6) {
+		int one = 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	}
+	ret = !strcmp(op, "bind") ? bind(fd, sa, len) : connect(fd, sa, len);
+	ret = ret ? errno : 0;
+	close(fd);
+	return report(ret);
+}
+
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "exec")) {
+		execv(argv[2], argv + 2);
+		return report(errno);
+	}
+	if ((argc == 4 || argc == 5) && (!strcmp(argv[1], "connect") || !strcmp(argv[1], "bind")))
+		return try_socket(argv[1], argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (argc == 2 && !strcmp(argv[1], "fork")) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return report(errno);
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		return report(0);
+	}
+	if (argc == 2 && !strcmp(argv[1], "thread")) {
+		pthread_t t;
+		int err = pthread_create(&t, NULL, thread_fn, NULL);
+
+		if (!err)
+			pthread_join(t, NULL);
+		return report(err);
+	}
+	if (argc == 3 && !strcmp(argv[1], "ptrace")) {
+		pid_t pid = atoi(argv[2]);
+
+		if (ptrace(PTRACE_ATTACH, pid, NULL, NULL))
+			return report(errno);
+		waitpid(pid, NULL, 0);
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+		return report(0);
+	}
 	if (argc >= 3 && !strcmp(argv[1], "open"))
 		return try_open(argv[2], argc > 3 ? argv[3] : "r", 0);
 	if (argc == 3 && !strcmp(argv[1], "read"))
 		return try_open(argv[2], "r", 1);
-	fprintf(stderr, "usage: wtry open PATH [r|w|rw] | wtry read PATH\n");
+	fprintf(stderr, "usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
+			"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID\n");
 	return 2;
 }
