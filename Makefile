@@ -6,6 +6,7 @@
 #   make demo         build, then show a real denial and its event in a VM
 #   make unit         unit tests only (no root, no VM)
 #   make e2e KERNELS="6.1"   e2e suite on some kernels only
+#   make bench        cost per open+close in a VM with an instruction-counting clock
 #   make format / format-check
 #   make SANITIZE=1   build userspace and unit tests with ASan and UBSan
 
@@ -34,9 +35,9 @@ USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-E2E_HELPERS := $(BUILD)/tests/wtry
+E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wbench
 
-.PHONY: all deps test unit e2e demo format format-check clean
+.PHONY: all deps test unit e2e demo bench format format-check clean
 all: $(BUILD)/warden $(E2E_HELPERS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
@@ -78,6 +79,11 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/vm/run -- tests/demo
+
+# Cost per open, in a VM whose clock counts instructions; writes docs/performance.md.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/vm/run --kernel $(or $(BENCH_KERNEL),6.1) --smp 1 --icount -- tests/bench
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
 format:

@@ -25,6 +25,8 @@
 #define WARDEN_PATH_MAX 4096
 #define WARDEN_COMM_LEN 16
 #define WARDEN_EVENTS_BYTES (4 * 1024 * 1024)
+/* Events one policy may send per CPU per second; the rest are counted as dropped. */
+#define WARDEN_EVENTS_PER_SEC 1000
 
 /* Operations, as reported in events (op). */
 #define WARDEN_OP_FS_READ 1
@@ -137,12 +139,19 @@ struct warden_net_rule {
 };
 _Static_assert(sizeof(struct warden_net_rule) == 136, "warden_net_rule layout");
 
+/* warden_rate: per-CPU array indexed by policy id, the event rate limiter's window. */
+struct warden_rate {
+	__u64 window_start_ns;
+	__u64 sent;
+};
+_Static_assert(sizeof(struct warden_rate) == 16, "warden_rate layout");
+
 /* warden_counter: per-CPU array indexed by policy id. */
 struct warden_counters {
 	__u64 allowed;
 	__u64 denied;
 	__u64 audited;
-	__u64 dropped; /* events the ring buffer could not take */
+	__u64 dropped; /* events not sent: the ring buffer was full or the rate limit hit */
 };
 _Static_assert(sizeof(struct warden_counters) == 32, "warden_counters layout");
 

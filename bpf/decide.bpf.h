@@ -74,7 +74,9 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct warden_counters *c;
+	struct warden_rate *rate;
 	int audit = policy->flags & WARDEN_POLICY_AUDIT;
+	int verdict = audit ? 0 : -EPERM;
 	__u64 size;
 
 	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
@@ -97,12 +99,30 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 			__sync_fetch_and_add(&c->denied, 1);
 	}
 
+	/*
+	 * A flood of denials from one policy must not crowd out everyone else's events: past
+	 * the rate, the decision stands and the event is only counted.
+	 */
+	rate = bpf_map_lookup_elem(&warden_rate, &policy_id);
+	if (rate) {
+		if (ev->ts_boot_ns - rate->window_start_ns >= 1000000000ULL) {
+			rate->window_start_ns = ev->ts_boot_ns;
+			rate->sent = 0;
+		}
+		if (rate->sent >= WARDEN_EVENTS_PER_SEC) {
+			if (c)
+				__sync_fetch_and_add(&c->dropped, 1);
+			return verdict;
+		}
+		rate->sent++;
+	}
+
 	size = WARDEN_EVENT_HDR_LEN + (__u64)ev->path_len;
 	if (size > sizeof(*ev))
 		size = sizeof(*ev);
 	if (bpf_ringbuf_output(&warden_events, ev, size, 0) && c)
 		__sync_fetch_and_add(&c->dropped, 1);
-	return audit ? 0 : -EPERM;
+	return verdict;
 }
 
 #endif /* WARDEN_DECIDE_BPF_H */

@@ -100,7 +100,8 @@ static __always_inline int file_open_decide(struct file *file)
 	if (tagged < 0 || !policy)
 		return -EPERM;
 
-	if ((BPF_CORE_READ(file, f_flags) & FMODE_EXEC) || (BPF_CORE_READ(file, f_mode) & FMODE_EXEC)) {
+	if ((BPF_CORE_READ(file, f_flags) & FMODE_EXEC) ||
+	    (BPF_CORE_READ(file, f_mode) & FMODE_EXEC)) {
 		/* execve and the interpreters it loads open their file with __FMODE_EXEC */
 		want = WARDEN_FS_EXEC;
 		op = WARDEN_OP_EXEC;

@@ -71,6 +71,14 @@ struct {
 } warden_counter SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WARDEN_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, struct warden_rate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_rate SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, WARDEN_EVENTS_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

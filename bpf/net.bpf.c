@@ -92,7 +92,8 @@ static __always_inline int net_decide(struct socket *sock, struct sockaddr *addr
 
 			if (i >= rule->n)
 				break;
-			if (ev->port < r->lo || ev->port > r->hi || (r->proto && r->proto != ev->proto))
+			if (ev->port < r->lo || ev->port > r->hi ||
+			    (r->proto && r->proto != ev->proto))
 				continue;
 			if (r->deny)
 				deny = 1;
@@ -101,8 +102,9 @@ static __always_inline int net_decide(struct socket *sock, struct sockaddr *addr
 		}
 	}
 	op_event = op == WARDEN_NET_CONNECT ? WARDEN_OP_NET_CONNECT : WARDEN_OP_NET_BIND;
-	default_deny = policy->flags & (op == WARDEN_NET_CONNECT ? WARDEN_POLICY_CONNECT_DEFAULT_DENY
-								 : WARDEN_POLICY_BIND_DEFAULT_DENY);
+	default_deny = policy->flags &
+		       (op == WARDEN_NET_CONNECT ? WARDEN_POLICY_CONNECT_DEFAULT_DENY :
+						   WARDEN_POLICY_BIND_DEFAULT_DENY);
 	if (deny)
 		return warden_report(ev, policy, policy_id, op_event, WARDEN_REASON_RULE);
 	if (!allow && default_deny)

@@ -59,5 +59,6 @@ int BPF_PROG(warden_ptrace_traceme, struct task_struct *parent, int ret)
 {
 	if (ret)
 		return ret;
-	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE, BPF_CORE_READ(parent, tgid));
+	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE,
+			   BPF_CORE_READ(parent, tgid));
 }

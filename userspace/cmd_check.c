@@ -83,8 +83,8 @@ int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct
 			char msg[256];
 
 			if (policy_compile_net(p, op, &entries, &n, msg, sizeof(msg)))
-				policy_diags_add(&diags, p->file, p->name.line, p->name.column, "%s",
-						 msg);
+				policy_diags_add(&diags, p->file, p->name.line, p->name.column,
+						 "%s", msg);
 			else
 				free(entries);
 		}

@@ -37,6 +37,7 @@ static const struct {
 	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
 	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },
 	{ "warden_counter", offsetof(struct warden_maps, counter) },
+	{ "warden_rate", offsetof(struct warden_maps, rate) },
 	{ "warden_events", offsetof(struct warden_maps, events) },
 };
 
@@ -463,6 +464,22 @@ void loader_close(struct warden_maps *m)
 	}
 }
 
+static void untag_all(void)
+{
+	__u64 key, next;
+	int fd = bpf_obj_get(PIN("warden_cgroups"));
+
+	if (fd < 0)
+		return;
+	/* deleting the first key each time walks the whole map, whatever the hash order */
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		key = next;
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+	}
+	close(fd);
+}
+
 int loader_unload(void)
 {
 	char path[512];
@@ -473,7 +490,13 @@ int loader_unload(void)
 	dir = opendir(WARDEN_PIN_ROOT);
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
-	/* Links first: enforcement stops when the last link goes, before any map disappears. */
+	/*
+	 * Untag every cgroup first: the programs then allow everything at once, while the
+	 * kernel releases an unpinned link later, from a workqueue (6.x), so removing the
+	 * pins alone would leave enforcement on for a moment after unload returns.
+	 */
+	untag_all();
+	/* Links next: enforcement stops when the last link goes, before any map disappears. */
 	for (int pass = 0; pass < 2; pass++) {
 		rewinddir(dir);
 		while ((de = readdir(dir))) {

@@ -13,6 +13,7 @@ struct warden_maps {
 	int fs_rule;
 	int net_rule;
 	int counter;
+	int rate;
 	int events;
 };
 

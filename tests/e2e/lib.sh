@@ -8,6 +8,8 @@ W="$REPO/build/warden"
 WTRY="$REPO/build/tests/wtry"
 CGROOT=/sys/fs/cgroup
 SUITE_CG=/warden-e2e
+# cgroups the example policies name; the suite removes them between tests
+EXAMPLE_CGS="/system.slice /jobs /ci /warden-demo"
 
 fail() {
 	echo "      $*" >&2
@@ -44,6 +46,13 @@ try_in() {
 	shift
 	bash -c 'echo $BASHPID > "$0/cgroup.procs" || exit 99; printf "%s " $BASHPID; exec "$1" "${@:2}"' \
 		"$CGROOT$cg" "$WTRY" "$@"
+}
+
+# wtry_in CGROUP OP ARGS...: wtry joins CGROUP itself, so exec rules do not apply to wtry
+wtry_in() {
+	local cg=$1
+	shift
+	"$WTRY" --cgroup "$CGROOT$cg" "$@"
 }
 
 # policy NAME: write stdin to $T/NAME.yaml and print the file's path

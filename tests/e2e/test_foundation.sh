@@ -200,7 +200,65 @@ t_example_policy_demo() {
 	expect_eq "$(in_cg /warden-demo "$WTRY" open /root)" "EPERM" "policies/demo.yaml denies /root"
 	expect_eq "$(in_cg /warden-demo "$WTRY" open /etc/hostname)" "ok" "and allows the rest"
 	expect_event policy=demo cgroup=/warden-demo pid="$pid" path=/etc/shadow
-	"$W" remove demo >/dev/null
-	echo $BASHPID >"$CGROOT/cgroup.procs"
-	rmdir "$CGROOT/warden-demo"
+}
+
+t_event_flood_rate_limited() {
+	local out events
+	apply "$(deny_hostname_policy)"
+	out=$(wtry_in "$CG" open-loop /etc/hostname 5000 | tr '\n' ' ')
+	expect_eq "$out" "EPERM 5000 " "every open of the flood is denied"
+	events
+	events=$(event_count path=/etc/hostname)
+	"$W" status --json | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["policies"][0]
+events = int(sys.argv[1])
+assert p["denied"] == 5000, p
+assert p["dropped"] > 0, p
+assert events + p["dropped"] == 5000, (events, p)
+' "$events" || fail "flood: $events events; status $("$W" status --json)"
+}
+
+t_long_deep_and_unresolvable_paths() {
+	local deep long name out
+	deep=/tmp/e2e-deep$(printf '/d%.0s' $(seq 1 80))
+	name=$(printf 'n%.0s' $(seq 1 200))
+	long=/tmp/e2e-long/$name/$name
+	mkdir -p "$deep" "$long"
+	echo x >"$deep/secret"
+	echo x >"$deep/public"
+	echo x >"$long/secret"
+	apply "$(policy paths <<P
+name: paths
+cgroups: [$CG]
+fs:
+  deny: [$deep/secret, /tmp/e2e-long/$name/]
+P
+)"
+	expect_eq "$(in_cg "$CG" "$WTRY" open "$deep/secret")" "EPERM" "a file 81 components deep"
+	expect_eq "$(in_cg "$CG" "$WTRY" open "$deep/public")" "ok" "its sibling"
+	expect_eq "$(in_cg "$CG" "$WTRY" open "$long/secret")" "EPERM" "a ${#long}-byte path below a long directory rule"
+	expect_event path="$deep/secret"
+	# A path over 4095 bytes cannot be resolved: a tagged process is denied (fail closed),
+	# an untagged one is not.
+	cat >"$T/deepest.py" <<'PY'
+import errno, os, sys
+os.chdir(sys.argv[1])
+for i in range(20):
+    d = "x" * 250
+    if not os.path.isdir(d):
+        os.mkdir(d)
+    os.chdir(d)
+if sys.argv[2] == "make":
+    open("file", "w").write("x")
+try:
+    os.close(os.open("file", os.O_RDONLY))
+    print("ok")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+PY
+	mkdir -p /tmp/e2e-deepest
+	expect_eq "$(python3 "$T/deepest.py" /tmp/e2e-deepest make)" "ok" "untagged, over 4095 bytes"
+	expect_eq "$(in_cg "$CG" python3 "$T/deepest.py" /tmp/e2e-deepest open)" "EPERM" "tagged, over 4095 bytes"
+	expect_event reason=unresolved error=36 comm=python3
 }

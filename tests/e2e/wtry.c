@@ -6,12 +6,17 @@
  *
  *   wtry open PATH [r|w|rw]     open(2) with that access mode, then close
  *   wtry read PATH              open for reading and read the whole file
+ *   wtry open-loop PATH N       open PATH N times; prints "ok" or the errno of the first failure
+ *                               and how many of the N failed
  *   wtry exec PATH [ARGS...]    execv(2) PATH; only prints when it fails
  *   wtry connect ADDR PORT [tcp|udp]   connect(2) to an IPv4 or IPv6 address
  *   wtry bind ADDR PORT [tcp|udp]      bind(2) to a local address
  *   wtry fork                   fork(2) a child that exits at once
  *   wtry thread                 start a thread (clone with CLONE_THREAD)
  *   wtry ptrace PID             PTRACE_ATTACH to PID, then detach
+ *
+ * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
+ * operation, so a policy confines the operation and not the start of wtry itself.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,8 +110,45 @@ static void *thread_fn(void *arg)
 	return arg;
 }
 
+static int join_cgroup(const char *dir)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
+		fprintf(stderr, "wtry: cannot join %s\n", dir);
+		exit(2);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "--cgroup")) {
+		join_cgroup(argv[2]);
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc == 4 && !strcmp(argv[1], "open-loop")) {
+		int n = atoi(argv[3]), failed = 0, first = 0;
+
+		for (int i = 0; i < n; i++) {
+			int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+			if (fd >= 0) {
+				close(fd);
+			} else {
+				failed++;
+				first = first ? first : errno;
+			}
+		}
+		report(first);
+		printf("%d\n", failed);
+		return first ? 1 : 0;
+	}
 	if (argc >= 3 && !strcmp(argv[1], "exec")) {
 		execv(argv[2], argv + 2);
 		return report(errno);

@@ -41,7 +41,8 @@ static void add(struct policy_fs_rule *v, size_t *n, uint64_t seed, const struct
 int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_rule **ret_rules,
 		      size_t *ret_n)
 {
-	size_t total = p->fs.read.n + p->fs.write.n + p->fs.deny.n + p->exec.allow.n + p->exec.deny.n;
+	size_t total =
+		p->fs.read.n + p->fs.write.n + p->fs.deny.n + p->exec.allow.n + p->exec.deny.n;
 	size_t n = 0, out = 0, i;
 	struct policy_fs_rule *v;
 
@@ -149,9 +150,10 @@ int policy_compile_net(const struct policy *p, int op, struct policy_net_entry *
 			if (!covers(&rules[k], &rules[i]))
 				continue;
 			if (e->rule.n == WARDEN_NET_RANGES) {
-				snprintf(err, err_size,
-					 "more than %d rules cover '%s' (its own and wider networks)",
-					 WARDEN_NET_RANGES, rules[i].text);
+				snprintf(
+					err, err_size,
+					"more than %d rules cover '%s' (its own and wider networks)",
+					WARDEN_NET_RANGES, rules[i].text);
 				ret = -E2BIG;
 				goto fail;
 			}

@@ -367,9 +367,8 @@ static void process_key(struct parser *ps, int key, const yaml_node_t *v, void *
 }
 
 enum { TOP_NAME, TOP_MODE, TOP_CGROUPS, TOP_FS, TOP_EXEC, TOP_LIBRARIES, TOP_NET, TOP_PROCESS };
-static const char *const top_keys[] = { "name", "mode",	     "cgroups", "fs",
-					"exec", "libraries", "net",	"process",
-					NULL };
+static const char *const top_keys[] = { "name",	     "mode", "cgroups", "fs", "exec",
+					"libraries", "net",  "process", NULL };
 
 static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 {
@@ -422,8 +421,9 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 		parse_mapping(ps, v, c.what, files_keys, files_key, &c);
 		if (key == TOP_LIBRARIES &&
 		    (p->libraries.default_deny || p->libraries.allow.n || p->libraries.deny.n))
-			parse_error(ps, v,
-				    "libraries rules are not enforced yet (the mmap_file and file_mprotect hooks are missing); remove them rather than rely on them");
+			parse_error(
+				ps, v,
+				"libraries rules are not enforced yet (the mmap_file and file_mprotect hooks are missing); remove them rather than rely on them");
 		break;
 	}
 	case TOP_NET:
@@ -445,9 +445,10 @@ static void parse_document(struct parser *ps, struct policy *p)
 		return;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		parse_error(ps, root,
-			    "a policy must be a mapping of keys (name, mode, cgroups, fs, exec, libraries, net, process), not %s",
-			    node_kind(root));
+		parse_error(
+			ps, root,
+			"a policy must be a mapping of keys (name, mode, cgroups, fs, exec, libraries, net, process), not %s",
+			node_kind(root));
 		return;
 	}
 	parse_mapping(ps, root, "policy", top_keys, top_key, p);
@@ -516,8 +517,8 @@ static int parse_cidr(char *s, struct policy_net_rule *r, char *err, size_t size
 		long v = strtol(slash + 1, &end, 10);
 
 		if (!slash[1] || *end || v < 0 || v > max) {
-			snprintf(err, size, "bad CIDR prefix '/%s' for an %s address (0-%d)", slash + 1,
-				 max == 32 ? "IPv4" : "IPv6", max);
+			snprintf(err, size, "bad CIDR prefix '/%s' for an %s address (0-%d)",
+				 slash + 1, max == 32 ? "IPv4" : "IPv6", max);
 			return -EINVAL;
 		}
 		r->prefix = v;
@@ -532,7 +533,8 @@ static int parse_cidr(char *s, struct policy_net_rule *r, char *err, size_t size
 	/* the host bits of a network must be zero, so "10.0.0.1/8" is a mistake, not 10/8 */
 	for (int bit = r->prefix; bit < max; bit++) {
 		if (r->addr[bit / 8] & (0x80 >> (bit % 8))) {
-			snprintf(err, size, "address has bits set beyond its /%d prefix", r->prefix);
+			snprintf(err, size, "address has bits set beyond its /%d prefix",
+				 r->prefix);
 			return -EINVAL;
 		}
 	}
