@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* struct policy -> flat rule sets the maps take as they are. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -150,10 +151,13 @@ int policy_compile_net(const struct policy *p, int op, struct policy_net_entry *
 			if (!covers(&rules[k], &rules[i]))
 				continue;
 			if (e->rule.n == WARDEN_NET_RANGES) {
+				char addr[INET6_ADDRSTRLEN];
+
+				inet_ntop(rules[i].family, rules[i].addr, addr, sizeof(addr));
 				snprintf(
 					err, err_size,
-					"more than %d rules cover '%s' (its own and wider networks)",
-					WARDEN_NET_RANGES, rules[i].text);
+					"more than %d rules cover the network %s/%d (its own and wider ones)",
+					WARDEN_NET_RANGES, addr, rules[i].prefix);
 				ret = -E2BIG;
 				goto fail;
 			}
