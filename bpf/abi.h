@@ -22,6 +22,8 @@
 #define WARDEN_MAX_NET_RULES 16384
 #define WARDEN_NET_RANGES 16
 #define WARDEN_NAME_MAX 64
+/* Longest cgroup path a policy may bind: the kernel's cgroup tracepoints cut paths at 1024. */
+#define WARDEN_CGROUP_PATH_MAX 1024
 #define WARDEN_PATH_MAX 4096
 #define WARDEN_COMM_LEN 16
 #define WARDEN_EVENTS_BYTES (4 * 1024 * 1024)

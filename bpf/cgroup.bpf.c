@@ -18,20 +18,53 @@ static __always_inline int on_default_hierarchy(struct cgroup *cgrp)
 	return BPF_CORE_READ(cgrp, root, hierarchy_id) == 0;
 }
 
+/* The policy bound to this cgroup's path, if any (the path is relative to the v2 root). */
+static __always_inline struct warden_cgroup *bound_by_path(const char *path)
+{
+	struct warden_config *config;
+	struct warden_scratch *s;
+	__u32 zero = 0, i;
+	__u64 h;
+
+	s = bpf_map_lookup_elem(&warden_scratch, &zero);
+	config = bpf_map_lookup_elem(&warden_config, &zero);
+	if (!s || !config)
+		return NULL;
+	if (bpf_probe_read_kernel_str(s->ev.path, WARDEN_CGROUP_PATH_MAX, path) <= 0)
+		return NULL;
+	h = config->hash_seed;
+	for (i = 0; i < WARDEN_CGROUP_PATH_MAX; i++) {
+		char c = s->ev.path[i];
+
+		if (!c)
+			break;
+		h = warden_hash_byte(h, c);
+	}
+	return bpf_map_lookup_elem(&warden_bindpath, &h);
+}
+
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
-	struct warden_cgroup *parent_tag, tag;
+	struct warden_cgroup *parent_tag, *bound, tag;
 	struct cgroup *parent;
 	__u64 id, parent_id;
 
 	if (!on_default_hierarchy(cgrp))
 		return 0;
+	id = BPF_CORE_READ(cgrp, kn, id);
+	bound = bound_by_path(path);
+	if (bound) {
+		/* A bound cgroup created again: its own policy, whatever its parent has. */
+		tag = *bound;
+		bpf_map_update_elem(&warden_binding, &id, &tag, BPF_ANY);
+		bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_ANY);
+		return 0;
+	}
 	/* self is the first member of struct cgroup: the parent css is the parent cgroup. */
 	parent = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
 	if (!parent)
 		return 0;
-	id = BPF_CORE_READ(cgrp, kn, id);
 	parent_id = BPF_CORE_READ(parent, kn, id);
 
 	parent_tag = bpf_map_lookup_elem(&warden_cgroups, &parent_id);
@@ -63,8 +96,12 @@ int BPF_PROG(warden_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 
 	if (!on_default_hierarchy(cgrp))
 		return 0;
-	/* cgroup ids are never reused, so a stale entry is harmless; remove it to save room. */
+	/*
+	 * cgroup ids are never reused, so a stale entry is harmless; remove it to save room. A
+	 * binding by path outlives the cgroup (warden_bindpath) and comes back with it.
+	 */
 	id = BPF_CORE_READ(cgrp, kn, id);
 	bpf_map_delete_elem(&warden_cgroups, &id);
+	bpf_map_delete_elem(&warden_binding, &id);
 	return 0;
 }

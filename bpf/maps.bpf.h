@@ -36,6 +36,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_binding SEC(".maps");
 
+/*
+ * Cgroup paths policies bind, by the rule hash of the path: a bound cgroup that is removed and
+ * created again (a restarted service) is bound again the moment it appears.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct warden_cgroup);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_bindpath SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WARDEN_MAX_POLICIES);

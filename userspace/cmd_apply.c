@@ -24,7 +24,8 @@ static int check_installed_bindings(const struct warden_maps *m, const struct po
 		for (j = 0; j < p->cgroups.n; j++) {
 			uint32_t bound;
 
-			if (maps_binding_of(m, set->cgroup_ids[i][j], &bound))
+			if (maps_binding_of(m, set->cgroup_ids[i][j], &bound) &&
+			    maps_bindpath_of(m, p->cgroups.v[j].s, &bound))
 				continue;
 			if (maps_policy_name(m, bound, other, sizeof(other)))
 				continue;

@@ -33,6 +33,7 @@ static const struct {
 	{ "warden_config", offsetof(struct warden_maps, config) },
 	{ "warden_cgroups", offsetof(struct warden_maps, cgroups) },
 	{ "warden_binding", offsetof(struct warden_maps, binding) },
+	{ "warden_bindpath", offsetof(struct warden_maps, bindpath) },
 	{ "warden_policy", offsetof(struct warden_maps, policy) },
 	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
 	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },

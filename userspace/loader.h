@@ -9,6 +9,7 @@ struct warden_maps {
 	int config;
 	int cgroups;
 	int binding;
+	int bindpath;
 	int policy;
 	int fs_rule;
 	int net_rule;

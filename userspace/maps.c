@@ -365,12 +365,56 @@ out:
 	return ret;
 }
 
+/* Delete the path bindings of policy id whose hash is not in keep, or all of them. */
+static int delete_bindpaths(const struct warden_maps *m, uint32_t id, const uint64_t *keep,
+			    size_t nkeep)
+{
+	__u64 key, next, *prev = NULL;
+	struct id_list dead = { 0 };
+	struct warden_cgroup tag;
+	size_t i;
+	int ret = 0;
+
+	while (bpf_map_get_next_key(m->bindpath, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->bindpath, &key, &tag) || tag.policy_id != id)
+			continue;
+		for (i = 0; i < nkeep; i++)
+			if (keep[i] == key)
+				break;
+		if (i == nkeep && collect_id(key, &dead))
+			ret = -ENOMEM;
+	}
+	for (i = 0; i < dead.n; i++)
+		if (bpf_map_delete_elem(m->bindpath, &dead.v[i]) && errno != ENOENT)
+			ret = -errno;
+	free(dead.v);
+	return ret;
+}
+
+int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint32_t *ret_id)
+{
+	struct warden_cgroup tag;
+	uint64_t seed = 0, h;
+	int ret = maps_hash_seed(m, &seed);
+
+	if (ret)
+		return ret;
+	h = policy_path_hash(seed, cgroup_path);
+	if (bpf_map_lookup_elem(m->bindpath, &h, &tag))
+		return -errno;
+	*ret_id = tag.policy_id;
+	return 0;
+}
+
 int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 			const struct policy *p, const uint64_t *cgroup_ids)
 {
 	struct warden_policy header = { .in_use = 1 };
 	struct policy_fs_rule *rules = NULL;
 	struct id_list old = { 0 };
+	uint64_t *hashes = NULL;
 	size_t nrules = 0, i, j;
 	uint64_t seed = 0;
 	uint32_t id;
@@ -438,9 +482,20 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 	ret = maps_for_each_binding(m, id, collect_id, &old);
 	if (ret)
 		goto out;
+	hashes = calloc(p->cgroups.n ? p->cgroups.n : 1, sizeof(*hashes));
+	if (!hashes) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < p->cgroups.n; i++) {
 		struct warden_cgroup tag = { .policy_id = id };
 
+		/* by path first: the cgroup may be removed and created again at any moment */
+		hashes[i] = policy_path_hash(seed, p->cgroups.v[i].s);
+		if (bpf_map_update_elem(m->bindpath, &hashes[i], &tag, BPF_ANY)) {
+			ret = -errno;
+			goto out;
+		}
 		if (bpf_map_update_elem(m->binding, &cgroup_ids[i], &tag, BPF_ANY)) {
 			ret = -errno;
 			goto out;
@@ -449,6 +504,9 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		if (ret)
 			goto out;
 	}
+	ret = delete_bindpaths(m, id, hashes, p->cgroups.n);
+	if (ret)
+		goto out;
 	for (j = 0; j < old.n; j++) {
 		for (i = 0; i < p->cgroups.n; i++)
 			if (cgroup_ids[i] == old.v[j])
@@ -460,6 +518,7 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		}
 	}
 out:
+	free(hashes);
 	free(old.v);
 	free(rules);
 	return ret;
@@ -472,6 +531,9 @@ int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, ui
 	size_t i;
 	int ret;
 
+	ret = delete_bindpaths(m, id, NULL, 0);
+	if (ret)
+		goto out;
 	ret = maps_for_each_binding(m, id, collect_id, &bound);
 	if (ret)
 		goto out;

@@ -26,6 +26,9 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 /* Unbind and delete the installed policy id. */
 int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, uint32_t id);
 
+/* The policy id bound to a cgroup path (below the cgroup2 mount), or -ENOENT. */
+int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint32_t *ret_id);
+
 /* The policy id a cgroup is explicitly bound to, or -ENOENT. */
 int maps_binding_of(const struct warden_maps *m, uint64_t cgroup_id, uint32_t *ret_id);
 

@@ -262,3 +262,57 @@ PY
 	expect_eq "$(in_cg "$CG" python3 "$T/deepest.py" /tmp/e2e-deepest open)" "EPERM" "tagged, over 4095 bytes"
 	expect_event reason=unresolved error=36 comm=python3
 }
+
+t_nearest_bound_ancestor_decides() {
+	cg_make "$CG/inner/leaf"
+	apply "$(policy outer <<P
+name: outer
+cgroups: [$CG]
+fs: { deny: [/etc/hostname] }
+P
+)" "$(policy inner <<P
+name: inner
+cgroups: [$CG/inner]
+fs: { deny: [/etc/passwd] }
+P
+)"
+	expect_eq "$(in_cg "$CG/inner/leaf" "$WTRY" open /etc/passwd)" "EPERM" "inner policy below the inner cgroup"
+	expect_eq "$(in_cg "$CG/inner/leaf" "$WTRY" open /etc/hostname)" "ok" "outer policy does not reach inside inner"
+	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "EPERM" "outer policy in its own cgroup"
+	cg_make "$CG/inner/new"
+	expect_eq "$(in_cg "$CG/inner/new" "$WTRY" open /etc/passwd)" "EPERM" "a cgroup created below inner gets inner"
+	expect_event policy=inner cgroup="$CG/inner/new" path=/etc/passwd
+	"$W" remove inner >/dev/null || fail "remove inner"
+	expect_eq "$(in_cg "$CG/inner/leaf" "$WTRY" open /etc/hostname)" "EPERM" "after remove, the outer policy takes over"
+	expect_eq "$(in_cg "$CG/inner/leaf" "$WTRY" open /etc/passwd)" "ok" "and the inner rules are gone"
+	out=$("$W" apply "$(policy clash <<P
+name: clash
+cgroups: [$CG]
+P
+)" 2>&1) && fail "binding a cgroup of another installed policy succeeded"
+	expect_contains "$out" "cgroup '$CG' is already bound to installed policy 'outer'" "conflict error"
+}
+
+t_recreated_cgroup_is_bound_again() {
+	local out pid
+	cg_make "$CG/svc"
+	apply "$(policy svc <<P
+name: svc
+cgroups: [$CG/svc]
+fs: { deny: [/etc/hostname] }
+P
+)"
+	expect_eq "$(in_cg "$CG/svc" "$WTRY" open /etc/hostname)" "EPERM" "denied in the bound cgroup"
+	# a service restart: systemd removes the cgroup and creates it again, with a new id
+	rmdir "$CGROOT$CG/svc" || fail "cannot remove $CG/svc"
+	cg_make "$CG/svc"
+	out=$(try_in "$CG/svc" open /etc/hostname)
+	pid=${out%% *}
+	expect_eq "${out#* }" "EPERM" "denied in the cgroup created again"
+	expect_event policy=svc cgroup="$CG/svc" pid="$pid"
+	"$W" status --json | grep -q "\"cgroups\":\[\"$CG/svc\"\]" || fail "status: $("$W" status --json)"
+	"$W" remove svc >/dev/null
+	rmdir "$CGROOT$CG/svc"
+	cg_make "$CG/svc"
+	expect_eq "$(in_cg "$CG/svc" "$WTRY" open /etc/hostname)" "ok" "after remove, a new cgroup is free"
+}

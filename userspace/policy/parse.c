@@ -407,7 +407,14 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 
 			/* "/a/b/" and "/a/b" name the same cgroup */
 			if (len > 1 && c[len - 1] == '/')
-				c[len - 1] = 0;
+				c[--len] = 0;
+			if (len >= WARDEN_CGROUP_PATH_MAX) {
+				policy_diags_add(ps->diags, ps->file, p->cgroups.v[i].line,
+						 p->cgroups.v[i].column,
+						 "cgroup path is %zu bytes long; the limit is %d",
+						 len, WARDEN_CGROUP_PATH_MAX - 1);
+				ps->errors++;
+			}
 		}
 		break;
 	case TOP_FS:
