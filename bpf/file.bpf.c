@@ -81,6 +81,281 @@ static __always_inline void fs_match_path(struct warden_scratch *s, __u32 policy
 	fs_lookup(s, warden_hash_byte(s->hash, '/'));
 }
 
+#define WALK_CHUNK 64 /* components per call of walk_chunk */
+#define WALK_CALLS 32 /* 2048 components: a 4095-byte path has at most that many */
+
+/*
+ * Walk up to WALK_CHUNK components from s->walk_dentry towards the task's root, writing
+ * "/name" pieces backwards into s->rev. Crossing a mount goes on from its mountpoint in the
+ * parent mount, as d_path does. A global function, verified once (see fs_walk_chunk).
+ */
+__noinline int walk_chunk(void)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct dentry *d, *parent;
+	struct mount *mnt;
+	struct vfsmount *vfs;
+	__u32 i, off, len;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < WALK_CHUNK; i++) {
+		/*
+		 * Every iteration starts from what the map holds, so all the ways through the
+		 * body end in the same verifier state and the iterations do not multiply.
+		 */
+		if (s->walk_done)
+			break;
+		d = (struct dentry *)s->walk_dentry;
+		mnt = (struct mount *)s->walk_mount;
+		off = s->walk_off;
+		vfs = (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
+		if ((__u64)d == s->root_dentry && (__u64)vfs == s->root_mnt) {
+			s->walk_done = 1;
+			continue;
+		}
+		if (d == BPF_CORE_READ(vfs, mnt_root)) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				s->walk_done = 1; /* the namespace's root */
+			s->walk_dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+			s->walk_mount = (__u64)up;
+			continue;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		len = BPF_CORE_READ(d, d_name.len);
+		if (parent == d) {
+			s->walk_done = 1;
+			continue;
+		}
+		if (len > 255 || off < len + 1) {
+			s->walk_done = 2;
+			continue;
+		}
+		off -= len;
+		bpf_probe_read_kernel(s->rev + (off & (WARDEN_PATH_MAX - 1)), len & 255,
+				      BPF_CORE_READ(d, d_name.name));
+		off -= 1;
+		s->rev[off & (WARDEN_PATH_MAX - 1)] = '/';
+		s->walk_off = off;
+		s->walk_dentry = (__u64)parent;
+	}
+	return 0;
+}
+
+/*
+ * The path of dentry in vfsmount, followed by "/name" when name is set, into s->ev.path as
+ * bpf_d_path would give it: for the write-like hooks, which cannot call bpf_d_path on 5.10
+ * (not sleepable) and get a bare dentry for the file they create or remove. Returns the length
+ * with its NUL, or a negative errno (-ENAMETOOLONG past 4095 bytes).
+ */
+static __always_inline long walk_path(struct warden_scratch *s, struct vfsmount *vfs,
+				      struct dentry *dentry, struct dentry *child)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 off = WARDEN_PATH_MAX - 1, len, i;
+
+	s->rev[WARDEN_PATH_MAX - 1] = 0;
+	if (child) {
+		len = BPF_CORE_READ(child, d_name.len);
+		if (len > 255)
+			return -36;
+		off -= len;
+		bpf_probe_read_kernel(s->rev + (off & (WARDEN_PATH_MAX - 1)), len & 255,
+				      BPF_CORE_READ(child, d_name.name));
+		off -= 1;
+		s->rev[off & (WARDEN_PATH_MAX - 1)] = '/';
+	}
+	s->walk_dentry = (__u64)dentry;
+	s->walk_mount = (__u64)((char *)vfs - bpf_core_field_offset(struct mount, mnt));
+	s->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	s->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	s->walk_off = off;
+	s->walk_done = 0;
+	for (i = 0; i < WALK_CALLS; i++) {
+		walk_chunk();
+		if (s->walk_done)
+			break;
+	}
+	if (s->walk_done != 1)
+		return -36; /* ENAMETOOLONG */
+	off = s->walk_off;
+	if (off == WARDEN_PATH_MAX - 1) {
+		/* the root itself */
+		off -= 1;
+		s->rev[off] = '/';
+	}
+	len = WARDEN_PATH_MAX - off; /* with the NUL */
+	if (off >= WARDEN_PATH_MAX || len > WARDEN_PATH_MAX)
+		return -36;
+	bpf_probe_read_kernel(s->ev.path, len & (WARDEN_PATH_MAX - 1), s->rev + off);
+	s->ev.path[(len - 1) & (WARDEN_PATH_MAX - 1)] = 0;
+	return len;
+}
+
+/*
+ * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
+ * child of directory dir, or on dir itself when child is NULL: judged as fs.write of its path.
+ * With old set (link), the file being linked must carry no deny rule either, so a hard link
+ * cannot give a denied file a name that is allowed.
+ */
+static __always_inline int write_decide(const struct path *dir, struct dentry *child,
+					struct dentry *old)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_config *config;
+	struct warden_scratch *s;
+	struct warden_event *ev;
+	__u32 policy_id = 0, zero = 0;
+	long len;
+	int tagged;
+
+	tagged = warden_current_policy(&policy, &policy_id);
+	if (!tagged)
+		return 0;
+	if (tagged < 0 || !policy)
+		return -EPERM;
+	s = warden_scratch_get();
+	config = bpf_map_lookup_elem(&warden_config, &zero);
+	if (!s || !config)
+		return -EPERM;
+	ev = &s->ev;
+	warden_event_reset(ev);
+	if (old) {
+		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
+		if (len > 0) {
+			ev->path_len = len;
+			fs_match_path(s, policy_id, config->hash_seed, len);
+			if (s->deny & (WARDEN_FS_READ | WARDEN_FS_WRITE))
+				return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
+						     WARDEN_REASON_RULE);
+		}
+	}
+	len = walk_path(s, BPF_CORE_READ(dir, mnt), BPF_CORE_READ(dir, dentry), child);
+	if (len <= 0) {
+		ev->path[0] = 0;
+		ev->path_len = 1;
+		ev->error = len ? (__s32)len : -22;
+		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
+				     WARDEN_REASON_UNRESOLVED);
+	}
+	ev->path_len = len;
+	fs_match_path(s, policy_id, config->hash_seed, len);
+	if (s->deny & WARDEN_FS_WRITE)
+		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
+	if ((policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) && !(s->allow & WARDEN_FS_WRITE))
+		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
+				     WARDEN_REASON_DEFAULT);
+	warden_count_allowed(policy_id);
+	return 0;
+}
+
+SEC("lsm/path_mknod") /* also every open(O_CREAT) that creates a file */
+int BPF_PROG(warden_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(warden_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(warden_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(warden_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(warden_path_symlink, const struct path *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL);
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(warden_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(new_dir, new_dentry, old_dentry);
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(warden_path_truncate, const struct path *path, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(path, NULL, NULL);
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(warden_path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(path, NULL, NULL);
+}
+
+SEC("lsm/path_chown")
+int BPF_PROG(warden_path_chown, const struct path *path, unsigned int uid, unsigned int gid,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(path, NULL, NULL);
+}
+
+/* Both names of a rename are written. path_rename gained a flags argument in 5.19: the
+ * loader keeps the variant whose argument count matches the running kernel. */
+static __always_inline int rename_decide(const struct path *old_dir, struct dentry *old_dentry,
+					 const struct path *new_dir, struct dentry *new_dentry)
+{
+	int err = write_decide(old_dir, old_dentry, NULL);
+
+	return err ? err : write_decide(new_dir, new_dentry, NULL);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(warden_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return rename_decide(old_dir, old_dentry, new_dir, new_dentry);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(warden_path_rename4, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return rename_decide(old_dir, old_dentry, new_dir, new_dentry);
+}
+
 /* The decision for one open by a tagged or untagged task; shared by both attachments below. */
 static __always_inline int file_open_decide(struct file *file)
 {

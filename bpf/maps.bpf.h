@@ -108,6 +108,15 @@ struct warden_scratch {
 	__u32 allow;
 	__u32 policy_id;
 	__u32 len;
+	/* dentry walk (file.bpf.c): where it stands, and the path built backwards in rev */
+	__u64 walk_dentry;
+	__u64 walk_mount;
+	__u64 root_dentry;
+	__u64 root_mnt;
+	__u32 walk_off;
+	__u32 walk_done; /* 1: reached the root; 2: path too long */
+	char rev[WARDEN_PATH_MAX +
+		 256]; /* + room the verifier needs for a 255-byte name at any offset */
 };
 
 struct {

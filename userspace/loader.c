@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 #include "../bpf/abi.h"
@@ -106,7 +107,14 @@ void loader_explain(int err, char *buf, size_t size)
 			lsm, lsm, *lsm ? "," : "");
 		return;
 	}
-	if (err == -EPERM || err == -EACCES) {
+	if (err == -EACCES) {
+		snprintf(
+			buf, size,
+			"the kernel's verifier rejected warden's BPF programs (%s); run with -v for its log",
+			strerror(-err));
+		return;
+	}
+	if (err == -EPERM) {
 		snprintf(
 			buf, size,
 			"this kernel refuses BPF LSM programs: loading one fails with %s and an empty verifier log although 'bpf' is in its LSM list%s%s%s; enforcement is impossible on this kernel (on a development machine, run warden inside the VM: tests/vm/run -- build/warden ...)",
@@ -307,6 +315,27 @@ static int choose_file_open(struct warden_file_bpf *file)
 	return err;
 }
 
+/* path_rename gained a flags argument in 5.19; keep the program written for this kernel's. */
+static void choose_path_rename(struct warden_file_bpf *file)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int args = 5, id;
+
+	if (vmlinux) {
+		id = btf__find_by_name_kind(vmlinux, "bpf_lsm_path_rename", BTF_KIND_FUNC);
+		if (id > 0) {
+			const struct btf_type *fn = btf__type_by_id(vmlinux, id);
+			const struct btf_type *proto = btf__type_by_id(vmlinux, fn->type);
+
+			args = btf_vlen(proto);
+		}
+		btf__free(vmlinux);
+	}
+	log_debug("path_rename takes %d arguments", args);
+	bpf_program__set_autoload(file->progs.warden_path_rename, args == 5);
+	bpf_program__set_autoload(file->progs.warden_path_rename4, args == 4);
+}
+
 static int load_file(void *skel)
 {
 	return warden_file_bpf__load(skel);
@@ -379,6 +408,13 @@ int loader_load(void)
 		bpf_program__set_autoload(file->progs.warden_file_open_compat,
 					  !access(PIN("link_warden_file_open_compat"), F_OK));
 	}
+	choose_path_rename(file);
+	/*
+	 * Kernels before 5.11 (those that need the compat file_open) cannot attach to hooks
+	 * taking a struct by value, such as path_chown's kuid_t: chown is not judged there.
+	 */
+	if (!bpf_program__autoload(file->progs.warden_file_open))
+		bpf_program__set_autoload(file->progs.warden_path_chown, false);
 	/* The cgroup object first: a tag copied at mkdir must never be missed once opens are judged. */
 	err = load_object(cgroup->obj, load_cgroup, cgroup);
 	if (err)
