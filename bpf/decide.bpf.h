@@ -48,19 +48,40 @@ static __always_inline void warden_event_reset(struct warden_event *ev)
 	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
 }
 
+static __always_inline struct warden_scratch *warden_scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&warden_scratch, &zero);
+}
+
+/*
+ * The start every hook shares: 0 when the task is untagged (allow, nothing else to do), -EPERM
+ * when it is tagged but cannot be judged (fail closed), 1 with the policy and a reset scratch
+ * event when the hook goes on to decide.
+ */
+static __always_inline int warden_begin(struct warden_policy **ret_policy, __u32 *ret_id,
+					struct warden_scratch **ret_s)
+{
+	struct warden_scratch *s;
+	int tagged = warden_current_policy(ret_policy, ret_id);
+
+	if (!tagged)
+		return 0;
+	s = tagged > 0 ? warden_scratch_get() : NULL;
+	if (!s)
+		return -EPERM;
+	warden_event_reset(&s->ev);
+	*ret_s = s;
+	return 1;
+}
+
 static __always_inline void warden_count_allowed(__u32 policy_id)
 {
 	struct warden_counters *c = bpf_map_lookup_elem(&warden_counter, &policy_id);
 
 	if (c)
 		__sync_fetch_and_add(&c->allowed, 1);
-}
-
-static __always_inline struct warden_scratch *warden_scratch_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&warden_scratch, &zero);
 }
 
 /*

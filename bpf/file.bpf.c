@@ -211,17 +211,13 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	long len;
 	int tagged;
 
-	tagged = warden_current_policy(&policy, &policy_id);
-	if (!tagged)
-		return 0;
-	if (tagged < 0 || !policy)
-		return -EPERM;
-	s = warden_scratch_get();
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
 	config = bpf_map_lookup_elem(&warden_config, &zero);
-	if (!s || !config)
+	if (!config)
 		return -EPERM;
 	ev = &s->ev;
-	warden_event_reset(ev);
 	if (old) {
 		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
 		if (len > 0) {
@@ -369,11 +365,9 @@ static __always_inline int file_open_decide(struct file *file)
 	long len;
 	int tagged;
 
-	tagged = warden_current_policy(&policy, &policy_id);
-	if (!tagged)
-		return 0;
-	if (tagged < 0 || !policy)
-		return -EPERM;
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
 
 	if ((BPF_CORE_READ(file, f_flags) & FMODE_EXEC) ||
 	    (BPF_CORE_READ(file, f_mode) & FMODE_EXEC)) {
@@ -389,12 +383,10 @@ static __always_inline int file_open_decide(struct file *file)
 		default_deny = policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY;
 	}
 
-	s = warden_scratch_get();
 	config = bpf_map_lookup_elem(&warden_config, &zero);
-	if (!s || !config)
+	if (!config)
 		return -EPERM; /* cannot happen for an array map; fail closed if it ever does */
 	ev = &s->ev;
-	warden_event_reset(ev);
 
 	/*
 	 * The path the kernel actually opened, after symlinks, "..", relative lookups and

@@ -67,16 +67,10 @@ static __always_inline int net_decide(struct socket *sock, struct sockaddr *addr
 	__u16 op_event;
 	int tagged;
 
-	tagged = warden_current_policy(&policy, &policy_id);
-	if (!tagged)
-		return 0;
-	if (tagged < 0 || !policy)
-		return -EPERM;
-	s = warden_scratch_get();
-	if (!s)
-		return -EPERM;
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
 	ev = &s->ev;
-	warden_event_reset(ev);
 	if (!read_addr(address, addrlen, &key, ev))
 		return 0;
 	ev->proto = BPF_CORE_READ(sock, sk, sk_protocol);

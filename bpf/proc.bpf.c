@@ -18,19 +18,13 @@ static __always_inline int proc_decide(__u32 flag, __u16 op, __u32 target_pid)
 	__u32 policy_id = 0;
 	int tagged;
 
-	tagged = warden_current_policy(&policy, &policy_id);
-	if (!tagged)
-		return 0;
-	if (tagged < 0 || !policy)
-		return -EPERM;
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
 	if (!(policy->flags & flag)) {
 		warden_count_allowed(policy_id);
 		return 0;
 	}
-	s = warden_scratch_get();
-	if (!s)
-		return -EPERM;
-	warden_event_reset(&s->ev);
 	s->ev.target_pid = target_pid;
 	return warden_report(&s->ev, policy, policy_id, op, WARDEN_REASON_RULE);
 }

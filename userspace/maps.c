@@ -239,85 +239,99 @@ static int collect_id(uint64_t id, void *ctx)
 	return 0;
 }
 
-/* Delete the rules of policy id whose hash is not in keep (sorted), or all when keep is NULL. */
-static int delete_rules(const struct warden_maps *m, uint32_t id, const struct policy_fs_rule *keep,
-			size_t nkeep)
+/*
+ * Delete every key of map fd (keys of key_size bytes) for which doomed returns non-zero.
+ * Deleting while iterating would restart the walk, so the keys are collected first.
+ */
+typedef int (*doomed_fn)(int fd, const void *key, void *ctx);
+
+static int delete_where(int fd, size_t key_size, doomed_fn doomed, void *ctx)
 {
-	struct warden_fs_key key, next, *prev = NULL;
-	struct warden_fs_key *dead = NULL;
+	char key[64], next[64], *prev = NULL, *dead = NULL;
 	size_t ndead = 0, i;
 	int ret = 0;
 
-	while (bpf_map_get_next_key(m->fs_rule, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (key.policy_id != id)
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (!doomed(fd, key, ctx))
 			continue;
-		if (keep) {
-			size_t lo = 0, hi = nkeep;
-
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-
-				if (keep[mid].hash < key.hash)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo < nkeep && keep[lo].hash == key.hash)
-				continue;
-		}
-		/* Deleting while iterating restarts the walk; collect first. */
-		struct warden_fs_key *v = realloc(dead, (ndead + 1) * sizeof(*v));
+		char *v = realloc(dead, (ndead + 1) * key_size);
 
 		if (!v) {
 			ret = -ENOMEM;
 			goto out;
 		}
 		dead = v;
-		dead[ndead++] = key;
+		memcpy(dead + ndead++ * key_size, key, key_size);
 	}
 	for (i = 0; i < ndead; i++)
-		if (bpf_map_delete_elem(m->fs_rule, &dead[i]) && errno != ENOENT)
+		if (bpf_map_delete_elem(fd, dead + i * key_size) && errno != ENOENT)
 			ret = -errno;
 out:
 	free(dead);
 	return ret;
 }
 
-/* Delete the net entries of policy id that keep (sorted keys) does not hold, or all of them. */
-static int delete_net(const struct warden_maps *m, uint32_t id, const struct warden_net_key *keep,
-		      size_t nkeep)
+/* What to keep of one policy's entries: keys (or hashes) of the new rule set; NULL keeps none. */
+struct keep {
+	uint32_t policy_id;
+	const void *v;
+	size_t n;
+};
+
+static int fs_rule_doomed(int fd, const void *k, void *ctx)
 {
-	struct warden_net_key key, next, *prev = NULL, *dead = NULL;
-	size_t ndead = 0, i;
-	int ret = 0;
+	const struct warden_fs_key *key = k;
+	const struct keep *keep = ctx;
+	const struct policy_fs_rule *rules = keep->v;
+	size_t lo = 0, hi = keep->n;
 
-	while (bpf_map_get_next_key(m->net_rule, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (key.policy_id != id)
-			continue;
-		for (i = 0; i < nkeep; i++)
-			if (!memcmp(&keep[i], &key, sizeof(key)))
-				break;
-		if (i < nkeep)
-			continue;
-		struct warden_net_key *v = realloc(dead, (ndead + 1) * sizeof(*v));
+	(void)fd;
+	if (key->policy_id != keep->policy_id)
+		return 0;
+	while (lo < hi) { /* rules are sorted by hash */
+		size_t mid = (lo + hi) / 2;
 
-		if (!v) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		dead = v;
-		dead[ndead++] = key;
+		if (rules[mid].hash < key->hash)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	for (i = 0; i < ndead; i++)
-		if (bpf_map_delete_elem(m->net_rule, &dead[i]) && errno != ENOENT)
-			ret = -errno;
-out:
-	free(dead);
-	return ret;
+	return !(rules && lo < keep->n && rules[lo].hash == key->hash);
+}
+
+static int net_rule_doomed(int fd, const void *k, void *ctx)
+{
+	const struct warden_net_key *key = k, *keys;
+	const struct keep *keep = ctx;
+	size_t i;
+
+	(void)fd;
+	if (key->policy_id != keep->policy_id)
+		return 0;
+	keys = keep->v;
+	for (i = 0; keys && i < keep->n; i++)
+		if (!memcmp(&keys[i], key, sizeof(*key)))
+			return 0;
+	return 1;
+}
+
+static int bindpath_doomed(int fd, const void *k, void *ctx)
+{
+	const struct keep *keep = ctx;
+	const uint64_t *hashes = keep->v;
+	struct warden_cgroup tag;
+	size_t i;
+
+	if (bpf_map_lookup_elem(fd, k, &tag) || tag.policy_id != keep->policy_id)
+		return 0;
+	for (i = 0; hashes && i < keep->n; i++)
+		if (hashes[i] == *(const uint64_t *)k)
+			return 0;
+	return 1;
 }
 
 static int install_net(const struct warden_maps *m, uint32_t id, const struct policy *p)
@@ -359,37 +373,13 @@ static int install_net(const struct warden_maps *m, uint32_t id, const struct po
 		}
 		free(e);
 	}
-	ret = delete_net(m, id, keys, nkeys);
+	{
+		struct keep keep = { id, keys, nkeys };
+
+		ret = delete_where(m->net_rule, sizeof(*keys), net_rule_doomed, &keep);
+	}
 out:
 	free(keys);
-	return ret;
-}
-
-/* Delete the path bindings of policy id whose hash is not in keep, or all of them. */
-static int delete_bindpaths(const struct warden_maps *m, uint32_t id, const uint64_t *keep,
-			    size_t nkeep)
-{
-	__u64 key, next, *prev = NULL;
-	struct id_list dead = { 0 };
-	struct warden_cgroup tag;
-	size_t i;
-	int ret = 0;
-
-	while (bpf_map_get_next_key(m->bindpath, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(m->bindpath, &key, &tag) || tag.policy_id != id)
-			continue;
-		for (i = 0; i < nkeep; i++)
-			if (keep[i] == key)
-				break;
-		if (i == nkeep && collect_id(key, &dead))
-			ret = -ENOMEM;
-	}
-	for (i = 0; i < dead.n; i++)
-		if (bpf_map_delete_elem(m->bindpath, &dead.v[i]) && errno != ENOENT)
-			ret = -errno;
-	free(dead.v);
 	return ret;
 }
 
@@ -449,7 +439,9 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		}
 	}
 	if (existed) {
-		ret = delete_rules(m, id, rules, nrules);
+		struct keep keep = { id, rules, nrules };
+
+		ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key), fs_rule_doomed, &keep);
 		if (ret)
 			goto out;
 	}
@@ -504,9 +496,13 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		if (ret)
 			goto out;
 	}
-	ret = delete_bindpaths(m, id, hashes, p->cgroups.n);
-	if (ret)
-		goto out;
+	{
+		struct keep keep = { id, hashes, p->cgroups.n };
+
+		ret = delete_where(m->bindpath, sizeof(uint64_t), bindpath_doomed, &keep);
+		if (ret)
+			goto out;
+	}
 	for (j = 0; j < old.n; j++) {
 		for (i = 0; i < p->cgroups.n; i++)
 			if (cgroup_ids[i] == old.v[j])
@@ -528,10 +524,11 @@ int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, ui
 {
 	struct warden_policy empty = { 0 };
 	struct id_list bound = { 0 };
+	struct keep none = { id, NULL, 0 };
 	size_t i;
 	int ret;
 
-	ret = delete_bindpaths(m, id, NULL, 0);
+	ret = delete_where(m->bindpath, sizeof(uint64_t), bindpath_doomed, &none);
 	if (ret)
 		goto out;
 	ret = maps_for_each_binding(m, id, collect_id, &bound);
@@ -547,9 +544,10 @@ int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, ui
 		ret = -errno;
 		goto out;
 	}
-	ret = delete_rules(m, id, NULL, 0);
+	ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key), fs_rule_doomed, &none);
 	if (!ret)
-		ret = delete_net(m, id, NULL, 0);
+		ret = delete_where(m->net_rule, sizeof(struct warden_net_key), net_rule_doomed,
+				   &none);
 out:
 	free(bound.v);
 	return ret;
