@@ -26,6 +26,7 @@
 #define WARDEN_CGROUP_PATH_MAX 1024
 #define WARDEN_PATH_MAX 4096
 #define WARDEN_COMM_LEN 16
+#define WARDEN_EXE_MAX 256 /* longer executable paths are reported as "" */
 #define WARDEN_EVENTS_BYTES (4 * 1024 * 1024)
 /* Events one policy may send per CPU per second; the rest are counted as dropped. */
 #define WARDEN_EVENTS_PER_SEC 1000
@@ -148,6 +149,12 @@ struct warden_rate {
 };
 _Static_assert(sizeof(struct warden_rate) == 16, "warden_rate layout");
 
+/* warden_exe: thread group id -> executable path, for tagged processes. */
+struct warden_exe {
+	char path[WARDEN_EXE_MAX];
+};
+_Static_assert(sizeof(struct warden_exe) == WARDEN_EXE_MAX, "warden_exe layout");
+
 /* warden_counter: per-CPU array indexed by policy id. */
 struct warden_counters {
 	__u64 allowed;
@@ -180,10 +187,12 @@ struct warden_event {
 	__u8 family; /* 4 or 6 */
 	__u8 proto;
 	__u32 target_pid; /* ptrace: the traced process */
+	char exe[WARDEN_EXE_MAX]; /* the process's executable, recorded at exec; "" if unknown */
 	char path[WARDEN_PATH_MAX];
 };
-_Static_assert(sizeof(struct warden_event) == 88 + WARDEN_PATH_MAX, "warden_event layout");
-#define WARDEN_EVENT_HDR_LEN 88
+_Static_assert(sizeof(struct warden_event) == 88 + WARDEN_EXE_MAX + WARDEN_PATH_MAX,
+	       "warden_event layout");
+#define WARDEN_EVENT_HDR_LEN (88 + WARDEN_EXE_MAX)
 
 /*
  * The rule hash: 64-bit FNV-1a started from a per-load seed. The BPF programs and the policy

@@ -96,6 +96,7 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct warden_counters *c;
 	struct warden_rate *rate;
+	struct warden_exe *exe;
 	int audit = policy->flags & WARDEN_POLICY_AUDIT;
 	int verdict = audit ? 0 : -EPERM;
 	__u64 size;
@@ -111,6 +112,14 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 	ev->action = audit ? WARDEN_ACTION_AUDIT : WARDEN_ACTION_DENY;
 	ev->reason = reason;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	/* a child that forked without exec runs its parent's executable */
+	exe = bpf_map_lookup_elem(&warden_exe, &ev->pid);
+	if (!exe)
+		exe = bpf_map_lookup_elem(&warden_exe, &ev->ppid);
+	if (exe)
+		__builtin_memcpy(ev->exe, exe->path, sizeof(ev->exe));
+	else
+		ev->exe[0] = 0;
 
 	c = bpf_map_lookup_elem(&warden_counter, &policy_id);
 	if (c) {

@@ -352,6 +352,33 @@ int BPF_PROG(warden_path_rename4, const struct path *old_dir, struct dentry *old
 	return rename_decide(old_dir, old_dentry, new_dir, new_dentry);
 }
 
+/*
+ * Record the executable of a tagged process once its exec has succeeded, for its events: by
+ * the time userspace reads an event the process may be gone, and /proc with it. The dentry
+ * walk rather than bpf_d_path, which 5.10 does not allow in this hook.
+ */
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(warden_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s;
+	__u32 policy_id = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	long len;
+
+	if (warden_begin(&policy, &policy_id, &s) <= 0)
+		return 0;
+	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
+			NULL);
+	if (len <= 0 || len > WARDEN_EXE_MAX) {
+		bpf_map_delete_elem(&warden_exe, &tgid); /* unknown: events fall back to /proc */
+		return 0;
+	}
+	/* the path and its NUL fit in the first WARDEN_EXE_MAX bytes: the value to store */
+	bpf_map_update_elem(&warden_exe, &tgid, s->ev.path, BPF_ANY);
+	return 0;
+}
+
 /* The decision for one open by a tagged or untagged task; shared by both attachments below. */
 static __always_inline int file_open_decide(struct file *file)
 {

@@ -90,6 +90,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_rate SEC(".maps");
 
+/* Executables of tagged processes, recorded at exec (proc.bpf.c), for events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct warden_exe);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_exe SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, WARDEN_EVENTS_BYTES);

@@ -56,3 +56,13 @@ int BPF_PROG(warden_ptrace_traceme, struct task_struct *parent, int ret)
 	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE,
 			   BPF_CORE_READ(parent, tgid));
 }
+
+SEC("lsm/task_free")
+int BPF_PROG(warden_task_free, struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (BPF_CORE_READ(task, pid) == tgid)
+		bpf_map_delete_elem(&warden_exe, &tgid);
+	return 0;
+}

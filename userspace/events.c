@@ -102,10 +102,14 @@ static int handle(void *ctx, void *data, size_t size)
 		snprintf(v->policy, sizeof(v->policy), "#%u", raw->policy_id);
 	if (cgroup_path(e->mount, raw->cgroup_id, v->cgroup, sizeof(v->cgroup)))
 		snprintf(v->cgroup, sizeof(v->cgroup), "#%llu", (unsigned long long)raw->cgroup_id);
-	/* Best effort: the process may be gone by the time the event is read. */
-	snprintf(link, sizeof(link), "/proc/%u/exe", raw->pid);
-	n = readlink(link, v->exe, sizeof(v->exe) - 1);
-	v->exe[n > 0 ? n : 0] = 0;
+	if (raw->exe[0] && memchr(raw->exe, 0, sizeof(raw->exe))) {
+		snprintf(v->exe, sizeof(v->exe), "%s", raw->exe);
+	} else {
+		/* not recorded at exec (started before the policy): /proc, while the process lives */
+		snprintf(link, sizeof(link), "/proc/%u/exe", raw->pid);
+		n = readlink(link, v->exe, sizeof(v->exe) - 1);
+		v->exe[n > 0 ? n : 0] = 0;
+	}
 	if (raw->path_len && size >= WARDEN_EVENT_HDR_LEN + raw->path_len &&
 	    raw->path[raw->path_len - 1] == 0)
 		v->path = raw->path;

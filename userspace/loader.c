@@ -40,6 +40,7 @@ static const struct {
 	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },
 	{ "warden_counter", offsetof(struct warden_maps, counter) },
 	{ "warden_rate", offsetof(struct warden_maps, rate) },
+	{ "warden_exe", offsetof(struct warden_maps, exe) },
 	{ "warden_events", offsetof(struct warden_maps, events) },
 };
 

@@ -15,6 +15,7 @@ struct warden_maps {
 	int net_rule;
 	int counter;
 	int rate;
+	int exe;
 	int events;
 };
 

@@ -146,7 +146,7 @@ P
 	out=$(try_in "$CG" fork)
 	pid=${out%% *}
 	expect_eq "${out#* }" "EPERM" "fork"
-	expect_event op=fork pid="$pid"
+	expect_event op=fork pid="$pid" exe="$WTRY"
 	expect_eq "$(in_cg "$CG" "$WTRY" thread)" "ok" "a thread is not a fork"
 	expect_eq "$("$WTRY" fork)" "ok" "fork outside the cgroup"
 }

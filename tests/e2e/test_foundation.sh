@@ -34,7 +34,7 @@ t_event_fields_complete() {
 	out=$(try_in "$CG" open /etc/hostname rw)
 	pid=${out%% *}
 	expect_eq "${out#* }" "EPERM" "open /etc/hostname for writing in $CG"
-	expect_event op=fs.write pid="$pid" tid="$pid" uid=0 path=/etc/hostname
+	expect_event op=fs.write pid="$pid" tid="$pid" uid=0 path=/etc/hostname exe="$WTRY"
 	python3 - "$T/events.json" <<'PY' || fail "event fields: $(cat "$T/events.json")"
 import json, re, sys
 ev = json.loads(open(sys.argv[1]).read().splitlines()[-1])
