@@ -235,7 +235,7 @@ static void link_pin_path(const struct bpf_program *prog, char *buf, size_t size
 }
 
 /* Load obj (maps reuse or create their pins) and attach each program not attached yet. */
-static int load_object(struct bpf_object *obj, int (*load)(void *), void *skel)
+static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel)
 {
 	struct bpf_program *prog;
 	char pin[256];
@@ -248,7 +248,7 @@ static int load_object(struct bpf_object *obj, int (*load)(void *), void *skel)
 	}
 	if (!missing)
 		return 0;
-	err = load(skel);
+	err = bpf_object__load_skeleton(skel);
 	if (err)
 		return err;
 	bpf_object__for_each_program(prog, obj) {
@@ -337,26 +337,6 @@ static void choose_path_rename(struct warden_file_bpf *file)
 	bpf_program__set_autoload(file->progs.warden_path_rename4, args == 4);
 }
 
-static int load_file(void *skel)
-{
-	return warden_file_bpf__load(skel);
-}
-
-static int load_cgroup(void *skel)
-{
-	return warden_cgroup_bpf__load(skel);
-}
-
-static int load_net(void *skel)
-{
-	return warden_net_bpf__load(skel);
-}
-
-static int load_proc(void *skel)
-{
-	return warden_proc_bpf__load(skel);
-}
-
 int loader_load(void)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = WARDEN_PIN_ROOT);
@@ -417,16 +397,16 @@ int loader_load(void)
 	if (!bpf_program__autoload(file->progs.warden_file_open))
 		bpf_program__set_autoload(file->progs.warden_path_chown, false);
 	/* The cgroup object first: a tag copied at mkdir must never be missed once opens are judged. */
-	err = load_object(cgroup->obj, load_cgroup, cgroup);
+	err = load_object(cgroup->obj, cgroup->skeleton);
 	if (err)
 		goto fail;
-	err = load_object(file->obj, load_file, file);
+	err = load_object(file->obj, file->skeleton);
 	if (err)
 		goto fail;
-	err = load_object(net->obj, load_net, net);
+	err = load_object(net->obj, net->skeleton);
 	if (err)
 		goto fail;
-	err = load_object(proc->obj, load_proc, proc);
+	err = load_object(proc->obj, proc->skeleton);
 	if (err)
 		goto fail;
 	err = init_config();

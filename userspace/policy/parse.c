@@ -242,28 +242,40 @@ static int valid_name(const char *s)
 enum { FILES_DEFAULT, FILES_ALLOW, FILES_DENY };
 static const char *const files_keys[] = { "default", "allow", "deny", NULL };
 
-struct files_ctx {
+/*
+ * A {default, allow, deny} section: exec and libraries hold paths, net.connect and net.bind
+ * addresses; parse_list reads one list of either into the allow or deny member.
+ */
+struct rules_ctx {
 	const char *what;
-	struct policy_files *files;
+	int *default_deny;
+	void *allow;
+	void *deny;
+	void (*parse_list)(struct parser *ps, const yaml_node_t *n, const char *what, void *out);
 };
 
-static void files_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
+static void rules_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 {
-	struct files_ctx *c = ctx;
+	struct rules_ctx *c = ctx;
 	char what[64];
 
 	snprintf(what, sizeof(what), "%s.%s", c->what, files_keys[key]);
 	switch (key) {
 	case FILES_DEFAULT:
-		parse_default(ps, v, what, &c->files->default_deny);
+		parse_default(ps, v, what, c->default_deny);
 		break;
 	case FILES_ALLOW:
-		parse_paths(ps, v, what, &c->files->allow);
+		c->parse_list(ps, v, what, c->allow);
 		break;
 	case FILES_DENY:
-		parse_paths(ps, v, what, &c->files->deny);
+		c->parse_list(ps, v, what, c->deny);
 		break;
 	}
+}
+
+static void parse_path_list(struct parser *ps, const yaml_node_t *n, const char *what, void *out)
+{
+	parse_paths(ps, n, what, out);
 }
 
 static int net_rules_add(struct policy_net_rules *l, const struct policy_net_rule *r)
@@ -319,28 +331,9 @@ static void parse_net_rules(struct parser *ps, const yaml_node_t *n, const char 
 	}
 }
 
-struct net_ctx {
-	const char *what;
-	struct policy_net *net;
-};
-
-static void net_rules_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
+static void parse_net_list(struct parser *ps, const yaml_node_t *n, const char *what, void *out)
 {
-	struct net_ctx *c = ctx;
-	char what[64];
-
-	snprintf(what, sizeof(what), "%s.%s", c->what, files_keys[key]);
-	switch (key) {
-	case FILES_DEFAULT:
-		parse_default(ps, v, what, &c->net->default_deny);
-		break;
-	case FILES_ALLOW:
-		parse_net_rules(ps, v, what, &c->net->allow);
-		break;
-	case FILES_DENY:
-		parse_net_rules(ps, v, what, &c->net->deny);
-		break;
-	}
+	parse_net_rules(ps, n, what, out);
 }
 
 enum { NET_CONNECT, NET_BIND };
@@ -349,10 +342,11 @@ static const char *const net_keys[] = { "connect", "bind", NULL };
 static void net_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 {
 	struct policy *p = ctx;
-	struct net_ctx c = { key == NET_CONNECT ? "net.connect" : "net.bind",
-			     key == NET_CONNECT ? &p->connect : &p->bind };
+	struct policy_net *net = key == NET_CONNECT ? &p->connect : &p->bind;
+	struct rules_ctx c = { key == NET_CONNECT ? "net.connect" : "net.bind", &net->default_deny,
+			       &net->allow, &net->deny, parse_net_list };
 
-	parse_mapping(ps, v, c.what, files_keys, net_rules_key, &c);
+	parse_mapping(ps, v, c.what, files_keys, rules_key, &c);
 }
 
 enum { PROCESS_FORK, PROCESS_PTRACE };
@@ -422,10 +416,11 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 		break;
 	case TOP_EXEC:
 	case TOP_LIBRARIES: {
-		struct files_ctx c = { key == TOP_EXEC ? "exec" : "libraries",
-				       key == TOP_EXEC ? &p->exec : &p->libraries };
+		struct policy_files *f = key == TOP_EXEC ? &p->exec : &p->libraries;
+		struct rules_ctx c = { key == TOP_EXEC ? "exec" : "libraries", &f->default_deny,
+				       &f->allow, &f->deny, parse_path_list };
 
-		parse_mapping(ps, v, c.what, files_keys, files_key, &c);
+		parse_mapping(ps, v, c.what, files_keys, rules_key, &c);
 		if (key == TOP_LIBRARIES &&
 		    (p->libraries.default_deny || p->libraries.allow.n || p->libraries.deny.n))
 			parse_error(
