@@ -25,17 +25,18 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 LIBS := -lbpf -lelf -lz -lyaml
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ivmlinux -Ibpf
-BPF_OBJS := file cgroup net proc probe
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ivmlinux -Ibpf $(BPF_VARIANT)
+BPF_OBJS := file cgroup net proc guard probe
 BPF_HEADERS := $(wildcard bpf/*.h)
 
-POLICY_SRCS := userspace/policy/parse.c userspace/policy/compile.c userspace/policy/diag.c
+POLICY_SRCS := userspace/policy/parse.c userspace/policy/compile.c userspace/policy/dfa.c \
+	userspace/policy/diag.c
 USER_SRCS := $(wildcard userspace/*.c) $(POLICY_SRCS)
 USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wbench
+E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wbench $(BUILD)/tests/warden-next
 
 .PHONY: all deps test unit e2e demo bench format format-check clean
 all: $(BUILD)/warden $(E2E_HELPERS)
@@ -58,6 +59,13 @@ $(BUILD)/warden: $(USER_OBJS)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(patsubst %.c,$(BUILD)/%.o,$(POLICY_SRCS) userspace/output.c)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka -lyaml
+
+# The upgrade test's "new build": the same warden whose BPF programs differ (WARDEN_VARIANT).
+$(BUILD)/tests/warden-next: $(USER_SRCS) $(wildcard userspace/*.h userspace/policy/*.h bpf/*)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/next BPF_VARIANT=-DWARDEN_VARIANT=2 \
+		$(BUILD)/next/warden
+	@mkdir -p $(@D)
+	cp $(BUILD)/next/warden $@
 
 $(BUILD)/tests/%: tests/e2e/%.c
 	@mkdir -p $(@D)

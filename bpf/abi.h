@@ -40,6 +40,18 @@
 #define WARDEN_OP_NET_BIND 6
 #define WARDEN_OP_FORK 7
 #define WARDEN_OP_PTRACE 8
+#define WARDEN_OP_TAMPER 9 /* an attempt to escape or switch off enforcement; what says which */
+
+/* warden_event.what for WARDEN_OP_TAMPER */
+#define WARDEN_TAMPER_CGROUP \
+	1 /* leave the cgroup: cgroup.procs, cgroup.threads, CLONE_INTO_CGROUP */
+#define WARDEN_TAMPER_BPF 2 /* the bpf() system call */
+#define WARDEN_TAMPER_BPFFS 3 /* change anything in the BPF filesystem (warden's pins) */
+#define WARDEN_TAMPER_MODULE 4 /* load a kernel module (or kexec image, or LSM policy) */
+#define WARDEN_TAMPER_MOUNT 5 /* mount, unmount, move or remount */
+#define WARDEN_TAMPER_CHROOT 6 /* chroot or pivot_root */
+#define WARDEN_TAMPER_NAMESPACE 7 /* a new mount or user namespace */
+#define WARDEN_TAMPER_DAEMON 8 /* ptrace or signal the warden daemon */
 
 /* Actions: what the kernel did. */
 #define WARDEN_ACTION_DENY 1
@@ -55,6 +67,7 @@
 #define WARDEN_FS_READ 1
 #define WARDEN_FS_WRITE 2
 #define WARDEN_FS_EXEC 4 /* exec rules share the path map, with their own bit */
+#define WARDEN_FS_LIB 8 /* and so do libraries rules */
 
 /* warden_policy.flags */
 #define WARDEN_POLICY_AUDIT 1 /* report, never deny */
@@ -64,6 +77,25 @@
 #define WARDEN_POLICY_BIND_DEFAULT_DENY 16
 #define WARDEN_POLICY_FORK_DENY 32
 #define WARDEN_POLICY_PTRACE_DENY 64
+#define WARDEN_POLICY_LIB_DEFAULT_DENY 128
+#define WARDEN_POLICY_NAMESPACES_ALLOW 256 /* may create mount and user namespaces */
+
+/*
+ * warden_dfa: the automata of wildcard rules, one per policy that has any, in one array of
+ * states shared by all policies. State 0 is the dead state (no rule can match any more): its
+ * row is all zeros. A policy's states are numbered absolutely, so the program steps with
+ * next[byte] alone; at the end of the path, the state's masks are those of the patterns that
+ * match it.
+ */
+#define WARDEN_DFA_STATES 8192
+#define WARDEN_DFA_POLICY_STATES 4096 /* per policy */
+
+struct warden_dfa_state {
+	__u32 deny;
+	__u32 allow;
+	__u16 next[256];
+};
+_Static_assert(sizeof(struct warden_dfa_state) == 520, "warden_dfa_state layout");
 
 /* warden_net_key.op */
 #define WARDEN_NET_CONNECT 1
@@ -74,8 +106,10 @@ struct warden_config {
 	__u32 layout_version;
 	__u32 pad;
 	__u64 hash_seed; /* random per load, so rule hashes cannot be precomputed offline */
+	__u64 next_generation; /* userspace's: the generation of the next rule set it installs */
+	__u64 programs_id; /* userspace's: hash of the BPF objects attached, to detect upgrades */
 };
-_Static_assert(sizeof(struct warden_config) == 16, "warden_config layout");
+_Static_assert(sizeof(struct warden_config) == 32, "warden_config layout");
 
 /* warden_cgroups (effective, cgroup id -> policy) and warden_binding (explicit bindings). */
 struct warden_cgroup {
@@ -84,13 +118,26 @@ struct warden_cgroup {
 };
 _Static_assert(sizeof(struct warden_cgroup) == 8, "warden_cgroup layout");
 
-/* warden_policy: array map indexed by policy id; slot 0 is never used. */
+/*
+ * Every policy has two rule sets, numbered policy id * 2 + bank, and warden_bank (an array of
+ * one byte per policy id) says which one is in force. Replacing a policy fills the other rule
+ * set while nothing reads it, then flips the byte: one store, which no hook can see half done,
+ * so every hook invocation sees the old rules or the new ones, never a mix. Userspace waits
+ * for every program that might still use the old set (an RCU grace period) before clearing it.
+ */
+#define WARDEN_RULESETS (2 * WARDEN_MAX_POLICIES)
+
+/* warden_policy: array map indexed by rule set id; policy id 0 is never used. */
 struct warden_policy {
 	__u32 flags; /* WARDEN_POLICY_*; 0 in a free slot */
 	__u32 in_use;
+	__u64 generation; /* unique to this installed rule set; cached verdicts name it */
+	__u32 dfa_start; /* the wildcard automaton's start state in warden_dfa; 0: none */
+	__u32 dfa_len; /* states it occupies from dfa_start */
 	char name[WARDEN_NAME_MAX];
+	__u64 source_hash; /* of the policy file's bytes: the daemon skips what is unchanged */
 };
-_Static_assert(sizeof(struct warden_policy) == 72, "warden_policy layout");
+_Static_assert(sizeof(struct warden_policy) == 96, "warden_policy layout");
 
 /*
  * warden_fs_rule: one entry per rule path and policy. The hash is over the rule's path bytes
@@ -98,7 +145,7 @@ _Static_assert(sizeof(struct warden_policy) == 72, "warden_policy layout");
  * with one lookup per path component, whatever the number of rules.
  */
 struct warden_fs_key {
-	__u32 policy_id;
+	__u32 ruleset;
 	__u32 pad;
 	__u64 hash;
 };
@@ -111,14 +158,14 @@ struct warden_fs_rule {
 _Static_assert(sizeof(struct warden_fs_rule) == 8, "warden_fs_rule layout");
 
 /*
- * warden_net_rule: an LPM trie. The key's data is policy_id, op, family and pad (64 bits that
+ * warden_net_rule: an LPM trie. The key's data is ruleset, op, family and pad (64 bits that
  * always match in full) followed by the address, so prefixlen is 64 + the address prefix.
  * The entry for a network carries the port ranges of every rule covering it (the compiler
  * merges shorter prefixes into longer ones), so the longest match alone decides.
  */
 struct warden_net_key {
 	__u32 prefixlen;
-	__u32 policy_id;
+	__u32 ruleset;
 	__u8 op; /* WARDEN_NET_* */
 	__u8 family; /* 4 or 6 */
 	__u8 pad[2];
@@ -141,6 +188,27 @@ struct warden_net_rule {
 	struct warden_port_range r[WARDEN_NET_RANGES];
 };
 _Static_assert(sizeof(struct warden_net_rule) == 136, "warden_net_rule layout");
+
+/*
+ * warden_verdict: file opens decided before, by dentry, so an open of a file already judged
+ * costs one lookup instead of resolving and matching its path. An entry holds only while
+ * everything its path was computed from is unchanged: the same mount and the opener's root
+ * (a mount's root), no rename anywhere (rename_lock's sequence) and no mount change
+ * (mount_lock's), the same rule set generation. A dentry reused for another file is dropped
+ * when it gets its inode (d_instantiate). Only allowed accesses are kept: denials always go
+ * the whole way, and report.
+ */
+struct warden_verdict {
+	__u64 mnt;
+	__u64 root_mnt;
+	__u64 root_dentry;
+	__u64 generation;
+	__u32 ruleset;
+	__u32 rename_seq;
+	__u32 mount_seq;
+	__u32 allowed; /* WARDEN_FS_READ and WARDEN_FS_WRITE bits an open may have */
+};
+_Static_assert(sizeof(struct warden_verdict) == 48, "warden_verdict layout");
 
 /* warden_rate: per-CPU array indexed by policy id, the event rate limiter's window. */
 struct warden_rate {
@@ -186,13 +254,15 @@ struct warden_event {
 	__u16 port; /* host byte order */
 	__u8 family; /* 4 or 6 */
 	__u8 proto;
-	__u32 target_pid; /* ptrace: the traced process */
+	__u32 target_pid; /* ptrace: the traced process; tamper (daemon): the daemon */
+	__u32 what; /* tamper: WARDEN_TAMPER_* */
+	__u32 pad;
 	char exe[WARDEN_EXE_MAX]; /* the process's executable, recorded at exec; "" if unknown */
 	char path[WARDEN_PATH_MAX];
 };
-_Static_assert(sizeof(struct warden_event) == 88 + WARDEN_EXE_MAX + WARDEN_PATH_MAX,
+_Static_assert(sizeof(struct warden_event) == 96 + WARDEN_EXE_MAX + WARDEN_PATH_MAX,
 	       "warden_event layout");
-#define WARDEN_EVENT_HDR_LEN (88 + WARDEN_EXE_MAX)
+#define WARDEN_EVENT_HDR_LEN (96 + WARDEN_EXE_MAX)
 
 /*
  * The rule hash: 64-bit FNV-1a started from a per-load seed. The BPF programs and the policy

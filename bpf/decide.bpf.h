@@ -10,29 +10,42 @@
 
 #define EPERM 1
 
+#ifdef WARDEN_VARIANT
+/* A build whose programs differ from the usual one's, for the upgrade test (see Makefile). */
+const volatile __u32 warden_variant = WARDEN_VARIANT;
+#endif
+
 /*
  * The policy in force for the current task. Returns 0 when its cgroup is untagged, 1 with
- * *ret_policy and *ret_id set when it is tagged, and -1 for a tag whose policy slot is empty,
- * which the caller must treat as "cannot decide" and deny. Descendants of a bound cgroup have
- * their own entry (copied at mkdir time by cgroup.bpf.c and at bind time by userspace), so
- * this is one hash lookup whatever the cgroup's depth.
+ * *ret_policy, *ret_id and *ret_ruleset set when it is tagged, and -1 for a tag whose policy
+ * slot is empty, which the caller must treat as "cannot decide" and deny. Descendants of a
+ * bound cgroup have their own entry (copied at mkdir time by cgroup.bpf.c and at bind time by
+ * userspace), so this is one hash lookup whatever the cgroup's depth, and two array lookups
+ * for the rule set in force (read once: see warden_bank in bpf/abi.h).
  */
-static __always_inline int warden_current_policy(struct warden_policy **ret_policy, __u32 *ret_id)
+static __always_inline int warden_current_policy(struct warden_policy **ret_policy, __u32 *ret_id,
+						 __u32 *ret_ruleset)
 {
 	__u64 cgid = bpf_get_current_cgroup_id();
 	struct warden_cgroup *tag;
 	struct warden_policy *policy;
-	__u32 id;
+	__u8 *bank;
+	__u32 id, ruleset;
 
 	tag = bpf_map_lookup_elem(&warden_cgroups, &cgid);
 	if (!tag)
 		return 0;
 	id = tag->policy_id;
-	policy = bpf_map_lookup_elem(&warden_policy, &id);
+	bank = bpf_map_lookup_elem(&warden_bank, &id);
+	if (!bank)
+		return -1;
+	ruleset = id * 2 + (*(volatile __u8 *)bank & 1);
+	policy = bpf_map_lookup_elem(&warden_policy, &ruleset);
 	if (!policy || !policy->in_use)
 		return -1;
 	*ret_policy = policy;
 	*ret_id = id;
+	*ret_ruleset = ruleset;
 	return 1;
 }
 
@@ -45,6 +58,7 @@ static __always_inline void warden_event_reset(struct warden_event *ev)
 	ev->family = 0;
 	ev->proto = 0;
 	ev->target_pid = 0;
+	ev->what = 0;
 	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
 }
 
@@ -64,13 +78,15 @@ static __always_inline int warden_begin(struct warden_policy **ret_policy, __u32
 					struct warden_scratch **ret_s)
 {
 	struct warden_scratch *s;
-	int tagged = warden_current_policy(ret_policy, ret_id);
+	__u32 ruleset = 0;
+	int tagged = warden_current_policy(ret_policy, ret_id, &ruleset);
 
 	if (!tagged)
 		return 0;
 	s = tagged > 0 ? warden_scratch_get() : NULL;
 	if (!s)
 		return -EPERM;
+	s->ruleset = ruleset;
 	warden_event_reset(&s->ev);
 	*ret_s = s;
 	return 1;
@@ -153,6 +169,38 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 	if (bpf_ringbuf_output(&warden_events, ev, size, 0) && c)
 		__sync_fetch_and_add(&c->dropped, 1);
 	return verdict;
+}
+
+/*
+ * Tamper resistance: what no tagged process may do, root or not, whatever its policy allows
+ * (unless said otherwise for namespaces). Reported as op "tamper" with what.
+ */
+static __always_inline int warden_tamper(struct warden_scratch *s, struct warden_policy *policy,
+					 __u32 policy_id, __u32 what)
+{
+	s->ev.what = what;
+	return warden_report(&s->ev, policy, policy_id, WARDEN_OP_TAMPER, WARDEN_REASON_RULE);
+}
+
+/* Whether tgid is the warden daemon. */
+static __always_inline int warden_is_daemon(__u32 tgid)
+{
+	__u32 zero = 0, *daemon = bpf_map_lookup_elem(&warden_daemon, &zero);
+
+	return daemon && *daemon && *daemon == tgid;
+}
+
+/* A hook that only guards: untagged tasks pass, tagged ones are denied what. */
+static __always_inline int warden_guard(__u32 what)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0;
+	int tagged = warden_begin(&policy, &policy_id, &s);
+
+	if (tagged <= 0)
+		return tagged;
+	return warden_tamper(s, policy, policy_id, what);
 }
 
 #endif /* WARDEN_DECIDE_BPF_H */

@@ -10,12 +10,46 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* include/linux/fs.h: FMODE_EXEC in f_mode, and __FMODE_EXEC (the same bit) in f_flags */
 #define FMODE_EXEC 0x20
+/* include/uapi/linux/magic.h */
+#define BPF_FS_MAGIC 0xcafe4a11
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+static __always_inline unsigned long sb_magic(struct dentry *d)
+{
+	return BPF_CORE_READ(d, d_sb, s_magic);
+}
+
+/* name (NUL-terminated, at most 15 bytes) equals want */
+static __always_inline int same_name(const char name[16], const char *want)
+{
+	for (int i = 0; i < 16; i++) {
+		if (name[i] != want[i])
+			return 0;
+		if (!want[i])
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether d is cgroup.procs, cgroup.threads or (v1) tasks: writing it moves processes. */
+static __always_inline int is_cgroup_move_file(struct dentry *d)
+{
+	unsigned long magic = sb_magic(d);
+	char name[16] = {};
+
+	if (magic != CGROUP2_SUPER_MAGIC && magic != CGROUP_SUPER_MAGIC)
+		return 0;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name));
+	return same_name(name, "cgroup.procs") || same_name(name, "cgroup.threads") ||
+	       same_name(name, "tasks");
+}
 
 #define FS_CHUNK 1024
 
 static __always_inline void fs_lookup(struct warden_scratch *s, __u64 hash)
 {
-	struct warden_fs_key key = { .policy_id = s->policy_id, .hash = hash };
+	struct warden_fs_key key = { .ruleset = s->ruleset, .hash = hash };
 	struct warden_fs_rule *rule;
 
 	rule = bpf_map_lookup_elem(&warden_fs_rule, &key);
@@ -27,7 +61,8 @@ static __always_inline void fs_lookup(struct warden_scratch *s, __u64 hash)
 
 /*
  * Hash path bytes [start, start + FS_CHUNK) into s->hash, collecting the masks of the
- * directory rules at each '/' (the hash of "/a/b/" is taken on the way through "/a/b/c").
+ * directory rules at each '/' (the hash of "/a/b/" is taken on the way through "/a/b/c"), and
+ * step the wildcard automaton, if the policy has one, one byte at a time.
  * A global function, so the verifier checks it once rather than once per call, and walks at
  * most FS_CHUNK iterations of pending branches: one loop over the whole 4096-byte path
  * exceeds its limit of 8192 pending jumps.
@@ -35,15 +70,16 @@ static __always_inline void fs_lookup(struct warden_scratch *s, __u64 hash)
 __noinline int fs_walk_chunk(__u32 start)
 {
 	struct warden_scratch *s = warden_scratch_get();
+	__u32 i, state;
 	__u64 h;
-	__u32 i;
 
 	if (!s)
 		return 0;
 	h = s->hash;
+	state = s->dfa_state;
 	for (i = 0; i < FS_CHUNK; i++) {
 		__u32 idx = start + i;
-		char c;
+		__u8 c;
 
 		/* s->len counts the terminating NUL, as bpf_d_path returns it */
 		if (idx + 1 >= s->len)
@@ -52,24 +88,33 @@ __noinline int fs_walk_chunk(__u32 start)
 		h = warden_hash_byte(h, c);
 		if (c == '/')
 			fs_lookup(s, h);
+		if (state) {
+			struct warden_dfa_state *row = bpf_map_lookup_elem(&warden_dfa, &state);
+
+			state = row ? row->next[c] : 0;
+		}
 	}
 	s->hash = h;
+	s->dfa_state = state;
 	return 0;
 }
 
 /*
  * Collect the masks of every rule covering the path in s->ev: directory rules along the way,
- * the exact file rule at the end, and the directory rule for the path itself ("/a/b/" covers
- * opening the directory "/a/b").
+ * the exact file rule at the end, the directory rule for the path itself ("/a/b/" covers
+ * opening the directory "/a/b") and the wildcard rules matching it. userspace/policy/dfa.c
+ * (policy_match_path) computes the same from the same rules.
  */
-static __always_inline void fs_match_path(struct warden_scratch *s, __u32 policy_id, __u64 seed,
-					  __u32 len)
+static __always_inline void fs_match_path(struct warden_scratch *s, struct warden_policy *policy,
+					  __u64 seed, __u32 len)
 {
+	struct warden_dfa_state *row;
+
 	s->hash = seed;
 	s->deny = 0;
 	s->allow = 0;
-	s->policy_id = policy_id;
 	s->len = len;
+	s->dfa_state = policy->dfa_start;
 	fs_walk_chunk(0);
 	if (len > FS_CHUNK)
 		fs_walk_chunk(FS_CHUNK);
@@ -79,6 +124,13 @@ static __always_inline void fs_match_path(struct warden_scratch *s, __u32 policy
 		fs_walk_chunk(3 * FS_CHUNK);
 	fs_lookup(s, s->hash);
 	fs_lookup(s, warden_hash_byte(s->hash, '/'));
+	if (s->dfa_state) {
+		row = bpf_map_lookup_elem(&warden_dfa, &s->dfa_state);
+		if (row) {
+			s->deny |= row->deny;
+			s->allow |= row->allow;
+		}
+	}
 }
 
 #define WALK_CHUNK 64 /* components per call of walk_chunk */
@@ -214,6 +266,8 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
+	if (sb_magic(BPF_CORE_READ(dir, dentry)) == BPF_FS_MAGIC)
+		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
 	config = bpf_map_lookup_elem(&warden_config, &zero);
 	if (!config)
 		return -EPERM;
@@ -222,7 +276,7 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
 		if (len > 0) {
 			ev->path_len = len;
-			fs_match_path(s, policy_id, config->hash_seed, len);
+			fs_match_path(s, policy, config->hash_seed, len);
 			if (s->deny & (WARDEN_FS_READ | WARDEN_FS_WRITE))
 				return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
 						     WARDEN_REASON_RULE);
@@ -237,7 +291,7 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 				     WARDEN_REASON_UNRESOLVED);
 	}
 	ev->path_len = len;
-	fs_match_path(s, policy_id, config->hash_seed, len);
+	fs_match_path(s, policy, config->hash_seed, len);
 	if (s->deny & WARDEN_FS_WRITE)
 		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
 	if ((policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) && !(s->allow & WARDEN_FS_WRITE))
@@ -352,6 +406,64 @@ int BPF_PROG(warden_path_rename4, const struct path *old_dir, struct dentry *old
 	return rename_decide(old_dir, old_dentry, new_dir, new_dentry);
 }
 
+/* ELF: e_ident, e_type, e_phoff and program header types (include/uapi/linux/elf.h) */
+#define ET_DYN 3
+#define PT_LOAD 1
+#define PT_INTERP 3
+#define BINPRM_BUF 256
+
+/* A little-endian 32-bit field of bprm->buf, copied to scratch (which has room past it). */
+static __always_inline __u32 buf_u32(const __u8 *b, __u32 off)
+{
+	__u32 v;
+
+	asm volatile("" : "+r"(off)); /* keep the mask where the verifier sees it */
+	off &= BINPRM_BUF - 1;
+	__builtin_memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+/*
+ * Whether the program being executed is a dynamic loader run directly ("ld.so PROGRAM"): a
+ * position-independent ELF with no interpreter of its own. Its program headers are read from
+ * the first 256 bytes the kernel keeps in bprm->buf; PT_INTERP, when present, comes before any
+ * PT_LOAD. When they are not there to read, the answer is yes, so the first executable mapping
+ * is judged by the exec rules rather than let through.
+ */
+static __always_inline int elf_is_loader(struct linux_binprm *bprm, struct warden_scratch *s)
+{
+	__u8 *b = (__u8 *)s->rev;
+	__u32 phoff, phentsize, i;
+
+	if (bpf_probe_read_kernel(b, BINPRM_BUF, bprm->buf))
+		return 1;
+	if (b[0] != 0x7f || b[1] != 'E' || b[2] != 'L' || b[3] != 'F')
+		return 0; /* scripts: their interpreter is exec'd and judged on its own */
+	if ((b[16] | b[17] << 8) != ET_DYN)
+		return 0; /* ET_EXEC: a fixed-address program, never a loader */
+	if (b[4] == 2) { /* ELFCLASS64 */
+		if (buf_u32(b, 36))
+			return 1; /* e_phoff past 4 GiB */
+		phoff = buf_u32(b, 32);
+		phentsize = 56;
+	} else {
+		phoff = buf_u32(b, 28);
+		phentsize = 32;
+	}
+	for (i = 0; i < 4; i++) {
+		__u32 off = phoff + i * phentsize, type;
+
+		if (phoff >= BINPRM_BUF || off + 4 > BINPRM_BUF)
+			return 1;
+		type = buf_u32(b, off);
+		if (type == PT_INTERP)
+			return 0;
+		if (type == PT_LOAD)
+			return 1;
+	}
+	return 1;
+}
+
 /*
  * Record the executable of a tagged process once its exec has succeeded, for its events: by
  * the time userspace reads an event the process may be gone, and /proc with it. The dentry
@@ -362,12 +474,16 @@ int BPF_PROG(warden_bprm_committed_creds, struct linux_binprm *bprm)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s;
-	__u32 policy_id = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 policy_id = 0, tgid = bpf_get_current_pid_tgid() >> 32, one = 1;
 	struct file *file = BPF_CORE_READ(bprm, file);
 	long len;
 
 	if (warden_begin(&policy, &policy_id, &s) <= 0)
 		return 0;
+	if (elf_is_loader(bprm, s))
+		bpf_map_update_elem(&warden_loader, &tgid, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(&warden_loader, &tgid);
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
 			NULL);
 	if (len <= 0 || len > WARDEN_EXE_MAX) {
@@ -379,35 +495,100 @@ int BPF_PROG(warden_bprm_committed_creds, struct linux_binprm *bprm)
 	return 0;
 }
 
-/* The decision for one open by a tagged or untagged task; shared by both attachments below. */
+/*
+ * The sequence counts of the kernel's rename_lock and mount_lock (a seqlock's count is its first
+ * field): every d_move and every change to the mount tree, including a mount's final release,
+ * bumps them. Weak, so a kernel without them in kallsyms loads the programs and caches nothing.
+ */
+extern const void rename_lock __ksym __weak;
+extern const void mount_lock __ksym __weak;
+
+static __always_inline __u32 seq_now(const void *lock)
+{
+	__u32 seq = 1; /* odd: "being written", never cached */
+
+	if (lock)
+		bpf_probe_read_kernel(&seq, sizeof(seq), lock);
+	return seq;
+}
+
+/*
+ * The opener's root, and whether a cached verdict may be used or stored under it: only when
+ * the root is the root of its mount (as for every process not chrooted into a subdirectory),
+ * because then it cannot change without a mount change.
+ */
+static __always_inline int opener_root(__u64 *root_mnt, __u64 *root_dentry)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct path root = BPF_CORE_READ(task, fs, root);
+
+	*root_mnt = (__u64)root.mnt;
+	*root_dentry = (__u64)root.dentry;
+	return root.mnt && root.dentry == BPF_CORE_READ(root.mnt, mnt_root);
+}
+
+/* Whether v still holds for an open of (mnt, dentry) by the current task under policy. */
+static __always_inline int verdict_holds(const struct warden_verdict *v, struct vfsmount *mnt,
+					 __u32 ruleset, const struct warden_policy *policy)
+{
+	__u64 root_mnt, root_dentry;
+
+	if (v->mnt != (__u64)mnt || v->ruleset != ruleset || v->generation != policy->generation)
+		return 0;
+	opener_root(&root_mnt, &root_dentry);
+	return v->root_mnt == root_mnt && v->root_dentry == root_dentry &&
+	       v->rename_seq == seq_now(&rename_lock) && v->mount_seq == seq_now(&mount_lock);
+}
+
+/* The decision for one open by a tagged or untagged task. */
 static __always_inline int file_open_decide(struct file *file)
 {
 	struct warden_policy *policy = NULL;
+	struct warden_verdict *cached, fresh = {};
 	struct warden_config *config;
 	struct warden_scratch *s;
 	struct warden_event *ev;
-	__u32 policy_id = 0, zero = 0, want;
+	__u32 policy_id = 0, zero = 0, want, ok;
+	__u64 dentry = (__u64)file->f_path.dentry;
+	struct vfsmount *mnt = file->f_path.mnt;
 	__u32 default_deny;
 	__u16 op;
 	long len;
-	int tagged;
+	int tagged, exec;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
 
-	if ((BPF_CORE_READ(file, f_flags) & FMODE_EXEC) ||
-	    (BPF_CORE_READ(file, f_mode) & FMODE_EXEC)) {
+	exec = (file->f_flags & FMODE_EXEC) || (file->f_mode & FMODE_EXEC);
+	if (exec) {
 		/* execve and the interpreters it loads open their file with __FMODE_EXEC */
 		want = WARDEN_FS_EXEC;
 		op = WARDEN_OP_EXEC;
 		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
 	} else {
-		want = BPF_CORE_READ(file, f_mode) & (WARDEN_FS_READ | WARDEN_FS_WRITE);
+		want = file->f_mode & (WARDEN_FS_READ | WARDEN_FS_WRITE);
 		if (!want)
 			want = WARDEN_FS_READ; /* an open for neither (mode 3) still reaches the file */
 		op = (want & WARDEN_FS_WRITE) ? WARDEN_OP_FS_WRITE : WARDEN_OP_FS_READ;
 		default_deny = policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY;
+		if (want & WARDEN_FS_WRITE) {
+			struct dentry *d = file->f_path.dentry;
+
+			if (is_cgroup_move_file(d))
+				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_CGROUP);
+			if (sb_magic(d) == BPF_FS_MAGIC)
+				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
+		}
+		cached = bpf_map_lookup_elem(&warden_verdict, &dentry);
+		if (cached && !(want & ~cached->allowed) &&
+		    verdict_holds(cached, mnt, s->ruleset, policy)) {
+			warden_count_allowed(policy_id);
+			return 0;
+		}
+		/* read before the path: a rename or mount change from here on voids the verdict */
+		fresh.rename_seq = seq_now(&rename_lock);
+		fresh.mount_seq = seq_now(&mount_lock);
 	}
 
 	config = bpf_map_lookup_elem(&warden_config, &zero);
@@ -433,23 +614,36 @@ static __always_inline int file_open_decide(struct file *file)
 	 * A memfd or deleted file has no path a rule could name: with exec denied by default,
 	 * running one is denied (memfd_create + execveat is the classic way around exec rules).
 	 */
-	if (op == WARDEN_OP_EXEC && default_deny && !BPF_CORE_READ(file, f_inode, __i_nlink))
+	if (exec && default_deny && !BPF_CORE_READ(file, f_inode, __i_nlink))
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
 
-	fs_match_path(s, policy_id, config->hash_seed, len);
+	fs_match_path(s, policy, config->hash_seed, len);
 	if (s->deny & want)
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
 	if (default_deny && (s->allow & want) != want)
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
 	warden_count_allowed(policy_id);
+
+	if (!exec && !(fresh.rename_seq & 1) && !(fresh.mount_seq & 1) &&
+	    opener_root(&fresh.root_mnt, &fresh.root_dentry)) {
+		ok = ~s->deny & (default_deny ? s->allow : ~0U);
+		fresh.allowed = ok & (WARDEN_FS_READ | WARDEN_FS_WRITE);
+		fresh.mnt = (__u64)mnt;
+		fresh.ruleset = s->ruleset;
+		fresh.generation = policy->generation;
+		bpf_map_update_elem(&warden_verdict, &dentry, &fresh, BPF_ANY);
+	}
 	return 0;
 }
 
 /*
- * bpf_d_path is only allowed in sleepable LSM programs. The loader uses this one where the
- * kernel lets file_open be sleepable (5.11 and later)...
+ * File opens are judged by fmod_ret on security_file_open rather than an LSM program on
+ * file_open: bpf_d_path is allowed there on every kernel (5.10 cannot make file_open
+ * sleepable), and the program is not sleepable, so an RCU grace period covers it (rule set
+ * replacement relies on that). Returning an error denies the open before any LSM runs;
+ * returning 0 lets security_file_open, and every LSM, run as usual.
  */
-SEC("lsm.s/file_open")
+SEC("fmod_ret/security_file_open")
 int BPF_PROG(warden_file_open, struct file *file, int ret)
 {
 	if (ret)
@@ -457,16 +651,100 @@ int BPF_PROG(warden_file_open, struct file *file, int ret)
 	return file_open_decide(file);
 }
 
+/* A dentry that gets an inode may be the memory of a freed one: forget any verdict for it. */
+SEC("lsm/d_instantiate")
+int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
+{
+	__u64 key = (__u64)dentry;
+
+	if (bpf_map_lookup_elem(&warden_verdict, &key))
+		bpf_map_delete_elem(&warden_verdict, &key);
+	return 0;
+}
+
+#define PROT_EXEC 0x4
+#define VM_EXEC 0x4
+
 /*
- * ...and this one on 5.10, whose file_open hook cannot be sleepable. There bpf_d_path is allowed
- * to tracing programs attached to security_file_open, and fmod_ret may replace that function's
- * return value: returning an error denies the open before any LSM runs, returning 0 lets
- * security_file_open (and every LSM) run as usual.
+ * A file mapped executable by a tagged process: a shared library, a native addon, a plugin.
+ * Judged by the libraries rules, except in two cases. The kernel mapping the program and the
+ * interpreter of an exec maps files it opened for exec, already judged by the exec rules. And
+ * a dynamic loader run directly ("ld.so PROGRAM", see elf_is_loader) maps PROGRAM first: that
+ * mapping is an exec and is judged by the exec rules, so the loader cannot run what exec denies.
  */
-SEC("fmod_ret/security_file_open")
-int BPF_PROG(warden_file_open_compat, struct file *file, int ret)
+static __always_inline int map_exec_decide(struct file *file)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_config *config;
+	struct warden_scratch *s;
+	struct warden_event *ev;
+	__u32 policy_id = 0, zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 want = WARDEN_FS_LIB, default_deny;
+	__u16 op = WARDEN_OP_LIBRARY;
+	long len;
+	int tagged;
+
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	if ((BPF_CORE_READ(file, f_flags) & FMODE_EXEC) ||
+	    (BPF_CORE_READ(file, f_mode) & FMODE_EXEC))
+		return 0;
+	default_deny = policy->flags & WARDEN_POLICY_LIB_DEFAULT_DENY;
+	if (bpf_map_lookup_elem(&warden_loader, &tgid)) {
+		bpf_map_delete_elem(&warden_loader, &tgid);
+		want = WARDEN_FS_EXEC;
+		op = WARDEN_OP_EXEC;
+		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
+	}
+	config = bpf_map_lookup_elem(&warden_config, &zero);
+	if (!config)
+		return -EPERM;
+	ev = &s->ev;
+	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
+			NULL);
+	if (len <= 0) {
+		ev->path[0] = 0;
+		ev->path_len = 1;
+		ev->error = len ? (__s32)len : -22;
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_UNRESOLVED);
+	}
+	ev->path_len = len;
+	if (default_deny && !BPF_CORE_READ(file, f_inode, __i_nlink))
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
+	fs_match_path(s, policy, config->hash_seed, len);
+	if (s->deny & want)
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
+	if (default_deny && !(s->allow & want))
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
+	warden_count_allowed(policy_id);
+	return 0;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(warden_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
 {
 	if (ret)
 		return ret;
-	return file_open_decide(file);
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	return map_exec_decide(file);
+}
+
+/* Making a file mapping executable later (mmap without PROT_EXEC, then mprotect). */
+SEC("lsm/file_mprotect")
+int BPF_PROG(warden_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct file *file;
+
+	if (ret)
+		return ret;
+	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+		return 0;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (!file)
+		return 0;
+	return map_exec_decide(file);
 }

@@ -2,8 +2,8 @@
 /*
  * Map definitions shared by every warden BPF object. Each object defines the same maps pinned
  * by name under WARDEN_PIN_ROOT, so the first object loaded creates them and the others reuse
- * them: all hooks see one set of policies. Sleepable programs (lsm.s) may use only
- * preallocated hash, array and ring buffer maps, so no map here is an LPM trie or unprealloc.
+ * them: all hooks see one set of policies. No program is sleepable: userspace relies on an RCU
+ * grace period to know that no program still reads a rule set it replaced (bpf/abi.h).
  */
 #ifndef WARDEN_MAPS_BPF_H
 #define WARDEN_MAPS_BPF_H
@@ -48,13 +48,40 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_bindpath SEC(".maps");
 
+/* Which of a policy's two rule sets is in force (see bpf/abi.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WARDEN_MAX_POLICIES);
 	__type(key, __u32);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_bank SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARDEN_RULESETS);
+	__type(key, __u32);
 	__type(value, struct warden_policy);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_policy SEC(".maps");
+
+/* The automata of wildcard rules (see bpf/abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARDEN_DFA_STATES);
+	__type(key, __u32);
+	__type(value, struct warden_dfa_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_dfa SEC(".maps");
+
+/* Verdicts of file opens, by dentry (see bpf/abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u64);
+	__type(value, struct warden_verdict);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_verdict SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -99,6 +126,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_exe SEC(".maps");
 
+/*
+ * Tagged processes whose program is a dynamic loader run directly (an ELF with no interpreter
+ * of its own, such as ld.so): the first file they map executable is the program they run, and
+ * is judged by the exec rules (file.bpf.c). Thread group id -> 1, until that mapping.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_loader SEC(".maps");
+
+/* The warden daemon's thread group id (0: none), which tagged processes may not touch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_daemon SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, WARDEN_EVENTS_BYTES);
@@ -115,8 +164,10 @@ struct warden_scratch {
 	__u64 hash;
 	__u32 deny;
 	__u32 allow;
-	__u32 policy_id;
+	__u32 ruleset; /* the rule set in force for the current task (warden_begin) */
 	__u32 len;
+	__u32 dfa_state;
+	__u32 pad;
 	/* dentry walk (file.bpf.c): where it stands, and the path built backwards in rev */
 	__u64 walk_dentry;
 	__u64 walk_mount;

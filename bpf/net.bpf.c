@@ -76,7 +76,7 @@ static __always_inline int net_decide(struct socket *sock, struct sockaddr *addr
 	ev->proto = BPF_CORE_READ(sock, sk, sk_protocol);
 
 	key.prefixlen = 64 + (key.family == 4 ? 32 : 128);
-	key.policy_id = policy_id;
+	key.ruleset = s->ruleset;
 	key.op = op;
 	rule = bpf_map_lookup_elem(&warden_net_rule, &key);
 	if (rule) {

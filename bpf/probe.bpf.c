@@ -29,9 +29,12 @@ int BPF_PROG(warden_probe_lsm, struct file *file, int ret)
 	return 0;
 }
 
-/* What the two path probes share: count the probing process's opens and copy their path. */
-static __always_inline int record_path(struct file *file)
+/* Count the probing process's opens and copy their path, as warden's file_open does. */
+SEC("fmod_ret/security_file_open")
+int BPF_PROG(warden_probe_path, struct file *file, int ret)
 {
+	if (ret)
+		return ret;
 	if (mine()) {
 		bpf_d_path((struct path *)&file->f_path, probe_path, sizeof(probe_path));
 		__sync_fetch_and_add(&probe_hits, 1);
@@ -39,18 +42,10 @@ static __always_inline int record_path(struct file *file)
 	return 0;
 }
 
-SEC("lsm.s/file_open")
-int BPF_PROG(warden_probe_sleepable, struct file *file, int ret)
+/* Only loaded: whether the kernel attaches to hooks taking a struct by value (kuid_t). */
+SEC("lsm/path_chown")
+int BPF_PROG(warden_probe_chown, const struct path *path, unsigned int uid, unsigned int gid,
+	     int ret)
 {
-	if (ret)
-		return ret;
-	return record_path(file);
-}
-
-SEC("fmod_ret/security_file_open")
-int BPF_PROG(warden_probe_compat, struct file *file, int ret)
-{
-	if (ret)
-		return ret;
-	return record_path(file);
+	return ret;
 }

@@ -9,8 +9,14 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define CLONE_THREAD 0x00010000
+#define CLONE_NEWNS 0x00020000
+#define CLONE_NEWUSER 0x10000000
+#define CLONE_INTO_CGROUP 0x200000000ULL
 
-/* Deny op for the current task when its policy has flag set. */
+/*
+ * Deny op for the current task when its policy has flag set. Tracing the warden daemon is
+ * refused whatever the policy says.
+ */
 static __always_inline int proc_decide(__u32 flag, __u16 op, __u32 target_pid)
 {
 	struct warden_policy *policy = NULL;
@@ -21,6 +27,10 @@ static __always_inline int proc_decide(__u32 flag, __u16 op, __u32 target_pid)
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
+	if (op == WARDEN_OP_PTRACE && warden_is_daemon(target_pid)) {
+		s->ev.target_pid = target_pid;
+		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
+	}
 	if (!(policy->flags & flag)) {
 		warden_count_allowed(policy_id);
 		return 0;
@@ -32,8 +42,23 @@ static __always_inline int proc_decide(__u32 flag, __u16 op, __u32 target_pid)
 SEC("lsm/task_alloc")
 int BPF_PROG(warden_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s;
+	__u32 policy_id = 0;
+	int tagged;
+
 	if (ret)
 		return ret;
+	if (clone_flags & (CLONE_INTO_CGROUP | CLONE_NEWNS | CLONE_NEWUSER)) {
+		/* clone3 into another cgroup, or into new mount or user namespaces */
+		tagged = warden_begin(&policy, &policy_id, &s);
+		if (tagged <= 0)
+			return tagged;
+		if (clone_flags & CLONE_INTO_CGROUP)
+			return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_CGROUP);
+		if (!(policy->flags & WARDEN_POLICY_NAMESPACES_ALLOW))
+			return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_NAMESPACE);
+	}
 	if (clone_flags & CLONE_THREAD)
 		return 0; /* threads share the process: fork rules are about new processes */
 	return proc_decide(WARDEN_POLICY_FORK_DENY, WARDEN_OP_FORK, 0);
@@ -62,7 +87,9 @@ int BPF_PROG(warden_task_free, struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 
-	if (BPF_CORE_READ(task, pid) == tgid)
+	if (BPF_CORE_READ(task, pid) == tgid) {
 		bpf_map_delete_elem(&warden_exe, &tgid);
+		bpf_map_delete_elem(&warden_loader, &tgid);
+	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cgroup.h"
 #include "commands.h"
 #include "loader.h"
@@ -49,7 +50,7 @@ int cmd_apply(int argc, char **argv)
 	struct policy_set set = { 0 };
 	char mount[PATH_MAX];
 	size_t i;
-	int err, ret = 1;
+	int err, lock, ret = 1;
 
 	ret = cmd_simple_options(
 		"apply",
@@ -66,8 +67,12 @@ int cmd_apply(int argc, char **argv)
 		return 1;
 	if (cmd_read_policies(argv + optind, argc - optind, mount, &set))
 		return 1;
-	if (loader_load() || loader_open(&m))
+	/* one change at a time: concurrent applies and the daemon never interleave */
+	lock = loader_lock();
+	if (lock < 0)
 		goto out_set;
+	if (loader_load() || loader_open(&m))
+		goto out_lock;
 	if (check_installed_bindings(&m, &set))
 		goto out;
 	for (i = 0; i < set.n; i++) {
@@ -86,6 +91,8 @@ int cmd_apply(int argc, char **argv)
 	ret = 0;
 out:
 	loader_close(&m);
+out_lock:
+	close(lock);
 out_set:
 	cmd_free_policies(&set);
 	return ret;
@@ -96,7 +103,7 @@ int cmd_remove(int argc, char **argv)
 	struct warden_maps m;
 	char mount[PATH_MAX];
 	uint32_t ids[256];
-	int i, n, err, ret = 1;
+	int i, n, err, lock, ret = 1;
 
 	ret = cmd_simple_options(
 		"remove",
@@ -113,8 +120,13 @@ int cmd_remove(int argc, char **argv)
 		return cmd_usage_error("remove", "at most 256 names at once");
 	if (cmd_cgroup_mount(mount, sizeof(mount)))
 		return 1;
-	if (loader_open(&m))
+	lock = loader_lock();
+	if (lock < 0)
 		return 1;
+	if (loader_open(&m)) {
+		close(lock);
+		return 1;
+	}
 	/* Every name must be installed before anything is removed. */
 	for (i = 0; i < n; i++) {
 		if (maps_policy_find(&m, argv[optind + i], &ids[i])) {
@@ -134,5 +146,6 @@ int cmd_remove(int argc, char **argv)
 	ret = 0;
 out:
 	loader_close(&m);
+	close(lock);
 	return ret;
 }

@@ -88,6 +88,17 @@ int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct
 			else
 				free(entries);
 		}
+		{
+			struct warden_dfa_state *dfa;
+			size_t n;
+			char msg[256];
+
+			if (policy_compile_dfa(p, &dfa, &n, msg, sizeof(msg)) == -E2BIG)
+				policy_diags_add(&diags, p->file, p->name.line, p->name.column,
+						 "%s", msg);
+			else
+				free(dfa);
+		}
 		if (cgroup_mount)
 			resolve_cgroups(p, cgroup_mount, set.cgroup_ids[set.n - 1], &diags);
 	}

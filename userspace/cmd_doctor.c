@@ -146,17 +146,21 @@ int cmd_doctor(int argc, char **argv)
 			}
 			line(&r, 0, 1, "BPF LSM program runs", detail, why);
 		}
-		if (!loader_probe(LOADER_PROBE_SLEEPABLE, 1, &stage))
+		if (!loader_probe(LOADER_PROBE_PATH, 1, &stage))
 			line(&r, 1, 1, "path resolution",
-			     "sleepable file_open with bpf_d_path resolved a real open", "");
-		else if (!loader_probe(LOADER_PROBE_COMPAT, 1, &stage))
-			line(&r, 1, 1, "path resolution",
-			     "file_open cannot be sleepable here (kernel before 5.11); fmod_ret on security_file_open with bpf_d_path resolved a real open",
+			     "fmod_ret on security_file_open with bpf_d_path resolved a real open",
 			     "");
 		else
 			line(&r, 0, 1, "path resolution",
-			     "neither a sleepable file_open program nor fmod_ret on security_file_open can resolve paths with bpf_d_path",
+			     "fmod_ret on security_file_open cannot resolve paths with bpf_d_path",
 			     "use a kernel with BTF and CONFIG_BPF_LSM=y, 5.10 or later");
+		if (!loader_probe(LOADER_PROBE_CHOWN, 0, &stage))
+			line(&r, 1, 0, "chown", "path_chown (a hook taking kuid_t by value) loads",
+			     "");
+		else
+			line(&r, 0, 0, "chown",
+			     "this kernel cannot attach to hooks taking a struct by value (before 6.1): chown and fchown are not judged",
+			     "a 6.1 or later kernel judges them");
 	} else {
 		line(&r, 0, 1, "BPF LSM program runs", "not tried: needs root",
 		     "run 'warden doctor' as root");

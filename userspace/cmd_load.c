@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/types.h>
 #include "../bpf/abi.h"
 #include "commands.h"
@@ -18,9 +19,16 @@ int cmd_load(int argc, char **argv)
 		".\nThey stay attached when warden exits. Nothing is confined until a policy is applied.\n",
 		NULL, argc, argv);
 
+	int lock;
+
 	if (ret >= 0)
 		return ret;
-	if (loader_load())
+	lock = loader_lock();
+	if (lock < 0)
+		return 1;
+	ret = loader_load();
+	close(lock);
+	if (ret)
 		return 1;
 	printf("warden: programs loaded and pinned under %s\n", WARDEN_PIN_ROOT);
 	return 0;
@@ -35,9 +43,18 @@ int cmd_unload(int argc, char **argv)
 		".\nEvery policy stops being enforced.\n",
 		NULL, argc, argv);
 
+	int lock = -1;
+
 	if (ret >= 0)
 		return ret;
+	if (loader_is_loaded()) {
+		lock = loader_lock();
+		if (lock < 0)
+			return 1;
+	}
 	ret = loader_unload();
+	if (lock >= 0)
+		close(lock);
 	if (ret < 0) {
 		log_error("cannot unload: %s", strerror(-ret));
 		return 1;

@@ -32,10 +32,25 @@ const char *events_op_name(unsigned int op)
 		[WARDEN_OP_NET_BIND] = "net.bind",
 		[WARDEN_OP_FORK] = "fork",
 		[WARDEN_OP_PTRACE] = "ptrace",
+		[WARDEN_OP_TAMPER] = "tamper",
 	};
 
 	if (op < sizeof(names) / sizeof(names[0]) && names[op])
 		return names[op];
+	return "unknown";
+}
+
+const char *events_tamper_name(unsigned int what)
+{
+	static const char *const names[] = {
+		[WARDEN_TAMPER_CGROUP] = "cgroup",	 [WARDEN_TAMPER_BPF] = "bpf",
+		[WARDEN_TAMPER_BPFFS] = "bpffs",	 [WARDEN_TAMPER_MODULE] = "module",
+		[WARDEN_TAMPER_MOUNT] = "mount",	 [WARDEN_TAMPER_CHROOT] = "chroot",
+		[WARDEN_TAMPER_NAMESPACE] = "namespace", [WARDEN_TAMPER_DAEMON] = "daemon",
+	};
+
+	if (what < sizeof(names) / sizeof(names[0]) && names[what])
+		return names[what];
 	return "unknown";
 }
 

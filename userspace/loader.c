@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@
 #include "cgroup.skel.h"
 #include "net.skel.h"
 #include "proc.skel.h"
+#include "guard.skel.h"
 #include "probe.skel.h"
 
 #define PIN(name) WARDEN_PIN_ROOT "/" name
@@ -35,12 +37,17 @@ static const struct {
 	{ "warden_cgroups", offsetof(struct warden_maps, cgroups) },
 	{ "warden_binding", offsetof(struct warden_maps, binding) },
 	{ "warden_bindpath", offsetof(struct warden_maps, bindpath) },
+	{ "warden_bank", offsetof(struct warden_maps, bank) },
 	{ "warden_policy", offsetof(struct warden_maps, policy) },
+	{ "warden_dfa", offsetof(struct warden_maps, dfa) },
+	{ "warden_verdict", offsetof(struct warden_maps, verdict) },
 	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
 	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },
 	{ "warden_counter", offsetof(struct warden_maps, counter) },
 	{ "warden_rate", offsetof(struct warden_maps, rate) },
 	{ "warden_exe", offsetof(struct warden_maps, exe) },
+	{ "warden_daemon", offsetof(struct warden_maps, daemon) },
+	{ "warden_loader", offsetof(struct warden_maps, loader) },
 	{ "warden_events", offsetof(struct warden_maps, events) },
 };
 
@@ -138,8 +145,8 @@ int loader_probe(enum loader_probe_kind kind, int run, const char **ret_stage)
 	if (!skel)
 		return -errno;
 	progs[LOADER_PROBE_LSM] = skel->progs.warden_probe_lsm;
-	progs[LOADER_PROBE_SLEEPABLE] = skel->progs.warden_probe_sleepable;
-	progs[LOADER_PROBE_COMPAT] = skel->progs.warden_probe_compat;
+	progs[LOADER_PROBE_PATH] = skel->progs.warden_probe_path;
+	progs[LOADER_PROBE_CHOWN] = skel->progs.warden_probe_chown;
 	for (i = 0; i < 3; i++)
 		bpf_program__set_autoload(progs[i], i == (int)kind);
 	skel->rodata->probe_tgid = getpid();
@@ -158,7 +165,7 @@ int loader_probe(enum loader_probe_kind kind, int run, const char **ret_stage)
 	if (fd >= 0)
 		close(fd);
 	if (!skel->bss->probe_hits ||
-	    (kind != LOADER_PROBE_LSM && strcmp(skel->bss->probe_path, "/dev/null")))
+	    (kind == LOADER_PROBE_PATH && strcmp(skel->bss->probe_path, "/dev/null")))
 		err = -ENOSYS;
 	bpf_link__destroy(link);
 out:
@@ -186,8 +193,14 @@ static int check_layout(void)
 	int fd, err = 0;
 
 	fd = bpf_obj_get(PIN("warden_config"));
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err = -errno;
+		log_error("cannot open warden's pinned state under %s: %s", WARDEN_PIN_ROOT,
+			  strerror(errno));
+		return err;
+	}
 	if (bpf_map_lookup_elem(fd, &zero, &config)) {
 		err = -errno;
 	} else if (config.layout_version && config.layout_version != WARDEN_LAYOUT_VERSION) {
@@ -201,7 +214,44 @@ static int check_layout(void)
 	return err;
 }
 
-/* A fresh config gets this build's layout version and a random hash seed. */
+/* This build's BPF programs: a hash of the objects warden carries. */
+static __u64 programs_id(void)
+{
+	const void *(*objs[])(size_t *) = { warden_file_bpf__elf_bytes,
+					    warden_cgroup_bpf__elf_bytes, warden_net_bpf__elf_bytes,
+					    warden_proc_bpf__elf_bytes,
+					    warden_guard_bpf__elf_bytes };
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		size_t n;
+		const unsigned char *b = objs[i](&n);
+
+		while (n--)
+			h = warden_hash_byte(h, *b++);
+	}
+	return h;
+}
+
+/* The programs_id of the pinned programs; 0 when nothing is pinned. */
+static __u64 pinned_programs_id(void)
+{
+	struct warden_config config = { 0 };
+	__u32 zero = 0;
+	int fd = bpf_obj_get(PIN("warden_config"));
+
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &zero, &config))
+		config.programs_id = 0;
+	close(fd);
+	return config.programs_id;
+}
+
+/*
+ * A fresh config gets this build's layout version and a random hash seed; every load records
+ * which programs are attached.
+ */
 static int init_config(void)
 {
 	struct warden_config config;
@@ -215,12 +265,14 @@ static int init_config(void)
 		err = -errno;
 		goto out;
 	}
-	if (config.layout_version)
-		goto out;
-	config.layout_version = WARDEN_LAYOUT_VERSION;
-	if (getrandom(&config.hash_seed, sizeof(config.hash_seed), 0) != sizeof(config.hash_seed)) {
-		err = -errno;
-		goto out;
+	config.programs_id = programs_id();
+	if (!config.layout_version) {
+		config.layout_version = WARDEN_LAYOUT_VERSION;
+		if (getrandom(&config.hash_seed, sizeof(config.hash_seed), 0) !=
+		    sizeof(config.hash_seed)) {
+			err = -errno;
+			goto out;
+		}
 	}
 	if (bpf_map_update_elem(fd, &zero, &config, BPF_ANY))
 		err = -errno;
@@ -229,21 +281,27 @@ out:
 	return err;
 }
 
-static void link_pin_path(const struct bpf_program *prog, char *buf, size_t size)
+/* An upgrade's new links are pinned as new_link_NAME (bpffs refuses names with a '.'). */
+static void link_pin_path(const struct bpf_program *prog, char *buf, size_t size, int upgrade)
 {
-	snprintf(buf, size, "%s/link_%s", WARDEN_PIN_ROOT, bpf_program__name(prog));
+	snprintf(buf, size, "%s/%slink_%s", WARDEN_PIN_ROOT, upgrade ? "new_" : "",
+		 bpf_program__name(prog));
 }
 
-/* Load obj (maps reuse or create their pins) and attach each program not attached yet. */
-static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel)
+/*
+ * Load obj (maps reuse or create their pins) and attach each program not attached yet. With
+ * upgrade set, attach every program, pinning its link as new_link_NAME: the programs it
+ * replaces stay attached until upgrade_pins finishes the upgrade.
+ */
+static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel, int upgrade)
 {
 	struct bpf_program *prog;
 	char pin[256];
 	int err, missing = 0;
 
 	bpf_object__for_each_program(prog, obj) {
-		link_pin_path(prog, pin, sizeof(pin));
-		if (bpf_program__autoload(prog) && access(pin, F_OK))
+		link_pin_path(prog, pin, sizeof(pin), 0);
+		if (bpf_program__autoload(prog) && (upgrade || access(pin, F_OK)))
 			missing++;
 	}
 	if (!missing)
@@ -254,9 +312,10 @@ static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel)
 	bpf_object__for_each_program(prog, obj) {
 		struct bpf_link *link;
 
-		link_pin_path(prog, pin, sizeof(pin));
-		if (!bpf_program__autoload(prog) || !access(pin, F_OK))
+		link_pin_path(prog, pin, sizeof(pin), 0);
+		if (!bpf_program__autoload(prog) || (!upgrade && !access(pin, F_OK)))
 			continue;
+		link_pin_path(prog, pin, sizeof(pin), upgrade);
 		link = bpf_program__attach(prog);
 		if (!link)
 			return -errno;
@@ -295,46 +354,77 @@ static int check_bpf_lsm(void)
 	return -EOPNOTSUPP;
 }
 
-/* Keep the file_open attachment this kernel can run (see bpf/file.bpf.c). */
-static int choose_file_open(struct warden_file_bpf *file)
+/* How many arguments the kernel function fn takes, from vmlinux BTF; -ENOENT without it. */
+static int func_args(const struct btf *vmlinux, const char *fn)
 {
-	const char *stage;
-	int err;
+	int id = vmlinux ? btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) : -ENOENT;
 
-	err = loader_probe(LOADER_PROBE_SLEEPABLE, 0, &stage);
-	if (!err) {
-		bpf_program__set_autoload(file->progs.warden_file_open_compat, false);
-		return 0;
-	}
-	log_debug("sleepable file_open refused (%s: %s); trying fmod_ret on security_file_open",
-		  stage, strerror(-err));
-	err = loader_probe(LOADER_PROBE_COMPAT, 0, &stage);
-	if (!err) {
-		bpf_program__set_autoload(file->progs.warden_file_open, false);
-		return 0;
-	}
-	return err;
+	if (id <= 0)
+		return -ENOENT;
+	return btf_vlen(btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type));
 }
 
-/* path_rename gained a flags argument in 5.19; keep the program written for this kernel's. */
-static void choose_path_rename(struct warden_file_bpf *file)
+/*
+ * Hooks whose arguments changed between kernels: keep the program written for this kernel's.
+ * path_rename gained flags in 5.19, bpf gained kernel in 6.9; userns_create came in 6.1.
+ */
+static void choose_variants(struct warden_file_bpf *file, struct warden_guard_bpf *guard)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int args = 5, id;
+	int rename = func_args(vmlinux, "bpf_lsm_path_rename");
+	int bpf = func_args(vmlinux, "bpf_lsm_bpf");
 
-	if (vmlinux) {
-		id = btf__find_by_name_kind(vmlinux, "bpf_lsm_path_rename", BTF_KIND_FUNC);
-		if (id > 0) {
-			const struct btf_type *fn = btf__type_by_id(vmlinux, id);
-			const struct btf_type *proto = btf__type_by_id(vmlinux, fn->type);
+	log_debug("path_rename takes %d arguments, bpf %d", rename, bpf);
+	bpf_program__set_autoload(file->progs.warden_path_rename, rename != 4);
+	bpf_program__set_autoload(file->progs.warden_path_rename4, rename == 4);
+	bpf_program__set_autoload(guard->progs.warden_bpf, bpf != 4);
+	bpf_program__set_autoload(guard->progs.warden_bpf4, bpf == 4);
+	/* user namespaces: their own hook where there is one, else unshare's credentials */
+	if (func_args(vmlinux, "bpf_lsm_userns_create") > 0)
+		bpf_program__set_autoload(guard->progs.warden_cred_prepare, false);
+	else
+		bpf_program__set_autoload(guard->progs.warden_userns_create, false);
+	btf__free(vmlinux);
+}
 
-			args = btf_vlen(proto);
+/*
+ * An upgrade's new links are attached and pinned as new_link_NAME. finish removes the old
+ * links (the old programs detach; the new ones already run), then gives the new their names;
+ * abort removes the new ones instead, leaving the old build attached.
+ */
+static int upgrade_pins(int finish)
+{
+	char path[512], to[512];
+	struct dirent *de;
+	int err = 0;
+	DIR *dir;
+
+	dir = opendir(WARDEN_PIN_ROOT);
+	if (!dir)
+		return -errno;
+	for (int pass = 0; pass < 2; pass++) {
+		rewinddir(dir);
+		while ((de = readdir(dir))) {
+			int is_new = !strncmp(de->d_name, "new_link_", 9);
+
+			if (!is_new && strncmp(de->d_name, "link_", 5))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", WARDEN_PIN_ROOT, de->d_name);
+			if (!finish) {
+				if (is_new && pass == 0 && unlink(path))
+					err = -errno;
+			} else if (pass == 0 && !is_new) {
+				if (unlink(path))
+					err = -errno;
+			} else if (pass == 1 && is_new) {
+				snprintf(to, sizeof(to), "%s/%s", WARDEN_PIN_ROOT, de->d_name + 4);
+				if (rename(path, to))
+					err = -errno;
+			}
 		}
-		btf__free(vmlinux);
 	}
-	log_debug("path_rename takes %d arguments", args);
-	bpf_program__set_autoload(file->progs.warden_path_rename, args == 5);
-	bpf_program__set_autoload(file->progs.warden_path_rename4, args == 4);
+	closedir(dir);
+	return err;
 }
 
 int loader_load(void)
@@ -344,8 +434,9 @@ int loader_load(void)
 	struct warden_cgroup_bpf *cgroup = NULL;
 	struct warden_net_bpf *net = NULL;
 	struct warden_proc_bpf *proc = NULL;
+	struct warden_guard_bpf *guard = NULL;
 	char why[1024];
-	int err, fresh;
+	int err, fresh = 0, upgrade = 0;
 
 	if (geteuid() != 0) {
 		loader_explain(-EPERM, why, sizeof(why));
@@ -358,6 +449,9 @@ int loader_load(void)
 	err = check_layout();
 	if (err)
 		return err;
+	/* this build's programs are attached already: adopt them as they are */
+	if (!access(PIN("link_warden_file_open"), F_OK) && pinned_programs_id() == programs_id())
+		return 0;
 	err = check_bpf_lsm();
 	if (err)
 		return err;
@@ -372,41 +466,53 @@ int loader_load(void)
 	cgroup = warden_cgroup_bpf__open_opts(&opts);
 	net = warden_net_bpf__open_opts(&opts);
 	proc = warden_proc_bpf__open_opts(&opts);
-	if (!file || !cgroup || !net || !proc) {
+	guard = warden_guard_bpf__open_opts(&opts);
+	if (!file || !cgroup || !net || !proc || !guard) {
 		err = -errno;
 		goto fail;
 	}
+	/*
+	 * Pinned programs of another build (an upgrade, or a downgrade) are replaced without a
+	 * moment unguarded: the new programs attach next to the old, then the old detach. The
+	 * maps, and with them every policy, stay as they are.
+	 */
+	upgrade = !fresh && !access(PIN("link_warden_file_open"), F_OK) &&
+		  pinned_programs_id() != programs_id();
+	if (upgrade)
+		log_info("the attached programs are from another build of warden: replacing them");
 	/* Probing first: on a kernel that refuses BPF LSM, nothing gets pinned. */
-	if (access(PIN("link_warden_file_open"), F_OK) &&
-	    access(PIN("link_warden_file_open_compat"), F_OK)) {
-		err = choose_file_open(file);
+	if (upgrade || access(PIN("link_warden_file_open"), F_OK)) {
+		const char *stage;
+
+		err = loader_probe(LOADER_PROBE_PATH, 0, &stage);
 		if (err)
 			goto fail;
-	} else {
-		/* adopt whichever attachment is pinned */
-		bpf_program__set_autoload(file->progs.warden_file_open,
-					  !access(PIN("link_warden_file_open"), F_OK));
-		bpf_program__set_autoload(file->progs.warden_file_open_compat,
-					  !access(PIN("link_warden_file_open_compat"), F_OK));
 	}
-	choose_path_rename(file);
+	choose_variants(file, guard);
 	/*
-	 * Kernels before 5.11 (those that need the compat file_open) cannot attach to hooks
-	 * taking a struct by value, such as path_chown's kuid_t: chown is not judged there.
+	 * Kernels that cannot attach to hooks taking a struct by value (5.10: path_chown's kuid_t)
+	 * do not judge chown.
 	 */
-	if (!bpf_program__autoload(file->progs.warden_file_open))
-		bpf_program__set_autoload(file->progs.warden_path_chown, false);
+	if (upgrade || access(PIN("link_warden_path_chown"), F_OK)) {
+		const char *stage;
+
+		if (loader_probe(LOADER_PROBE_CHOWN, 0, &stage)) {
+			log_debug("this kernel cannot attach to path_chown: chown is not judged");
+			bpf_program__set_autoload(file->progs.warden_path_chown, false);
+		}
+	}
 	/* The cgroup object first: a tag copied at mkdir must never be missed once opens are judged. */
-	err = load_object(cgroup->obj, cgroup->skeleton);
-	if (err)
-		goto fail;
-	err = load_object(file->obj, file->skeleton);
-	if (err)
-		goto fail;
-	err = load_object(net->obj, net->skeleton);
-	if (err)
-		goto fail;
-	err = load_object(proc->obj, proc->skeleton);
+	err = load_object(cgroup->obj, cgroup->skeleton, upgrade);
+	if (!err)
+		err = load_object(file->obj, file->skeleton, upgrade);
+	if (!err)
+		err = load_object(net->obj, net->skeleton, upgrade);
+	if (!err)
+		err = load_object(proc->obj, proc->skeleton, upgrade);
+	if (!err)
+		err = load_object(guard->obj, guard->skeleton, upgrade);
+	if (!err && upgrade)
+		err = upgrade_pins(1);
 	if (err)
 		goto fail;
 	err = init_config();
@@ -419,12 +525,38 @@ fail:
 	log_error("%s", why);
 	if (fresh)
 		loader_unload(); /* leave nothing half-loaded behind */
+	else if (upgrade)
+		upgrade_pins(0); /* the old build stays attached */
 out:
 	warden_file_bpf__destroy(file);
 	warden_cgroup_bpf__destroy(cgroup);
 	warden_net_bpf__destroy(net);
 	warden_proc_bpf__destroy(proc);
+	warden_guard_bpf__destroy(guard);
 	return err;
+}
+
+int loader_lock(void)
+{
+	int fd, err;
+
+	err = check_bpffs();
+	if (err)
+		return err;
+	if (mkdir(WARDEN_PIN_ROOT, 0700) && errno != EEXIST) {
+		err = -errno;
+		log_error("cannot create '%s': %s", WARDEN_PIN_ROOT, strerror(errno));
+		return err;
+	}
+	fd = open(WARDEN_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		err = -errno;
+		log_error("cannot lock '%s': %s", WARDEN_PIN_ROOT, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
 }
 
 int loader_is_loaded(void)
@@ -518,7 +650,8 @@ int loader_unload(void)
 	for (int pass = 0; pass < 2; pass++) {
 		rewinddir(dir);
 		while ((de = readdir(dir))) {
-			int is_link = !strncmp(de->d_name, "link_", 5);
+			int is_link = !strncmp(de->d_name, "link_", 5) ||
+				      !strncmp(de->d_name, "new_link_", 9);
 
 			if (de->d_name[0] == '.' || is_link != (pass == 0))
 				continue;

@@ -10,12 +10,17 @@ struct warden_maps {
 	int cgroups;
 	int binding;
 	int bindpath;
+	int bank;
 	int policy;
+	int dfa;
+	int verdict;
 	int fs_rule;
 	int net_rule;
 	int counter;
 	int rate;
 	int exe;
+	int daemon;
+	int loader;
 	int events;
 };
 
@@ -33,6 +38,13 @@ void loader_close(struct warden_maps *m);
 /* Detach every program and remove every pin. 0 when there was nothing to unload. */
 int loader_unload(void);
 
+/*
+ * Serialize changes to warden's state between warden processes (apply, remove, load, unload,
+ * the daemon): an exclusive flock on the pin directory, created if needed. Returns the fd to
+ * close to unlock, or a negative errno (explained).
+ */
+int loader_lock(void);
+
 /* 1 when the programs are pinned (enforcing), 0 when not. */
 int loader_is_loaded(void);
 
@@ -41,8 +53,8 @@ int loader_lsm_list(char *buf, size_t size);
 
 enum loader_probe_kind {
 	LOADER_PROBE_LSM, /* lsm/file_open: BPF LSM programs load, attach and run */
-	LOADER_PROBE_SLEEPABLE, /* lsm.s/file_open with bpf_d_path (5.11 and later) */
-	LOADER_PROBE_COMPAT, /* fmod_ret/security_file_open with bpf_d_path (5.10) */
+	LOADER_PROBE_PATH, /* fmod_ret/security_file_open with bpf_d_path */
+	LOADER_PROBE_CHOWN, /* lsm/path_chown: a hook taking a struct (kuid_t) by value */
 };
 
 /*

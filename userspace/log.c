@@ -5,14 +5,28 @@
 
 int log_verbose;
 
+__attribute__((format(printf, 1, 0))) static void vlog(const char *fmt, va_list ap)
+{
+	fputs("warden: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void log_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("warden: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap);
 	va_end(ap);
 }
 
@@ -23,9 +37,7 @@ void log_debug(const char *fmt, ...)
 	if (!log_verbose)
 		return;
 	va_start(ap, fmt);
-	fputs("warden: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vlog(fmt, ap);
 	va_end(ap);
 }
 

@@ -9,6 +9,8 @@ extern int log_verbose;
 
 /* "warden: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What a long-running command did (the daemon), also "warden: <message>" on stderr. */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Progress for -v only. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Route libbpf's messages through log_verbose; install once before any libbpf call. */

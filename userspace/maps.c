@@ -23,6 +23,51 @@ int maps_hash_seed(const struct warden_maps *m, uint64_t *ret_seed)
 	return 0;
 }
 
+/* The rule set of policy id in force (bank byte), and its header. */
+static int active_header(const struct warden_maps *m, uint32_t id, struct warden_policy *hdr,
+			 uint32_t *ret_ruleset)
+{
+	__u8 bank = 0;
+	__u32 rs;
+
+	if (bpf_map_lookup_elem(m->bank, &id, &bank))
+		return -errno;
+	rs = id * 2 + (bank & 1);
+	if (bpf_map_lookup_elem(m->policy, &rs, hdr))
+		return -errno;
+	if (ret_ruleset)
+		*ret_ruleset = rs;
+	return 0;
+}
+
+int maps_sync(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	int inner, outer, ret = 0;
+	__u32 zero = 0;
+
+	/*
+	 * Updating a map-of-maps makes the kernel wait for an RCU grace period before it returns
+	 * (maybe_wait_bpf_programs), so that userspace knows no program still uses what it read
+	 * before. Every warden program runs under rcu_read_lock (none is sleepable).
+	 */
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "warden_sync", 4, 4, 1, NULL);
+	if (inner < 0)
+		return -errno;
+	opts.inner_map_fd = inner;
+	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "warden_sync", 4, 4, 1, &opts);
+	if (outer < 0) {
+		ret = -errno;
+		close(inner);
+		return ret;
+	}
+	if (bpf_map_update_elem(outer, &zero, &inner, BPF_ANY))
+		ret = -errno;
+	close(outer);
+	close(inner);
+	return ret;
+}
+
 int maps_for_each_policy(const struct warden_maps *m, maps_policy_fn fn, void *ctx)
 {
 	struct warden_policy p;
@@ -30,8 +75,9 @@ int maps_for_each_policy(const struct warden_maps *m, maps_policy_fn fn, void *c
 	int ret;
 
 	for (id = 1; id < WARDEN_MAX_POLICIES; id++) {
-		if (bpf_map_lookup_elem(m->policy, &id, &p))
-			return -errno;
+		ret = active_header(m, id, &p, NULL);
+		if (ret)
+			return ret;
 		if (!p.in_use)
 			continue;
 		ret = fn(id, &p, ctx);
@@ -73,25 +119,33 @@ int maps_policy_name(const struct warden_maps *m, uint32_t id, char *buf, size_t
 {
 	struct warden_policy p;
 
+	int ret;
+
 	if (id == 0 || id >= WARDEN_MAX_POLICIES)
 		return -ENOENT;
-	if (bpf_map_lookup_elem(m->policy, &id, &p))
-		return -errno;
+	ret = active_header(m, id, &p, NULL);
+	if (ret)
+		return ret;
 	if (!p.in_use)
 		return -ENOENT;
 	snprintf(buf, size, "%.*s", (int)sizeof(p.name), p.name);
 	return 0;
 }
 
+/* A policy id whose two rule sets are both free. */
 static int policy_alloc(const struct warden_maps *m, uint32_t *ret_id)
 {
-	struct warden_policy p;
-	__u32 id;
+	struct warden_policy a, b;
+	__u32 id, rs;
 
 	for (id = 1; id < WARDEN_MAX_POLICIES; id++) {
-		if (bpf_map_lookup_elem(m->policy, &id, &p))
+		rs = id * 2;
+		if (bpf_map_lookup_elem(m->policy, &rs, &a))
 			return -errno;
-		if (!p.in_use) {
+		rs++;
+		if (bpf_map_lookup_elem(m->policy, &rs, &b))
+			return -errno;
+		if (!a.in_use && !b.in_use) {
 			*ret_id = id;
 			return 0;
 		}
@@ -285,38 +339,32 @@ struct keep {
 static int fs_rule_doomed(int fd, const void *k, void *ctx)
 {
 	const struct warden_fs_key *key = k;
-	const struct keep *keep = ctx;
-	const struct policy_fs_rule *rules = keep->v;
-	size_t lo = 0, hi = keep->n;
 
 	(void)fd;
-	if (key->policy_id != keep->policy_id)
-		return 0;
-	while (lo < hi) { /* rules are sorted by hash */
-		size_t mid = (lo + hi) / 2;
-
-		if (rules[mid].hash < key->hash)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return !(rules && lo < keep->n && rules[lo].hash == key->hash);
+	return key->ruleset == *(const uint32_t *)ctx;
 }
 
 static int net_rule_doomed(int fd, const void *k, void *ctx)
 {
-	const struct warden_net_key *key = k, *keys;
-	const struct keep *keep = ctx;
-	size_t i;
+	const struct warden_net_key *key = k;
 
 	(void)fd;
-	if (key->policy_id != keep->policy_id)
-		return 0;
-	keys = keep->v;
-	for (i = 0; keys && i < keep->n; i++)
-		if (!memcmp(&keys[i], key, sizeof(*key)))
-			return 0;
-	return 1;
+	return key->ruleset == *(const uint32_t *)ctx;
+}
+
+/* Empty rule set rs: its rules, its automaton (by freeing its header), its header. */
+static int clear_ruleset(const struct warden_maps *m, uint32_t rs)
+{
+	struct warden_policy empty = { 0 };
+	int ret;
+
+	if (bpf_map_update_elem(m->policy, &rs, &empty, BPF_ANY))
+		return -errno;
+	ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key), fs_rule_doomed, &rs);
+	if (!ret)
+		ret = delete_where(m->net_rule, sizeof(struct warden_net_key), net_rule_doomed,
+				   &rs);
+	return ret;
 }
 
 static int bindpath_doomed(int fd, const void *k, void *ctx)
@@ -334,53 +382,37 @@ static int bindpath_doomed(int fd, const void *k, void *ctx)
 	return 1;
 }
 
-static int install_net(const struct warden_maps *m, uint32_t id, const struct policy *p)
+static int install_net(const struct warden_maps *m, uint32_t rs, const struct policy *p)
 {
-	struct warden_net_key *keys = NULL;
-	size_t nkeys = 0, i;
 	int op, ret = 0;
+	size_t i;
 
 	for (op = WARDEN_NET_CONNECT; op <= WARDEN_NET_BIND; op++) {
 		struct policy_net_entry *e;
-		struct warden_net_key *v;
 		char err[256];
 		size_t n;
 
 		ret = policy_compile_net(p, op, &e, &n, err, sizeof(err));
 		if (ret)
-			goto out;
-		v = realloc(keys, (nkeys + n + 1) * sizeof(*keys));
-		if (!v) {
-			free(e);
-			ret = -ENOMEM;
-			goto out;
-		}
-		keys = v;
+			return ret;
 		for (i = 0; i < n; i++) {
-			struct warden_net_key *k = &keys[nkeys++];
+			struct warden_net_key k = { 0 };
 
-			memset(k, 0, sizeof(*k));
-			k->prefixlen = 64 + e[i].prefix;
-			k->policy_id = id;
-			k->op = op;
-			k->family = e[i].family;
-			memcpy(k->addr, e[i].addr, sizeof(k->addr));
-			if (bpf_map_update_elem(m->net_rule, k, &e[i].rule, BPF_ANY)) {
+			k.prefixlen = 64 + e[i].prefix;
+			k.ruleset = rs;
+			k.op = op;
+			k.family = e[i].family;
+			memcpy(k.addr, e[i].addr, sizeof(k.addr));
+			if (bpf_map_update_elem(m->net_rule, &k, &e[i].rule, BPF_ANY)) {
 				ret = -errno;
-				free(e);
-				goto out;
+				break;
 			}
 		}
 		free(e);
+		if (ret)
+			return ret;
 	}
-	{
-		struct keep keep = { id, keys, nkeys };
-
-		ret = delete_where(m->net_rule, sizeof(*keys), net_rule_doomed, &keep);
-	}
-out:
-	free(keys);
-	return ret;
+	return 0;
 }
 
 int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint32_t *ret_id)
@@ -398,39 +430,97 @@ int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint3
 	return 0;
 }
 
-int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
-			const struct policy *p, const uint64_t *cgroup_ids)
+/* Where a rule set's automaton of n states can go: the lowest gap no installed rule set uses. */
+static int dfa_alloc(const struct warden_maps *m, uint32_t n, uint32_t *ret_start)
 {
-	struct warden_policy header = { .in_use = 1 };
-	struct policy_fs_rule *rules = NULL;
-	struct id_list old = { 0 };
-	uint64_t *hashes = NULL;
-	size_t nrules = 0, i, j;
-	uint64_t seed = 0;
-	uint32_t id;
-	int ret, existed;
+	uint32_t start = 1, rs;
+	struct warden_policy h;
+	int moved = 1;
 
-	ret = maps_hash_seed(m, &seed);
+	/* few rule sets have automata: rescan until the candidate overlaps none of them */
+	while (moved) {
+		moved = 0;
+		for (rs = 2; rs < WARDEN_RULESETS; rs++) {
+			if (bpf_map_lookup_elem(m->policy, &rs, &h))
+				return -errno;
+			if (!h.in_use || !h.dfa_len)
+				continue;
+			if (start < h.dfa_start + h.dfa_len && h.dfa_start < start + n) {
+				start = h.dfa_start + h.dfa_len;
+				moved = 1;
+			}
+		}
+	}
+	if (start + n > WARDEN_DFA_STATES)
+		return -ENOSPC;
+	*ret_start = start;
+	return 0;
+}
+
+/*
+ * Write a policy's automaton (states numbered as policy_compile_dfa returns them, 0 dead and 1
+ * the start) at its place, renumbered absolutely. Returns the start state, or 0 for none.
+ */
+static int install_dfa(const struct warden_maps *m, const struct warden_dfa_state *dfa, size_t n,
+		       uint32_t *ret_start, uint32_t *ret_len)
+{
+	uint32_t start = 0, i;
+	int ret;
+
+	*ret_start = 0;
+	*ret_len = 0;
+	if (n < 2)
+		return 0;
+	ret = dfa_alloc(m, (uint32_t)n - 1, &start);
 	if (ret)
 		return ret;
+	for (i = 1; i < n; i++) {
+		struct warden_dfa_state row = dfa[i];
+		__u32 key = start + i - 1;
+
+		for (int b = 0; b < 256; b++)
+			row.next[b] = dfa[i].next[b] ? (__u16)(start + dfa[i].next[b] - 1) : 0;
+		if (bpf_map_update_elem(m->dfa, &key, &row, BPF_ANY))
+			return -errno;
+	}
+	*ret_start = start;
+	*ret_len = (uint32_t)n - 1;
+	return 0;
+}
+
+/* A generation no rule set has had: cached verdicts name the one they were decided under. */
+static int next_generation(const struct warden_maps *m, __u64 *ret)
+{
+	struct warden_config config;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->config, &zero, &config))
+		return -errno;
+	*ret = ++config.next_generation;
+	if (bpf_map_update_elem(m->config, &zero, &config, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Fill rule set rs (not in force, empty) with policy p. */
+static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struct policy *p,
+			   uint64_t seed)
+{
+	struct warden_policy header = { .in_use = 1 };
+	struct warden_dfa_state *dfa = NULL;
+	struct policy_fs_rule *rules = NULL;
+	size_t nrules = 0, ndfa = 0, i;
+	char err[256];
+	int ret;
+
 	ret = policy_compile_fs(p, seed, &rules, &nrules);
 	if (ret)
 		return ret;
-	existed = maps_policy_find(m, p->name.s, &id) == 0;
-	if (!existed) {
-		ret = policy_alloc(m, &id);
-		if (ret)
-			goto out;
-	}
-
-	/*
-	 * Rules first, then the header, then the bindings: a newly bound cgroup never sees a
-	 * policy without its rules. Replacing a policy in place still passes through a moment
-	 * where old and new rules are both present; the live-operations work replaces this
-	 * with an atomic swap.
-	 */
+	ret = policy_compile_dfa(p, &dfa, &ndfa, err, sizeof(err));
+	if (ret)
+		goto out;
 	for (i = 0; i < nrules; i++) {
-		struct warden_fs_key key = { .policy_id = id, .hash = rules[i].hash };
+		struct warden_fs_key key = { .ruleset = rs, .hash = rules[i].hash };
 		struct warden_fs_rule val = { .deny = rules[i].deny, .allow = rules[i].allow };
 
 		if (bpf_map_update_elem(m->fs_rule, &key, &val, BPF_ANY)) {
@@ -438,27 +528,74 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 			goto out;
 		}
 	}
-	if (existed) {
-		struct keep keep = { id, rules, nrules };
-
-		ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key), fs_rule_doomed, &keep);
-		if (ret)
-			goto out;
-	}
-	ret = install_net(m, id, p);
+	ret = install_net(m, rs, p);
+	if (ret)
+		goto out;
+	ret = install_dfa(m, dfa, ndfa, &header.dfa_start, &header.dfa_len);
+	if (ret)
+		goto out;
+	ret = next_generation(m, &header.generation);
 	if (ret)
 		goto out;
 	header.flags = (p->audit ? WARDEN_POLICY_AUDIT : 0) |
 		       (p->fs.default_deny ? WARDEN_POLICY_FS_DEFAULT_DENY : 0) |
 		       (p->exec.default_deny ? WARDEN_POLICY_EXEC_DEFAULT_DENY : 0) |
+		       (p->libraries.default_deny ? WARDEN_POLICY_LIB_DEFAULT_DENY : 0) |
 		       (p->connect.default_deny ? WARDEN_POLICY_CONNECT_DEFAULT_DENY : 0) |
 		       (p->bind.default_deny ? WARDEN_POLICY_BIND_DEFAULT_DENY : 0) |
 		       (p->fork_deny ? WARDEN_POLICY_FORK_DENY : 0) |
-		       (p->ptrace_deny ? WARDEN_POLICY_PTRACE_DENY : 0);
+		       (p->ptrace_deny ? WARDEN_POLICY_PTRACE_DENY : 0) |
+		       (p->namespaces_deny ? 0 : WARDEN_POLICY_NAMESPACES_ALLOW);
 	snprintf(header.name, sizeof(header.name), "%s", p->name.s);
-	if (bpf_map_update_elem(m->policy, &id, &header, BPF_ANY)) {
+	header.source_hash = p->source_hash;
+	if (bpf_map_update_elem(m->policy, &rs, &header, BPF_ANY))
 		ret = -errno;
-		goto out;
+out:
+	free(dfa);
+	free(rules);
+	return ret;
+}
+
+int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
+			const struct policy *p, const uint64_t *cgroup_ids)
+{
+	struct id_list old = { 0 };
+	uint64_t *hashes = NULL;
+	size_t i, j;
+	uint64_t seed = 0;
+	uint32_t id, rs_old = 0, rs_new;
+	__u8 bank = 0;
+	int ret, existed;
+
+	ret = maps_hash_seed(m, &seed);
+	if (ret)
+		return ret;
+	existed = maps_policy_find(m, p->name.s, &id) == 0;
+	if (existed) {
+		struct warden_policy cur;
+
+		ret = active_header(m, id, &cur, &rs_old);
+		if (ret)
+			return ret;
+		bank = (rs_old & 1) ^ 1;
+	} else {
+		ret = policy_alloc(m, &id);
+		if (ret)
+			return ret;
+	}
+
+	/*
+	 * The new rule set goes into the policy's other bank, which no hook reads, and comes into
+	 * force with one store of the bank byte: every hook sees the old rules or the new ones.
+	 * A failure before the flip leaves the old rule set in force and nothing of the new.
+	 */
+	rs_new = id * 2 + bank;
+	ret = clear_ruleset(m, rs_new);
+	if (!ret)
+		ret = install_ruleset(m, rs_new, p, seed);
+	if (ret) {
+		clear_ruleset(m, rs_new);
+		return ret;
 	}
 	if (!existed) {
 		/* a fresh slot starts its counters at zero */
@@ -469,6 +606,19 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 			bpf_map_update_elem(m->counter, &id, zero, BPF_ANY);
 			free(zero);
 		}
+	}
+	if (bpf_map_update_elem(m->bank, &id, &bank, BPF_ANY)) {
+		ret = -errno;
+		clear_ruleset(m, rs_new);
+		return ret;
+	}
+	if (existed) {
+		/* once no program can still be reading the old rule set, empty it */
+		ret = maps_sync();
+		if (!ret)
+			ret = clear_ruleset(m, rs_old);
+		if (ret)
+			goto out;
 	}
 
 	ret = maps_for_each_binding(m, id, collect_id, &old);
@@ -516,13 +666,11 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 out:
 	free(hashes);
 	free(old.v);
-	free(rules);
 	return ret;
 }
 
 int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, uint32_t id)
 {
-	struct warden_policy empty = { 0 };
 	struct id_list bound = { 0 };
 	struct keep none = { id, NULL, 0 };
 	size_t i;
@@ -540,17 +688,27 @@ int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, ui
 		if (ret)
 			goto out;
 	}
-	if (bpf_map_update_elem(m->policy, &id, &empty, BPF_ANY)) {
-		ret = -errno;
-		goto out;
-	}
-	ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key), fs_rule_doomed, &none);
+	/* then wait until no program still reads the rule sets, and free both */
+	ret = maps_sync();
 	if (!ret)
-		ret = delete_where(m->net_rule, sizeof(struct warden_net_key), net_rule_doomed,
-				   &none);
+		ret = clear_ruleset(m, id * 2);
+	if (!ret)
+		ret = clear_ruleset(m, id * 2 + 1);
 out:
 	free(bound.v);
 	return ret;
+}
+
+int maps_set_daemon(const struct warden_maps *m, uint32_t tgid)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(m->daemon, &zero, &tgid, BPF_ANY) ? -errno : 0;
+}
+
+int maps_policy_header(const struct warden_maps *m, uint32_t id, struct warden_policy *ret)
+{
+	return active_header(m, id, ret, NULL);
 }
 
 int maps_counters(const struct warden_maps *m, uint32_t id, struct maps_counters *ret)

@@ -6,6 +6,12 @@
 #include "loader.h"
 #include "policy/policy.h"
 
+/*
+ * Wait until no BPF program still runs with anything it read before this call (an RCU grace
+ * period): after it, a rule set taken out of force is no longer read by anyone.
+ */
+int maps_sync(void);
+
 /* The hash seed the loaded programs use. */
 int maps_hash_seed(const struct warden_maps *m, uint64_t *ret_seed);
 
@@ -31,6 +37,13 @@ int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint3
 
 /* The policy id a cgroup is explicitly bound to, or -ENOENT. */
 int maps_binding_of(const struct warden_maps *m, uint64_t cgroup_id, uint32_t *ret_id);
+
+/* The header of policy id's rule set in force. */
+struct warden_policy;
+int maps_policy_header(const struct warden_maps *m, uint32_t id, struct warden_policy *ret);
+
+/* Register the warden daemon (tgid; 0 for none): tagged processes may not signal or trace it. */
+int maps_set_daemon(const struct warden_maps *m, uint32_t tgid);
 
 struct maps_counters {
 	uint64_t allowed;

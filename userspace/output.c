@@ -83,6 +83,8 @@ void output_event_text(FILE *f, const struct event_view *ev)
 		fprintf(f, " addr=%s port=%u proto=%s", addr, ev->raw->port,
 			proto_name(ev->raw->proto));
 	}
+	if (ev->raw->what)
+		fprintf(f, " what=%s", events_tamper_name(ev->raw->what));
 	if (ev->raw->target_pid)
 		fprintf(f, " target=%u", ev->raw->target_pid);
 	if (ev->raw->reason != WARDEN_REASON_RULE)
@@ -120,6 +122,8 @@ void output_event_json(FILE *f, const struct event_view *ev)
 		fprintf(f, ",\"addr\":\"%s\",\"port\":%u,\"proto\":\"%s\"", addr, raw->port,
 			proto_name(raw->proto));
 	}
+	if (raw->what)
+		fprintf(f, ",\"what\":\"%s\"", events_tamper_name(raw->what));
 	if (raw->target_pid)
 		fprintf(f, ",\"target\":%u", raw->target_pid);
 	fprintf(f, ",\"reason\":\"%s\"", ev->reason);

@@ -271,3 +271,125 @@ except OSError as e:
 	# rule names a path, so that name is not covered (documented in docs/policy.md)
 	expect_eq "$(in_cg "$CG" "$WTRY" open "$d/secret")" "EPERM" "the file itself"
 }
+
+# Libraries: every file a tagged process maps executable (dlopen, native addons), judged by
+# the libraries rules; the program and interpreter of an exec are judged by the exec rules.
+t_libraries_rules() {
+	local lib=/usr/lib/x86_64-linux-gnu/libbz2.so.1.0 out pid
+	[ -e "$lib" ] || lib=$(readlink -f /usr/lib/x86_64-linux-gnu/libz.so.1)
+	cp "$lib" "$T/libcopy.so"
+	apply "$(policy libs <<P
+name: libs
+cgroups: [$CG]
+libraries:
+  default: deny
+  allow: [/usr/lib/]
+  deny: [$T/denied.so]
+P
+)"
+	cp "$lib" "$T/denied.so"
+	expect_eq "$(wtry_in "$CG" mmap-exec "$lib")" "ok" "an allowed library"
+	out=$(try_in "$CG" mmap-exec "$T/libcopy.so")
+	pid=${out%% *}
+	expect_eq "${out#* }" "EPERM" "mapping a library outside the allow list"
+	expect_event action=deny op=library pid="$pid" path="$T/libcopy.so" reason=default
+	expect_eq "$(wtry_in "$CG" mprotect-exec "$T/denied.so")" "EPERM" "mprotect to executable"
+	expect_event op=library path="$T/denied.so" reason=rule
+	expect_eq "$(wtry_in "$CG" mmap-exec /etc/hostname)" "EPERM" "any file mapped executable"
+	expect_eq "$(wtry_in "$CG" open "$T/libcopy.so")" "ok" "reading it is not mapping it"
+	# a real dlopen, from a program whose own libraries are all allowed
+	out=$(in_cg "$CG" python3 -c '
+import ctypes, sys
+for path in sys.argv[1:]:
+    try:
+        ctypes.CDLL(path)
+        print("ok")
+    except OSError as e:
+        print("EPERM" if "failed to map segment" in str(e) else str(e))
+' "$lib" "$T/libcopy.so")
+	expect_eq "$out" "ok
+EPERM" "dlopen of an allowed and a denied library"
+	expect_event op=library path="$T/libcopy.so" comm=python3
+	expect_eq "$("$WTRY" mmap-exec "$T/libcopy.so")" "ok" "untagged"
+}
+
+t_libraries_audit_and_inherit() {
+	apply "$(policy libs-audit <<P
+name: libs-audit
+mode: audit
+cgroups: [$CG]
+libraries: { deny: [/etc/] }
+P
+)"
+	cg_make "$CG/child"
+	expect_eq "$(wtry_in "$CG/child" mmap-exec /etc/hostname)" "ok" "audit mode"
+	expect_event action=audit op=library path=/etc/hostname cgroup="$CG/child"
+}
+
+# The dynamic loader run directly maps the program itself: that mapping is an exec.
+t_exec_through_dynamic_loader() {
+	local out
+	apply "$(policy ldso <<P
+name: ldso
+cgroups: [$CG]
+exec: { deny: [/usr/bin/od] }
+P
+)"
+	expect_eq "$("$LDSO" /usr/bin/od /dev/null)" "0000000" "od through the loader, untagged"
+	out=$(in_cg "$CG" "$LDSO" /usr/bin/od /dev/null 2>&1)
+	case "$out" in *0000000*) fail "od ran through the dynamic loader: $out" ;; esac
+	expect_event action=deny op=exec path=/usr/bin/od reason=rule
+	expect_eq "$(in_cg "$CG" "$LDSO" /usr/bin/echo ok)" "ok" "an allowed program through the loader"
+	apply "$(policy ldso <<P
+name: ldso
+cgroups: [$CG]
+exec:
+  default: deny
+  allow: [/usr/bin/echo, $LDSO, $REPO/build/tests/]
+P
+)"
+	out=$(in_cg "$CG" "$WTRY" exec "$LDSO" /usr/bin/od /dev/null 2>&1)
+	case "$out" in *0000000*) fail "od ran through the dynamic loader: $out" ;; esac
+	expect_event op=exec path=/usr/bin/od reason=default
+	expect_eq "$(in_cg "$CG" "$WTRY" exec "$LDSO" /usr/bin/echo ok)" "ok" "allowed through the loader"
+}
+
+t_fs_and_exec_wildcards() {
+	local d=/tmp/e2e-glob out pid
+	mkdir -p "$d/a/x/y"
+	for f in a/notes.txt a/x/notes.txt a/x/y/app.conf app.conf a/secret.key a/x/secret; do
+		echo data >"$d/$f"
+	done
+	out=$("$W" apply "$(policy globs-bad <<P
+name: globs
+cgroups: [$CG]
+exec: { deny: ["/usr/**/o?"] }
+P
+)" 2>&1) && fail "'?' was accepted as a wildcard"
+	expect_contains "$out" "globs-bad.yaml:3:16: exec.deny '/usr/**/o?': '?' and '['" "error"
+	apply "$(policy globs <<P
+name: globs
+cgroups: [$CG]
+fs:
+  default: deny
+  read: ["$d/*/notes.txt", "$d/**/*.conf", "$d/b/**"]
+  deny: ["$d/**/secret*"]
+exec: { deny: ["/usr/**/od"] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" open "$d/a/notes.txt")" "ok" "'*' within one component"
+	out=$(wtry_in "$CG" open "$d/a/x/notes.txt")
+	expect_eq "$out" "EPERM" "'*' does not cross '/'"
+	expect_event op=fs.read path="$d/a/x/notes.txt" reason=default
+	expect_eq "$(wtry_in "$CG" open "$d/a/x/y/app.conf")" "ok" "'**' across components"
+	expect_eq "$(wtry_in "$CG" open "$d/app.conf")" "ok" "'**' as zero components"
+	expect_eq "$(wtry_in "$CG" open "$d/a/secret.key")" "EPERM" "deny wildcard"
+	expect_event op=fs.read path="$d/a/secret.key" reason=rule
+	expect_eq "$(wtry_in "$CG" open "$d/a/x/secret")" "EPERM" "deny wildcard, deeper"
+	# (a program started in the cgroup could not even load its libraries: fs default deny)
+	expect_contains "$(try_in "$CG" exec /usr/bin/od /dev/null 2>&1)" \
+		"libc.so.6: cannot open shared object file: Operation not permitted" "libraries are files too"
+	expect_eq "$(wtry_in "$CG" exec /usr/bin/od /dev/null)" "EPERM" "exec wildcard"
+	expect_event op=exec path=/usr/bin/od reason=rule
+	expect_eq "$(wtry_in "$CG" open "$d/a/notes.txt")" "ok" "still allowed"
+}

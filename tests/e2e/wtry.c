@@ -14,6 +14,10 @@
  *   wtry fork                   fork(2) a child that exits at once
  *   wtry thread                 start a thread (clone with CLONE_THREAD)
  *   wtry ptrace PID             PTRACE_ATTACH to PID, then detach
+ *   wtry mmap-exec PATH         map the first page of PATH readable and executable
+ *   wtry open-for MS PATH...    open each PATH in turn, again and again for MS milliseconds;
+ *                               prints "PATH ok=N eperm=N other=N" for each
+ *   wtry mprotect-exec PATH     map it readable, then mprotect it executable
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
  * operation, so a policy confines the operation and not the start of wtry itself.
@@ -24,8 +28,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +74,56 @@ static int try_open(const char *path, const char *mode, int read_all)
 	}
 	close(fd);
 	return report(0);
+}
+
+/* Map PATH executable at once, or readable first and executable through mprotect. */
+static int try_map_exec(const char *path, int later)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	void *p;
+
+	if (fd < 0)
+		return report(errno);
+	p = mmap(NULL, 4096, later ? PROT_READ : PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		err = errno;
+	else if (later && mprotect(p, 4096, PROT_READ | PROT_EXEC))
+		err = errno;
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	close(fd);
+	return report(err);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Open every path in turn until ms have passed, tallying the outcomes of each. */
+static int try_open_for(long ms, char **paths, int n)
+{
+	long(*tally)[3] = calloc(n, sizeof(*tally)), end = now_ms() + ms;
+
+	if (!tally)
+		return 2;
+	while (now_ms() < end) {
+		for (int i = 0; i < n; i++) {
+			int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+
+			if (fd >= 0)
+				close(fd);
+			tally[i][fd >= 0 ? 0 : errno == EPERM ? 1 : 2]++;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		printf("%s ok=%ld eperm=%ld other=%ld\n", paths[i], tally[i][0], tally[i][1],
+		       tally[i][2]);
+	free(tally);
+	return 0;
 }
 
 static int try_socket(const char *op, const char *addr, const char *port, const char *proto)
@@ -186,7 +242,12 @@ int main(int argc, char **argv)
 		return try_open(argv[2], argc > 3 ? argv[3] : "r", 0);
 	if (argc == 3 && !strcmp(argv[1], "read"))
 		return try_open(argv[2], "r", 1);
+	if (argc >= 4 && !strcmp(argv[1], "open-for"))
+		return try_open_for(atol(argv[2]), argv + 3, argc - 3);
+	if (argc == 3 && (!strcmp(argv[1], "mmap-exec") || !strcmp(argv[1], "mprotect-exec")))
+		return try_map_exec(argv[2], argv[1][1] == 'p');
 	fprintf(stderr, "usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
-			"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID\n");
+			"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
+			"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH...\n");
 	return 2;
 }

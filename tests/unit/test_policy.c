@@ -123,8 +123,14 @@ static void test_errors(void **state)
 	assert_string_equal(
 		first_error("name: x\nfs:\n  deny: [/a//b]\n"),
 		"p.yaml:3:10: fs.deny '/a//b' is not normalized (empty, '.' or '..' component)");
-	assert_string_equal(first_error("name: x\nfs:\n  deny: [/a/*.so]\n"),
-			    "p.yaml:3:10: fs.deny '/a/*.so': wildcards are not supported yet");
+	assert_string_equal(
+		first_error("name: x\nfs:\n  deny: [/a/?.so]\n"),
+		"p.yaml:3:10: fs.deny '/a/?.so': '?' and '[' are not wildcards here; use * (within a component) or ** (across components)");
+	assert_string_equal(
+		first_error("name: x\nexec:\n  allow: [/a/***/b]\n"),
+		"p.yaml:3:11: exec.allow '/a/***/b': '***' is not a wildcard; use * (within a component) or ** (across components)");
+	assert_string_equal(first_error("name: x\ncgroups: [/a/*]\n"),
+			    "p.yaml:2:11: cgroups '/a/*': cgroup paths cannot have wildcards");
 	assert_string_equal(first_error("name: x\ncgroups: [relative]\n"),
 			    "p.yaml:2:11: cgroups 'relative' is not an absolute path");
 	assert_string_equal(first_error("name: x\nfs: [/a]\n"),
@@ -238,6 +244,128 @@ static void test_compile_merges_same_path(void **state)
 	policy_free(p);
 }
 
+/* Compile p and report the masks of path, as the BPF programs would compute them. */
+static void match(const struct policy *p, const char *path, uint32_t *deny, uint32_t *allow)
+{
+	struct warden_dfa_state *dfa;
+	struct policy_fs_rule *r;
+	size_t n, ndfa;
+	char err[256];
+
+	assert_int_equal(policy_compile_fs(p, 9, &r, &n), 0);
+	assert_int_equal(policy_compile_dfa(p, &dfa, &ndfa, err, sizeof(err)), 0);
+	policy_match_path(r, n, dfa, ndfa, 9, path, deny, allow);
+	free(r);
+	free(dfa);
+}
+
+static void expect_masks(const struct policy *p, const char *path, uint32_t deny, uint32_t allow)
+{
+	uint32_t d, a;
+
+	match(p, path, &d, &a);
+	if (d != deny || a != allow)
+		fail_msg("%s: expected deny %u allow %u, got deny %u allow %u", path, deny, allow,
+			 d, a);
+}
+
+static void test_wildcards(void **state)
+{
+	struct policy *p = parse_ok(
+		"name: x\nfs:\n"
+		"  read: [/usr/lib/*.so, /srv/**/config.json, /home/*/, /opt/**, /a/b*c/d, /etc/]\n"
+		"  deny: [/home/*/.ssh/]\n"
+		"exec: {allow: [/usr/**/bin/*]}\n"
+		"libraries: {deny: ['/**/*.evil']}\n");
+	const uint32_t R = WARDEN_FS_READ, RW = WARDEN_FS_READ | WARDEN_FS_WRITE;
+
+	(void)state;
+	/* '*' stays within one component, and may match nothing */
+	expect_masks(p, "/usr/lib/libz.so", 0, R);
+	expect_masks(p, "/usr/lib/.so", 0, R);
+	expect_masks(p, "/usr/lib/x/libz.so", 0, 0);
+	expect_masks(p, "/usr/lib/libz.so.1", 0, 0);
+	expect_masks(p, "/a/bxc/d", 0, R);
+	expect_masks(p, "/a/bc/d", 0, R);
+	expect_masks(p, "/a/b/c/d", 0, 0);
+	/* '**' as a whole component is zero or more components */
+	expect_masks(p, "/srv/config.json", 0, R);
+	expect_masks(p, "/srv/a/b/config.json", 0, R);
+	expect_masks(p, "/srv/aconfig.json", 0, 0);
+	expect_masks(p, "/srv/a/config.json.bak", 0, 0);
+	/* a trailing '/' covers the directory and everything below it */
+	expect_masks(p, "/home/bob", 0, R);
+	expect_masks(p, "/home/bob/src/main.c", 0, R);
+	expect_masks(p, "/home", 0, 0);
+	expect_masks(p, "/home/bob/.ssh", RW, R);
+	expect_masks(p, "/home/bob/.ssh/id_ed25519", RW, R);
+	expect_masks(p, "/home/bob/.sshx", 0, R);
+	/* '**' at the end: anything below */
+	expect_masks(p, "/opt/x/y/z", 0, R);
+	expect_masks(p, "/opt", 0, 0);
+	/* literal rules and wildcard rules add up */
+	expect_masks(p, "/etc/passwd", 0, R);
+	expect_masks(p, "/usr/bin/ls", 0, WARDEN_FS_EXEC);
+	expect_masks(p, "/usr/local/bin/node", 0, WARDEN_FS_EXEC);
+	expect_masks(p, "/usr/bin/sub/x", 0, 0);
+	expect_masks(p, "/tmp/x.evil", WARDEN_FS_LIB, 0);
+	expect_masks(p, "/x.evil", WARDEN_FS_LIB, 0);
+	policy_free(p);
+}
+
+static void test_wildcards_state_limit(void **state)
+{
+	char text[8192], err[256];
+	struct warden_dfa_state *dfa;
+	struct policy *p;
+	size_t n, len;
+
+	(void)state;
+	/* each '**' may or may not have consumed the next piece: the DFA needs every subset */
+	len = (size_t)snprintf(text, sizeof(text), "name: big\nfs:\n  read:\n");
+	for (int i = 0; i < 14; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "    - /**/%c**/%c%c**/x\n",
+					'a' + i, 'a' + i, 'b' + i);
+	p = parse_ok(text);
+	assert_int_equal(policy_compile_dfa(p, &dfa, &n, err, sizeof(err)), -E2BIG);
+	assert_string_equal(
+		err,
+		"the wildcard rules of policy 'big' need more than 4096 automaton states; use fewer or simpler patterns");
+	policy_free(p);
+}
+
+/* exec and libraries rules share the path map, each with its own bit. */
+static void test_compile_exec_and_libraries_bits(void **state)
+{
+	struct policy *p =
+		parse_ok("name: x\nexec: {allow: [/usr/bin/], deny: [/usr/bin/od]}\n"
+			 "libraries: {default: deny, allow: [/usr/lib/], deny: [/usr/bin/od]}\n");
+	struct policy_fs_rule *r;
+	size_t n, i;
+	int seen = 0;
+
+	(void)state;
+	assert_true(p->libraries.default_deny);
+	assert_int_equal(policy_compile_fs(p, 3, &r, &n), 0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++) {
+		if (r[i].hash == policy_path_hash(3, "/usr/bin/od")) {
+			assert_int_equal(r[i].deny, WARDEN_FS_EXEC | WARDEN_FS_LIB);
+			assert_int_equal(r[i].allow, 0);
+			seen++;
+		} else if (r[i].hash == policy_path_hash(3, "/usr/lib/")) {
+			assert_int_equal(r[i].allow, WARDEN_FS_LIB);
+			seen++;
+		} else if (r[i].hash == policy_path_hash(3, "/usr/bin/")) {
+			assert_int_equal(r[i].allow, WARDEN_FS_EXEC);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 3);
+	free(r);
+	policy_free(p);
+}
+
 static struct policy_net_rule net(const char *text)
 {
 	struct policy_net_rule r;
@@ -324,9 +452,11 @@ static void test_net_rule_errors(void **state)
 			    "p.yaml:2:17: 'process.fork' must be 'allow' or 'deny', not 'no'");
 	assert_string_equal(first_error("name: x\nexec: {allow: [bin/sh]}\n"),
 			    "p.yaml:2:16: exec.allow 'bin/sh' is not an absolute path");
+	assert_string_equal(first_error("name: x\nlibraries: {deny: [opt/x.so]}\n"),
+			    "p.yaml:2:20: libraries.deny 'opt/x.so' is not an absolute path");
 	assert_string_equal(
-		first_error("name: x\nlibraries: {deny: [/opt/x.so]}\n"),
-		"p.yaml:2:12: libraries rules are not enforced yet (the mmap_file and file_mprotect hooks are missing); remove them rather than rely on them");
+		first_error("name: x\nlibraries: {default: maybe}\n"),
+		"p.yaml:2:22: 'libraries.default' must be 'allow' or 'deny', not 'maybe'");
 }
 
 /* The longest match alone must decide: each network's entry carries every covering rule. */
@@ -411,6 +541,9 @@ int main(void)
 		cmocka_unit_test(test_set_checks),
 		cmocka_unit_test(test_hash_matches_abi),
 		cmocka_unit_test(test_compile_merges_same_path),
+		cmocka_unit_test(test_compile_exec_and_libraries_bits),
+		cmocka_unit_test(test_wildcards),
+		cmocka_unit_test(test_wildcards_state_limit),
 		cmocka_unit_test(test_net_rule_forms),
 		cmocka_unit_test(test_net_rule_errors),
 		cmocka_unit_test(test_compile_net_merges_covering_rules),

@@ -32,6 +32,8 @@ static void add(struct policy_fs_rule *v, size_t *n, uint64_t seed, const struct
 	size_t i;
 
 	for (i = 0; i < paths->n; i++) {
+		if (policy_is_glob(paths->v[i].s))
+			continue; /* in the automaton (dfa.c) */
 		v[*n].hash = policy_path_hash(seed, paths->v[i].s);
 		v[*n].deny = deny;
 		v[*n].allow = allow;
@@ -42,8 +44,8 @@ static void add(struct policy_fs_rule *v, size_t *n, uint64_t seed, const struct
 int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_rule **ret_rules,
 		      size_t *ret_n)
 {
-	size_t total =
-		p->fs.read.n + p->fs.write.n + p->fs.deny.n + p->exec.allow.n + p->exec.deny.n;
+	size_t total = p->fs.read.n + p->fs.write.n + p->fs.deny.n + p->exec.allow.n +
+		       p->exec.deny.n + p->libraries.allow.n + p->libraries.deny.n;
 	size_t n = 0, out = 0, i;
 	struct policy_fs_rule *v;
 
@@ -55,6 +57,8 @@ int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_ru
 	add(v, &n, seed, &p->fs.deny, WARDEN_FS_READ | WARDEN_FS_WRITE, 0);
 	add(v, &n, seed, &p->exec.allow, 0, WARDEN_FS_EXEC);
 	add(v, &n, seed, &p->exec.deny, WARDEN_FS_EXEC, 0);
+	add(v, &n, seed, &p->libraries.allow, 0, WARDEN_FS_LIB);
+	add(v, &n, seed, &p->libraries.deny, WARDEN_FS_LIB, 0);
 	qsort(v, n, sizeof(*v), cmp_rule);
 	/* One map entry per path: merge the masks of rules naming the same path. */
 	for (i = 0; i < n; i++) {

@@ -113,8 +113,22 @@ static int check_path(struct parser *ps, const yaml_node_t *n, const char *what,
 			break;
 		c = next;
 	}
-	if (strpbrk(s, "*?[")) {
-		parse_error(ps, n, "%s '%s': wildcards are not supported yet", what, s);
+	if (!strcmp(what, "cgroups") && strpbrk(s, "*?[")) {
+		parse_error(ps, n, "%s '%s': cgroup paths cannot have wildcards", what, s);
+		return -EINVAL;
+	}
+	if (strpbrk(s, "?[")) {
+		parse_error(
+			ps, n,
+			"%s '%s': '?' and '[' are not wildcards here; use * (within a component) or ** (across components)",
+			what, s);
+		return -EINVAL;
+	}
+	if (strstr(s, "***")) {
+		parse_error(
+			ps, n,
+			"%s '%s': '***' is not a wildcard; use * (within a component) or ** (across components)",
+			what, s);
 		return -EINVAL;
 	}
 	return 0;
@@ -349,15 +363,17 @@ static void net_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 	parse_mapping(ps, v, c.what, files_keys, rules_key, &c);
 }
 
-enum { PROCESS_FORK, PROCESS_PTRACE };
-static const char *const process_keys[] = { "fork", "ptrace", NULL };
+enum { PROCESS_FORK, PROCESS_PTRACE, PROCESS_NAMESPACES };
+static const char *const process_keys[] = { "fork", "ptrace", "namespaces", NULL };
 
 static void process_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 {
+	static const char *const what[] = { "process.fork", "process.ptrace",
+					    "process.namespaces" };
 	struct policy *p = ctx;
+	int *out[] = { &p->fork_deny, &p->ptrace_deny, &p->namespaces_deny };
 
-	parse_default(ps, v, key == PROCESS_FORK ? "process.fork" : "process.ptrace",
-		      key == PROCESS_FORK ? &p->fork_deny : &p->ptrace_deny);
+	parse_default(ps, v, what[key], out[key]);
 }
 
 enum { TOP_NAME, TOP_MODE, TOP_CGROUPS, TOP_FS, TOP_EXEC, TOP_LIBRARIES, TOP_NET, TOP_PROCESS };
@@ -421,11 +437,6 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 				       &f->allow, &f->deny, parse_path_list };
 
 		parse_mapping(ps, v, c.what, files_keys, rules_key, &c);
-		if (key == TOP_LIBRARIES &&
-		    (p->libraries.default_deny || p->libraries.allow.n || p->libraries.deny.n))
-			parse_error(
-				ps, v,
-				"libraries rules are not enforced yet (the mmap_file and file_mprotect hooks are missing); remove them rather than rely on them");
 		break;
 	}
 	case TOP_NET:
@@ -602,6 +613,13 @@ int policy_parse_string(const char *file, const char *text, size_t len, struct p
 	int ret = 0;
 
 	p = calloc(1, sizeof(*p));
+	if (p) {
+		p->namespaces_deny =
+			1; /* tamper resistance is on unless the policy says otherwise */
+		p->source_hash = 0xcbf29ce484222325ULL;
+		for (size_t i = 0; i < len; i++)
+			p->source_hash = warden_hash_byte(p->source_hash, (__u8)text[i]);
+	}
 	if (!p)
 		return -ENOMEM;
 	p->file = strdup(file);
@@ -750,4 +768,43 @@ int policy_check_set(struct policy **policies, size_t n, struct policy_diags *di
 		}
 	}
 	return errors ? -EINVAL : 0;
+}
+
+int policy_peek_name(const char *file, char *buf, size_t size)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	FILE *f = fopen(file, "re");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (yaml_parser_load(&parser, &doc)) {
+		root = yaml_document_get_root_node(&doc);
+		if (root && root->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;
+			     pair < root->data.mapping.pairs.top; pair++) {
+				yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
+				yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
+
+				if (k && v && k->type == YAML_SCALAR_NODE &&
+				    v->type == YAML_SCALAR_NODE &&
+				    !strcmp((const char *)k->data.scalar.value, "name")) {
+					snprintf(buf, size, "%s",
+						 (const char *)v->data.scalar.value);
+					ret = 0;
+				}
+			}
+		}
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return ret;
 }

@@ -82,6 +82,7 @@ struct policy_net {
 
 struct policy {
 	char *file;
+	uint64_t source_hash; /* FNV-1a of the file's bytes */
 	struct policy_str name;
 	int audit;
 	struct policy_strs cgroups;
@@ -92,6 +93,7 @@ struct policy {
 	struct policy_net bind;
 	int fork_deny;
 	int ptrace_deny;
+	int namespaces_deny; /* new mount and user namespaces; 1 unless the policy allows them */
 };
 
 /*
@@ -112,6 +114,12 @@ int policy_parse_file(const char *file, struct policy **ret_policy, struct polic
 int policy_parse_string(const char *file, const char *text, size_t len, struct policy **ret_policy,
 			struct policy_diags *diags);
 void policy_free(struct policy *p);
+
+/*
+ * The name a policy file gives itself, even when the file is otherwise invalid (the daemon keeps
+ * that policy's last good version). -ENOENT when the file has no readable name.
+ */
+int policy_peek_name(const char *file, char *buf, size_t size);
 
 /* Checks across files: names must be unique, and so must cgroups. Adds diagnostics. */
 int policy_check_set(struct policy **policies, size_t n, struct policy_diags *diags);
@@ -145,6 +153,26 @@ struct policy_net_entry {
  */
 int policy_compile_net(const struct policy *p, int op, struct policy_net_entry **ret_entries,
 		       size_t *ret_n, char *err, size_t err_size);
+
+/* Whether a rule path has wildcards ('*', '**'): such rules go to the automaton. */
+int policy_is_glob(const char *path);
+
+/*
+ * Compile a policy's wildcard rules (fs, exec, libraries) into one DFA over path bytes:
+ * *ret_n states numbered from 0 (dead) and 1 (start), or none when the policy has no wildcard
+ * rules. -E2BIG with a message in err past WARDEN_DFA_POLICY_STATES.
+ */
+int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_states, size_t *ret_n,
+		       char *err, size_t err_size);
+
+/*
+ * The deny and allow masks of every rule covering path: what the BPF programs compute, from
+ * the same compiled rules (sorted by hash) and automaton (numbered as policy_compile_dfa
+ * returns it).
+ */
+void policy_match_path(const struct policy_fs_rule *rules, size_t nrules,
+		       const struct warden_dfa_state *dfa, size_t ndfa, uint64_t seed,
+		       const char *path, uint32_t *ret_deny, uint32_t *ret_allow);
 
 /* The hash the BPF programs compute for path (see bpf/abi.h). */
 uint64_t policy_path_hash(uint64_t seed, const char *path);

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tamper resistance: what a process in a tagged cgroup may never do, even as root, because it
+ * would switch enforcement off or step outside it: the bpf() system call, loading kernel
+ * modules, mounting, chroot and pivot_root, new mount or user namespaces, and signalling the
+ * warden daemon. Leaving the cgroup, changing the BPF filesystem and tracing
+ * the daemon are guarded where those operations are judged anyway (file.bpf.c, proc.bpf.c).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "decide.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define CLONE_NEWNS 0x00020000
+#define CLONE_NEWUSER 0x10000000
+
+/*
+ * The bpf hook gained a fourth argument (kernel) in 6.9; the loader keeps the variant whose
+ * argument count matches, so ret is read from the right place.
+ */
+SEC("lsm/bpf")
+int BPF_PROG(warden_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	if (ret)
+		return ret;
+	return warden_guard(WARDEN_TAMPER_BPF);
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(warden_bpf4, int cmd, union bpf_attr *attr, unsigned int size, bool kernel, int ret)
+{
+	if (ret || kernel)
+		return ret;
+	return warden_guard(WARDEN_TAMPER_BPF);
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(warden_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	if (ret)
+		return ret;
+	return warden_guard(WARDEN_TAMPER_MOUNT);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(warden_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return warden_guard(WARDEN_TAMPER_MOUNT);
+}
+
+/* the new mount API's way to attach a mount (fsmount, open_tree) */
+SEC("lsm/move_mount")
+int BPF_PROG(warden_move_mount, const struct path *from_path, const struct path *to_path,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return warden_guard(WARDEN_TAMPER_MOUNT);
+}
+
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(warden_sb_pivotroot, const struct path *old_path, const struct path *new_path,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return warden_guard(WARDEN_TAMPER_CHROOT);
+}
+
+SEC("lsm/path_chroot")
+int BPF_PROG(warden_path_chroot, const struct path *path, int ret)
+{
+	if (ret)
+		return ret;
+	return warden_guard(WARDEN_TAMPER_CHROOT);
+}
+
+/* finit_module, kexec_file_load, LSM policy loads: anything but firmware */
+SEC("lsm/kernel_read_file")
+int BPF_PROG(warden_kernel_read_file, struct file *file, enum kernel_read_file_id id,
+	     bool contents, int ret)
+{
+	if (ret)
+		return ret;
+	if (id == READING_FIRMWARE)
+		return 0;
+	return warden_guard(WARDEN_TAMPER_MODULE);
+}
+
+/* init_module and kexec_load, from a buffer */
+SEC("lsm/kernel_load_data")
+int BPF_PROG(warden_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	if (ret)
+		return ret;
+	if (id == LOADING_FIRMWARE)
+		return 0;
+	return warden_guard(WARDEN_TAMPER_MODULE);
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(warden_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0, target = BPF_CORE_READ(p, tgid);
+	int tagged;
+
+	if (ret)
+		return ret;
+	if (!warden_is_daemon(target))
+		return 0;
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	s->ev.target_pid = target;
+	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
+}
+
+/*
+ * The system call the current task is in: orig_ax of the user registers saved at the top of
+ * its kernel stack (x86-64: THREAD_SIZE 16 KiB, no padding). bpf_task_pt_regs would say the
+ * same, but 5.10 does not have it.
+ */
+#define THREAD_SIZE 16384
+#define NR_UNSHARE 272
+#define NR_UNSHARE_32 310
+
+static __always_inline long current_syscall(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pt_regs *regs = (struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + THREAD_SIZE) - 1;
+
+	return BPF_CORE_READ(regs, orig_ax);
+}
+
+static __always_inline int namespace_decide(void)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0;
+	int tagged;
+
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	if (policy->flags & WARDEN_POLICY_NAMESPACES_ALLOW) {
+		warden_count_allowed(policy_id);
+		return 0;
+	}
+	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_NAMESPACE);
+}
+
+/*
+ * unshare(2) has no hook of its own. New namespaces other than user ones need CAP_SYS_ADMIN,
+ * asked for in the unshare call itself: refused there, unshare fails with EPERM. (clone with
+ * CLONE_NEW* flags is judged in task_alloc, proc.bpf.c.)
+ */
+#define CAP_SYS_ADMIN 21
+
+SEC("lsm/capable")
+int BPF_PROG(warden_capable, const struct cred *cred, struct user_namespace *ns, int cap,
+	     unsigned int opts, int ret)
+{
+	long nr;
+
+	if (ret || cap != CAP_SYS_ADMIN)
+		return ret;
+	nr = current_syscall();
+	if (nr != NR_UNSHARE && nr != NR_UNSHARE_32)
+		return 0;
+	return namespace_decide();
+}
+
+/* New user namespaces, however made (6.1 and later have this hook)... */
+SEC("lsm/userns_create")
+int BPF_PROG(warden_userns_create, const struct cred *cred, int ret)
+{
+	if (ret)
+		return ret;
+	return namespace_decide();
+}
+
+/*
+ * ...and on older kernels, unshare(CLONE_NEWUSER) through the credentials it prepares: the
+ * only credentials unshare prepares are the new namespace's. The kernel reports this refusal
+ * as ENOMEM.
+ */
+SEC("lsm/cred_prepare")
+int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_t gfp, int ret)
+{
+	long nr;
+
+	if (ret)
+		return ret;
+	nr = current_syscall();
+	if (nr != NR_UNSHARE && nr != NR_UNSHARE_32)
+		return 0;
+	return namespace_decide();
+}

@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Live operations: replacing a policy in force is atomic.
+
+# Processes loop on opens whose verdicts differ between policies A and B while A and B are
+# applied alternately: every verdict must be A's or B's. "common" is allowed by both (a moment
+# with no rules, or A's default with B's rules, would deny it); "secret" is denied by both (A's
+# rules with B's default would allow it).
+t_atomic_policy_swap() {
+	local d=/tmp/e2e-swap i out pids=() f
+	mkdir -p "$d"
+	for f in common secret a other; do echo x >"$d/$f"; done
+	policy swap-a >/dev/null <<P
+name: swap
+cgroups: [$CG]
+fs:
+  default: deny
+  read: [$d/common, $d/a]
+P
+	policy swap-b >/dev/null <<P
+name: swap
+cgroups: [$CG]
+fs:
+  deny: [$d/a, $d/secret]
+P
+	apply "$T/swap-a.yaml"
+	for i in 1 2; do
+		"$WTRY" --cgroup "$CGROOT$CG" open-for 10000 "$d/common" "$d/secret" "$d/a" "$d/other" \
+			>"$T/loop$i.out" &
+		pids+=($!)
+	done
+	sleep 0.5
+	i=0
+	while kill -0 "${pids[0]}" 2>/dev/null; do
+		apply "$T/swap-b.yaml"
+		apply "$T/swap-a.yaml"
+		i=$((i + 1))
+	done
+	wait "${pids[@]}"
+	[ $i -ge 3 ] || fail "only $i rounds of A and B during the loop"
+	for f in "$T"/loop*.out; do
+		out=$(cat "$f")
+		expect_contains "$out" "$d/common ok=" "common"
+		grep -q "^$d/common .*eperm=0 other=0$" "$f" || fail "common was denied: $out"
+		grep -q "^$d/secret ok=0 " "$f" || fail "secret was allowed: $out"
+		grep -q "^$d/a ok=[1-9].* eperm=[1-9]" "$f" || fail "the loop did not see both policies: $out"
+		grep -q "^$d/other ok=[1-9].* eperm=[1-9]" "$f" || fail "the loop did not see both policies: $out"
+	done
+	echo "$i rounds of A and B" >&2
+}

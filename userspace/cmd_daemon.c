@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * warden daemon --policy-dir DIR: keep the kernel's policy set equal to DIR's policy files,
+ * live, and stream events as JSON lines. The kernel enforces without it: killing the daemon
+ * changes nothing, and a new one adopts the pinned programs and rules as they are.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <linux/types.h>
+#include "../bpf/abi.h"
+#include "cgroup.h"
+#include "commands.h"
+#include "events.h"
+#include "loader.h"
+#include "log.h"
+#include "maps.h"
+#include "output.h"
+
+static volatile sig_atomic_t got_term, got_hup;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+/* What the daemon remembers of each file: the policy name its last good version installed. */
+struct known {
+	char file[PATH_MAX];
+	char name[WARDEN_NAME_MAX];
+};
+
+struct daemon {
+	const char *dir;
+	char mount[PATH_MAX];
+	struct warden_maps maps;
+	struct known *known;
+	size_t nknown;
+};
+
+static const char *known_name(const struct daemon *d, const char *file)
+{
+	for (size_t i = 0; i < d->nknown; i++)
+		if (!strcmp(d->known[i].file, file))
+			return d->known[i].name;
+	return NULL;
+}
+
+static void remember(struct daemon *d, const char *file, const char *name)
+{
+	struct known *k;
+
+	for (size_t i = 0; i < d->nknown; i++) {
+		if (!strcmp(d->known[i].file, file)) {
+			snprintf(d->known[i].name, sizeof(d->known[i].name), "%s", name);
+			return;
+		}
+	}
+	k = realloc(d->known, (d->nknown + 1) * sizeof(*k));
+	if (!k)
+		return;
+	d->known = k;
+	snprintf(k[d->nknown].file, sizeof(k->file), "%s", file);
+	snprintf(k[d->nknown].name, sizeof(k->name), "%s", name);
+	d->nknown++;
+}
+
+static int is_policy_file(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (name[0] == '.')
+		return 0; /* hidden, and editors' temporary files */
+	return (len > 5 && !strcmp(name + len - 5, ".yaml")) ||
+	       (len > 4 && !strcmp(name + len - 4, ".yml"));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The policy files of DIR, sorted (so conflicts resolve the same way every time). */
+static int list_files(const char *dir, char ***ret, size_t *ret_n)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (!dp)
+		return -errno;
+	while ((de = readdir(dp))) {
+		char **nv;
+
+		if (!is_policy_file(de->d_name))
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		if (asprintf(&v[n], "%s/%s", dir, de->d_name) < 0)
+			break;
+		n++;
+	}
+	closedir(dp);
+	qsort(v, n, sizeof(*v), cmp_str);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+struct keep_ctx {
+	const char *const *names;
+	size_t n;
+	uint32_t doomed[WARDEN_MAX_POLICIES];
+	size_t ndoomed;
+};
+
+static int find_doomed(uint32_t id, const struct warden_policy *p, void *arg)
+{
+	struct keep_ctx *k = arg;
+
+	for (size_t i = 0; i < k->n; i++)
+		if (!strncmp(p->name, k->names[i], sizeof(p->name)))
+			return 0;
+	k->doomed[k->ndoomed++] = id;
+	return 0;
+}
+
+/*
+ * Make the kernel's policies match the directory. Valid files are installed unless the
+ * installed version came from the same bytes; an invalid file is reported and skipped, its
+ * last good version staying in force; policies no file names any more are removed. A file
+ * the daemon never saw valid keeps the policy its name: key names; while one has no readable
+ * name at all, nothing is removed.
+ */
+static void sync_dir(struct daemon *d)
+{
+	struct policy_set good = { 0 };
+	struct known *peeked = NULL;
+	const char **names = NULL;
+	size_t nfiles = 0, nnames = 0, i, j;
+	char **files = NULL;
+	int unknown_invalid = 0, lock, err;
+
+	err = list_files(d->dir, &files, &nfiles);
+	if (err) {
+		log_error("cannot read policy directory '%s': %s", d->dir, strerror(-err));
+		return;
+	}
+	good.v = calloc(nfiles + 1, sizeof(*good.v));
+	good.cgroup_ids = calloc(nfiles + 1, sizeof(*good.cgroup_ids));
+	names = calloc(nfiles + 1, sizeof(*names));
+	if (!good.v || !good.cgroup_ids || !names)
+		goto out;
+	peeked = calloc(nfiles + 1, sizeof(*peeked));
+	if (!peeked)
+		goto out;
+	for (i = 0; i < nfiles; i++) {
+		struct policy_set one = { 0 };
+		struct policy_diags diags = { 0 };
+		const char *kept = known_name(d, files[i]);
+
+		/* a file the daemon has not seen valid yet: the name it gives itself, if any */
+		if (!kept && !policy_peek_name(files[i], peeked[i].name, sizeof(peeked[i].name)))
+			kept = peeked[i].name;
+		if (cmd_read_policies(&files[i], 1, d->mount, &one)) {
+			if (kept) {
+				log_error("%s is invalid: policy '%s' stays as it was", files[i], kept);
+				names[nnames++] = kept;
+			} else {
+				log_error("%s is invalid: skipped", files[i]);
+				unknown_invalid = 1;
+			}
+			continue;
+		}
+		/* names and cgroups must not clash with the files accepted before this one */
+		good.v[good.n] = one.v[0];
+		policy_check_set(good.v, good.n + 1, &diags);
+		if (diags.n) {
+			char buf[2048];
+
+			for (j = 0; j < diags.n; j++) {
+				policy_diag_format(&diags.v[j], buf, sizeof(buf));
+				log_error("%s", buf);
+			}
+			log_error("%s: skipped", files[i]);
+			policy_diags_free(&diags);
+			cmd_free_policies(&one);
+			if (kept)
+				names[nnames++] = kept;
+			continue;
+		}
+		good.cgroup_ids[good.n] = one.cgroup_ids[0];
+		free(one.v);
+		free(one.cgroup_ids);
+		names[nnames++] = good.v[good.n]->name.s;
+		good.n++;
+	}
+
+	lock = loader_lock();
+	if (lock < 0)
+		goto out;
+	if (!unknown_invalid) {
+		struct keep_ctx *k = calloc(1, sizeof(*k));
+
+		if (k) {
+			k->names = names;
+			k->n = nnames;
+			maps_for_each_policy(&d->maps, find_doomed, k);
+			for (i = 0; i < k->ndoomed; i++) {
+				char name[64] = "";
+
+				maps_policy_name(&d->maps, k->doomed[i], name, sizeof(name));
+				err = maps_policy_remove(&d->maps, d->mount, k->doomed[i]);
+				if (err)
+					log_error("cannot remove policy '%s': %s", name, strerror(-err));
+				else
+					log_info("removed policy '%s' (no file in %s names it)", name,
+						 d->dir);
+			}
+			free(k);
+		}
+	}
+	for (i = 0; i < good.n; i++) {
+		const struct policy *p = good.v[i];
+		struct warden_policy cur;
+		uint32_t id;
+
+		if (!maps_policy_find(&d->maps, p->name.s, &id) &&
+		    !maps_policy_header(&d->maps, id, &cur) && cur.source_hash == p->source_hash) {
+			remember(d, p->file, p->name.s);
+			continue; /* in force already, from these very bytes */
+		}
+		err = maps_policy_install(&d->maps, d->mount, p, good.cgroup_ids[i]);
+		if (err) {
+			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s,
+				  strerror(-err));
+			continue;
+		}
+		remember(d, p->file, p->name.s);
+		log_info("applied policy '%s' from %s", p->name.s, p->file);
+	}
+	close(lock);
+out:
+	for (i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	free(names);
+	free(peeked);
+	cmd_free_policies(&good);
+}
+
+static int print_event(const struct event_view *ev, void *ctx)
+{
+	(void)ctx;
+	output_event_json(stdout, ev);
+	return 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read what inotify has; 1 when DIR changed. */
+static int dir_changed(int fd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int changed = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		changed = 1;
+	return changed;
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy-dir", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sigaction term = { .sa_handler = on_term }, hup = { .sa_handler = on_hup };
+	struct daemon d = { 0 };
+	struct events *e = NULL;
+	long dirty = -1;
+	int c, fd = -1, lock, err, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "d:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			d.dir = optarg;
+			break;
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			printf("usage: warden daemon --policy-dir DIR\n\n"
+			       "Load (or adopt) the BPF programs, make the installed policies match the\n"
+			       "*.yaml files of DIR and keep them matching: changes to DIR are applied live,\n"
+			       "and SIGHUP re-reads it. An invalid file is reported and skipped; the last\n"
+			       "good version of its policy stays in force. Events go to stdout as JSON\n"
+			       "lines, messages to stderr. SIGTERM stops the daemon and leaves every policy\n"
+			       "enforced; only 'warden unload' stops enforcement.\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("daemon", "unexpected argument '%s'", argv[optind]);
+	if (!d.dir)
+		return cmd_usage_error("daemon", "--policy-dir DIR is required");
+	if (cmd_cgroup_mount(d.mount, sizeof(d.mount)))
+		return 1;
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0 || inotify_add_watch(fd, d.dir,
+					IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+						IN_CREATE | IN_ATTRIB) < 0) {
+		log_error("cannot watch policy directory '%s': %s", d.dir, strerror(errno));
+		goto out;
+	}
+	lock = loader_lock();
+	if (lock < 0)
+		goto out;
+	err = loader_load();
+	close(lock);
+	if (err || loader_open(&d.maps))
+		goto out;
+	maps_set_daemon(&d.maps, (uint32_t)getpid());
+	sigaction(SIGTERM, &term, NULL);
+	sigaction(SIGINT, &term, NULL);
+	sigaction(SIGHUP, &hup, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	err = events_open(&d.maps, d.mount, print_event, NULL, &e);
+	if (err) {
+		log_error("cannot read the event ring buffer: %s", strerror(-err));
+		goto out;
+	}
+	log_info("watching %s", d.dir);
+	sync_dir(&d);
+	while (!got_term) {
+		err = events_poll(e, 100);
+		if (err < 0) {
+			log_error("reading events failed: %s", strerror(-err));
+			goto out;
+		}
+		if (dir_changed(fd))
+			dirty = now_ms();
+		/* let a burst of writes settle before reading the files */
+		if (got_hup || (dirty >= 0 && now_ms() - dirty >= 150)) {
+			if (got_hup)
+				log_info("SIGHUP: re-reading %s", d.dir);
+			got_hup = 0;
+			dirty = -1;
+			sync_dir(&d);
+		}
+	}
+	events_drain(e);
+	log_info("stopping; the policies stay enforced");
+	ret = 0;
+out:
+	if (d.maps.daemon >= 0 && d.maps.config > 0)
+		maps_set_daemon(&d.maps, 0);
+	events_free(e);
+	loader_close(&d.maps);
+	if (fd >= 0)
+		close(fd);
+	free(d.known);
+	return ret;
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Wildcard rules -> one automaton per policy, stepped by the BPF programs one path byte at a
+ * time (one array lookup per byte, whatever the number of rules).
+ *
+ * Each pattern becomes a short NFA: literal bytes, '*' (any bytes but '/'), '**' (any bytes),
+ * '**' as a whole component (zero or more whole directories), and an accepting end, which for a
+ * directory rule (trailing '/') also accepts everything below it. The subset construction turns the
+ * union of a policy's patterns into a DFA whose states carry the deny and allow masks of the
+ * patterns that match a path ending there.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy.h"
+
+enum nfa_type {
+	N_LIT, /* c: on c, go on */
+	N_STAR, /* '*': stay on any byte but '/'; may go on */
+	N_ANY, /* '**' within a component: stay on any byte; may go on */
+	N_DIRS, /* '**' as a whole component: may skip the loop below, or enter it */
+	N_LOOP, /* stay on any byte; a '/' also goes on */
+	N_END, /* accepts where the path ends */
+	N_ENDDIR, /* accepts where the path ends; a '/' goes on to N_ABSORB */
+	N_ABSORB, /* accepts, whatever follows */
+};
+
+struct nfa_state {
+	uint8_t type;
+	uint8_t c;
+	uint32_t deny;
+	uint32_t allow;
+};
+
+struct nfa {
+	struct nfa_state *v;
+	size_t n;
+	size_t *starts;
+	size_t nstarts;
+};
+
+int policy_is_glob(const char *path)
+{
+	return strchr(path, '*') != NULL;
+}
+
+static int nfa_add(struct nfa *a, size_t *cap, uint8_t type, uint8_t c, uint32_t deny,
+		   uint32_t allow)
+{
+	if (a->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct nfa_state *v = realloc(a->v, ncap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		*cap = ncap;
+	}
+	a->v[a->n++] = (struct nfa_state){ type, c, deny, allow };
+	return 0;
+}
+
+static int nfa_pattern(struct nfa *a, size_t *cap, const char *p, uint32_t deny, uint32_t allow)
+{
+	size_t len = strlen(p), i = 0;
+	int dir = len > 1 && p[len - 1] == '/', err = 0;
+
+	if (dir)
+		len--;
+	a->starts[a->nstarts++] = a->n;
+	while (i < len && !err) {
+		if (p[i] == '*' && i + 1 < len && p[i + 1] == '*') {
+			if (i > 0 && p[i - 1] == '/' && i + 2 < len && p[i + 2] == '/') {
+				err = nfa_add(a, cap, N_DIRS, 0, 0, 0);
+				if (!err)
+					err = nfa_add(a, cap, N_LOOP, 0, 0, 0);
+				i += 3;
+			} else {
+				err = nfa_add(a, cap, N_ANY, 0, 0, 0);
+				i += 2;
+			}
+		} else if (p[i] == '*') {
+			err = nfa_add(a, cap, N_STAR, 0, 0, 0);
+			i++;
+		} else {
+			err = nfa_add(a, cap, N_LIT, (uint8_t)p[i], 0, 0);
+			i++;
+		}
+	}
+	if (!err)
+		err = nfa_add(a, cap, dir ? N_ENDDIR : N_END, 0, deny, allow);
+	if (!err && dir)
+		err = nfa_add(a, cap, N_ABSORB, 0, deny, allow);
+	return err;
+}
+
+static int nfa_patterns(struct nfa *a, size_t *cap, const struct policy_strs *paths,
+			uint32_t deny, uint32_t allow)
+{
+	for (size_t i = 0; i < paths->n; i++) {
+		if (!policy_is_glob(paths->v[i].s))
+			continue;
+		int err = nfa_pattern(a, cap, paths->v[i].s, deny, allow);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Sets of NFA states: bitsets of `words` 64-bit words. */
+struct sets {
+	size_t words;
+	uint64_t *v; /* n sets */
+	size_t n;
+	size_t cap;
+	uint32_t *table; /* open addressing: index + 1, 0 when empty */
+	size_t tsize;
+};
+
+static uint64_t set_hash(const uint64_t *s, size_t words)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < words; i++)
+		h = (h ^ s[i]) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static void closure(const struct nfa *a, uint64_t *s)
+{
+	/* epsilon moves only go forward, so one pass in index order reaches the fixpoint */
+	for (size_t i = 0; i < a->n; i++) {
+		if (!(s[i / 64] >> (i % 64) & 1))
+			continue;
+		switch (a->v[i].type) {
+		case N_STAR:
+		case N_ANY:
+			s[(i + 1) / 64] |= 1ULL << ((i + 1) % 64);
+			break;
+		case N_DIRS:
+			s[(i + 1) / 64] |= 1ULL << ((i + 1) % 64);
+			s[(i + 2) / 64] |= 1ULL << ((i + 2) % 64);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void step(const struct nfa *a, const uint64_t *from, uint64_t *to, uint8_t c)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		size_t go = (size_t)-1, stay = 0;
+
+		if (!(from[i / 64] >> (i % 64) & 1))
+			continue;
+		switch (a->v[i].type) {
+		case N_LIT:
+			if (a->v[i].c == c)
+				go = i + 1;
+			break;
+		case N_STAR:
+			stay = c != '/';
+			break;
+		case N_ANY:
+		case N_ABSORB:
+			stay = 1;
+			break;
+		case N_LOOP:
+			stay = 1;
+			if (c == '/')
+				go = i + 1;
+			break;
+		case N_ENDDIR:
+			if (c == '/')
+				go = i + 1;
+			break;
+		default:
+			break;
+		}
+		if (stay)
+			to[i / 64] |= 1ULL << (i % 64);
+		if (go != (size_t)-1)
+			to[go / 64] |= 1ULL << (go % 64);
+	}
+	closure(a, to);
+}
+
+/* The index of set s, added if new; -1 past max states, -ENOMEM. */
+static long sets_find_or_add(struct sets *t, const uint64_t *s, size_t max)
+{
+	size_t slot = set_hash(s, t->words) & (t->tsize - 1);
+
+	while (t->table[slot]) {
+		size_t idx = t->table[slot] - 1;
+
+		if (!memcmp(t->v + idx * t->words, s, t->words * 8))
+			return (long)idx;
+		slot = (slot + 1) & (t->tsize - 1);
+	}
+	if (t->n >= max)
+		return -1;
+	if (t->n == t->cap) {
+		size_t ncap = t->cap * 2;
+		uint64_t *v = realloc(t->v, ncap * t->words * 8);
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = ncap;
+	}
+	memcpy(t->v + t->n * t->words, s, t->words * 8);
+	t->table[slot] = (uint32_t)t->n + 1;
+	return (long)t->n++;
+}
+
+int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_states,
+		       size_t *ret_n, char *err, size_t err_size)
+{
+	struct nfa a = { 0 };
+	struct sets t = { 0 };
+	struct warden_dfa_state *out = NULL;
+	size_t cap = 0, total, i, max = WARDEN_DFA_POLICY_STATES + 1;
+	uint64_t *cur = NULL, *next = NULL;
+	int ret = 0, classes[256], nclasses = 0, rep[256];
+
+	*ret_states = NULL;
+	*ret_n = 0;
+	total = p->fs.read.n + p->fs.write.n + p->fs.deny.n + p->exec.allow.n + p->exec.deny.n +
+		p->libraries.allow.n + p->libraries.deny.n;
+	a.starts = calloc(total ? total : 1, sizeof(*a.starts));
+	if (!a.starts)
+		return -ENOMEM;
+	if ((ret = nfa_patterns(&a, &cap, &p->fs.read, 0, WARDEN_FS_READ)) ||
+	    (ret = nfa_patterns(&a, &cap, &p->fs.write, 0, WARDEN_FS_WRITE)) ||
+	    (ret = nfa_patterns(&a, &cap, &p->fs.deny, WARDEN_FS_READ | WARDEN_FS_WRITE, 0)) ||
+	    (ret = nfa_patterns(&a, &cap, &p->exec.allow, 0, WARDEN_FS_EXEC)) ||
+	    (ret = nfa_patterns(&a, &cap, &p->exec.deny, WARDEN_FS_EXEC, 0)) ||
+	    (ret = nfa_patterns(&a, &cap, &p->libraries.allow, 0, WARDEN_FS_LIB)) ||
+	    (ret = nfa_patterns(&a, &cap, &p->libraries.deny, WARDEN_FS_LIB, 0)))
+		goto out;
+	if (!a.nstarts)
+		goto out; /* no wildcards: no automaton */
+
+	/* bytes no pattern names behave alike: one class for all of them, one for each other */
+	memset(classes, -1, sizeof(classes));
+	for (i = 0; i < a.n; i++) {
+		if (a.v[i].type == N_LIT && classes[a.v[i].c] < 0) {
+			rep[nclasses] = a.v[i].c;
+			classes[a.v[i].c] = nclasses++;
+		}
+	}
+	if (classes['/'] < 0) {
+		rep[nclasses] = '/';
+		classes['/'] = nclasses++;
+	}
+	for (i = 1; i < 256; i++) {
+		if (classes[i] < 0) {
+			rep[nclasses] = (int)i;
+			nclasses++;
+			break;
+		}
+	}
+
+	t.words = (a.n + 1 + 63) / 64;
+	t.cap = 64;
+	t.tsize = 2;
+	while (t.tsize < 2 * max)
+		t.tsize *= 2;
+	t.v = malloc(t.cap * t.words * 8);
+	t.table = calloc(t.tsize, sizeof(*t.table));
+	cur = calloc(t.words, 8);
+	next = calloc(t.words, 8);
+	if (!t.v || !t.table || !cur || !next) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* state 0: the empty set (no rule can match any more); state 1: the start */
+	sets_find_or_add(&t, cur, max);
+	for (i = 0; i < a.nstarts; i++)
+		cur[a.starts[i] / 64] |= 1ULL << (a.starts[i] % 64);
+	closure(&a, cur);
+	sets_find_or_add(&t, cur, max);
+
+	for (i = 0; i < t.n; i++) {
+		struct warden_dfa_state *o;
+		long to[256];
+
+		if (i % 64 == 0) {
+			void *v = realloc(out, (i + 64) * sizeof(*out));
+
+			if (!v) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			out = v;
+		}
+		o = &out[i];
+		memset(o, 0, sizeof(*o));
+		memcpy(cur, t.v + i * t.words, t.words * 8);
+		for (size_t k = 0; k < a.n; k++) {
+			if ((cur[k / 64] >> (k % 64) & 1) &&
+			    (a.v[k].type == N_END || a.v[k].type == N_ENDDIR ||
+			     a.v[k].type == N_ABSORB)) {
+				o->deny |= a.v[k].deny;
+				o->allow |= a.v[k].allow;
+			}
+		}
+		for (int c = 0; c < nclasses; c++) {
+			memset(next, 0, t.words * 8);
+			step(&a, cur, next, (uint8_t)rep[c]);
+			to[c] = sets_find_or_add(&t, next, max);
+			if (to[c] == -ENOMEM) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			if (to[c] < 0) {
+				snprintf(err, err_size,
+					 "the wildcard rules of policy '%s' need more than %d automaton states; use fewer or simpler patterns",
+					 p->name.s, WARDEN_DFA_POLICY_STATES);
+				ret = -E2BIG;
+				goto out;
+			}
+		}
+		for (int b = 1; b < 256; b++)
+			o->next[b] = (uint16_t)to[classes[b] >= 0 ? classes[b] : nclasses - 1];
+		o->next[0] = 0; /* paths hold no NUL */
+	}
+	*ret_states = out;
+	*ret_n = t.n;
+	out = NULL;
+out:
+	free(out);
+	free(cur);
+	free(next);
+	free(t.v);
+	free(t.table);
+	free(a.v);
+	free(a.starts);
+	return ret;
+}
+
+static int find_rule(const struct policy_fs_rule *rules, size_t n, uint64_t hash)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rules[mid].hash == hash)
+			return (int)mid;
+		if (rules[mid].hash < hash)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+void policy_match_path(const struct policy_fs_rule *rules, size_t nrules,
+		       const struct warden_dfa_state *dfa, size_t ndfa, uint64_t seed,
+		       const char *path, uint32_t *ret_deny, uint32_t *ret_allow)
+{
+	uint32_t deny = 0, allow = 0, state = ndfa ? 1 : 0;
+	uint64_t h = seed;
+	int r;
+
+#define COLLECT(hash)                                        \
+	do {                                                 \
+		r = find_rule(rules, nrules, (hash));        \
+		if (r >= 0) {                                \
+			deny |= rules[r].deny;               \
+			allow |= rules[r].allow;             \
+		}                                            \
+	} while (0)
+
+	for (const char *c = path; *c; c++) {
+		h = warden_hash_byte(h, (uint8_t)*c);
+		if (*c == '/')
+			COLLECT(h);
+		if (state)
+			state = dfa[state].next[(uint8_t)*c];
+	}
+	COLLECT(h);
+	COLLECT(warden_hash_byte(h, '/'));
+#undef COLLECT
+	if (state) {
+		deny |= dfa[state].deny;
+		allow |= dfa[state].allow;
+	}
+	*ret_deny = deny;
+	*ret_allow = allow;
+}
