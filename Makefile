@@ -9,6 +9,7 @@
 #   make bench        cost per open+close in a VM with an instruction-counting clock
 #   make format / format-check
 #   make SANITIZE=1   build userspace and unit tests with ASan and UBSan
+#   make install      /usr/local/bin/warden and the systemd unit (warden.service)
 
 CC ?= gcc
 CLANG ?= clang
@@ -38,7 +39,7 @@ SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wbench $(BUILD)/tests/warden-next
 
-.PHONY: all deps test unit e2e demo bench format format-check clean
+.PHONY: all deps test unit e2e demo bench format format-check clean install
 all: $(BUILD)/warden $(E2E_HELPERS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
@@ -99,6 +100,13 @@ format:
 
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "format: ok"
+
+PREFIX ?= /usr/local
+install: $(BUILD)/warden
+	install -D -m 0755 $(BUILD)/warden $(DESTDIR)$(PREFIX)/bin/warden
+	install -D -m 0644 userspace/systemd/warden.service \
+		$(DESTDIR)/etc/systemd/system/warden.service
+	install -d -m 0755 $(DESTDIR)/etc/warden/policies
 
 clean:
 	rm -rf $(BUILD)

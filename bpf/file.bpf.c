@@ -133,6 +133,41 @@ static __always_inline void fs_match_path(struct warden_scratch *s, struct warde
 	}
 }
 
+/*
+ * The rest of a decision on a file once its path is in s->ev (len as bpf_d_path or walk_path
+ * returned it): fail closed when it could not be resolved, deny a file with no name where the
+ * default is deny (with fileless set), then the rules. 0 when allowed (counted; s->deny and
+ * s->allow hold the rules' masks), otherwise warden_report's verdict.
+ */
+static __always_inline int path_decide(struct warden_scratch *s, struct warden_policy *policy,
+				       __u32 policy_id, __u64 seed, long len, __u16 op, __u32 want,
+				       __u32 default_deny, struct file *fileless)
+{
+	struct warden_event *ev = &s->ev;
+
+	if (len <= 0) {
+		/* Too long or unresolvable: deny rather than guess, and say why. */
+		ev->path[0] = 0;
+		ev->path_len = 1;
+		ev->error = len ? (__s32)len : -22;
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_UNRESOLVED);
+	}
+	ev->path_len = len;
+	/*
+	 * A memfd or deleted file has no path a rule could name: with the default deny, running
+	 * or mapping one is denied (memfd_create + execveat is the classic way around exec rules).
+	 */
+	if (fileless && default_deny && !BPF_CORE_READ(fileless, f_inode, __i_nlink))
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
+	fs_match_path(s, policy, seed, len);
+	if (s->deny & want)
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
+	if (default_deny && (s->allow & want) != want)
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
+	warden_count_allowed(policy_id);
+	return 0;
+}
+
 #define WALK_CHUNK 64 /* components per call of walk_chunk */
 #define WALK_CALLS 32 /* 2048 components: a 4095-byte path has at most that many */
 
@@ -283,22 +318,8 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 		}
 	}
 	len = walk_path(s, BPF_CORE_READ(dir, mnt), BPF_CORE_READ(dir, dentry), child);
-	if (len <= 0) {
-		ev->path[0] = 0;
-		ev->path_len = 1;
-		ev->error = len ? (__s32)len : -22;
-		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
-				     WARDEN_REASON_UNRESOLVED);
-	}
-	ev->path_len = len;
-	fs_match_path(s, policy, config->hash_seed, len);
-	if (s->deny & WARDEN_FS_WRITE)
-		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
-	if ((policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) && !(s->allow & WARDEN_FS_WRITE))
-		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
-				     WARDEN_REASON_DEFAULT);
-	warden_count_allowed(policy_id);
-	return 0;
+	return path_decide(s, policy, policy_id, config->hash_seed, len, WARDEN_OP_FS_WRITE,
+			   WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
 }
 
 SEC("lsm/path_mknod") /* also every open(O_CREAT) that creates a file */
@@ -554,7 +575,7 @@ static __always_inline int file_open_decide(struct file *file)
 	__u32 default_deny;
 	__u16 op;
 	long len;
-	int tagged, exec;
+	int tagged, exec, verdict;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
@@ -601,28 +622,10 @@ static __always_inline int file_open_decide(struct file *file)
 	 * /proc/self/fd are resolved.
 	 */
 	len = bpf_d_path((struct path *)&file->f_path, ev->path, sizeof(ev->path));
-	if (len <= 0) {
-		/* Too long or unresolvable: deny rather than guess, and say why. */
-		ev->path[0] = 0;
-		ev->path_len = 1;
-		ev->error = len ? (__s32)len : -22;
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_UNRESOLVED);
-	}
-	ev->path_len = len;
-
-	/*
-	 * A memfd or deleted file has no path a rule could name: with exec denied by default,
-	 * running one is denied (memfd_create + execveat is the classic way around exec rules).
-	 */
-	if (exec && default_deny && !BPF_CORE_READ(file, f_inode, __i_nlink))
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
-
-	fs_match_path(s, policy, config->hash_seed, len);
-	if (s->deny & want)
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
-	if (default_deny && (s->allow & want) != want)
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
-	warden_count_allowed(policy_id);
+	verdict = path_decide(s, policy, policy_id, config->hash_seed, len, op, want, default_deny,
+			      exec ? file : NULL);
+	if (verdict)
+		return verdict;
 
 	if (!exec && !(fresh.rename_seq & 1) && !(fresh.mount_seq & 1) &&
 	    opener_root(&fresh.root_mnt, &fresh.root_dentry)) {
@@ -677,7 +680,6 @@ static __always_inline int map_exec_decide(struct file *file)
 	struct warden_policy *policy = NULL;
 	struct warden_config *config;
 	struct warden_scratch *s;
-	struct warden_event *ev;
 	__u32 policy_id = 0, zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 want = WARDEN_FS_LIB, default_deny;
 	__u16 op = WARDEN_OP_LIBRARY;
@@ -700,25 +702,10 @@ static __always_inline int map_exec_decide(struct file *file)
 	config = bpf_map_lookup_elem(&warden_config, &zero);
 	if (!config)
 		return -EPERM;
-	ev = &s->ev;
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
 			NULL);
-	if (len <= 0) {
-		ev->path[0] = 0;
-		ev->path_len = 1;
-		ev->error = len ? (__s32)len : -22;
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_UNRESOLVED);
-	}
-	ev->path_len = len;
-	if (default_deny && !BPF_CORE_READ(file, f_inode, __i_nlink))
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
-	fs_match_path(s, policy, config->hash_seed, len);
-	if (s->deny & want)
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
-	if (default_deny && !(s->allow & want))
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
-	warden_count_allowed(policy_id);
-	return 0;
+	return path_decide(s, policy, policy_id, config->hash_seed, len, op, want, default_deny,
+			   file);
 }
 
 SEC("lsm/mmap_file")

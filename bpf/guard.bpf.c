@@ -56,8 +56,7 @@ int BPF_PROG(warden_sb_umount, struct vfsmount *mnt, int flags, int ret)
 
 /* the new mount API's way to attach a mount (fsmount, open_tree) */
 SEC("lsm/move_mount")
-int BPF_PROG(warden_move_mount, const struct path *from_path, const struct path *to_path,
-	     int ret)
+int BPF_PROG(warden_move_mount, const struct path *from_path, const struct path *to_path, int ret)
 {
 	if (ret)
 		return ret;
@@ -65,8 +64,7 @@ int BPF_PROG(warden_move_mount, const struct path *from_path, const struct path 
 }
 
 SEC("lsm/sb_pivotroot")
-int BPF_PROG(warden_sb_pivotroot, const struct path *old_path, const struct path *new_path,
-	     int ret)
+int BPF_PROG(warden_sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
 {
 	if (ret)
 		return ret;
@@ -83,8 +81,8 @@ int BPF_PROG(warden_path_chroot, const struct path *path, int ret)
 
 /* finit_module, kexec_file_load, LSM policy loads: anything but firmware */
 SEC("lsm/kernel_read_file")
-int BPF_PROG(warden_kernel_read_file, struct file *file, enum kernel_read_file_id id,
-	     bool contents, int ret)
+int BPF_PROG(warden_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
+	     int ret)
 {
 	if (ret)
 		return ret;
@@ -136,7 +134,8 @@ int BPF_PROG(warden_task_kill, struct task_struct *p, struct kernel_siginfo *inf
 static __always_inline long current_syscall(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pt_regs *regs = (struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + THREAD_SIZE) - 1;
+	struct pt_regs *regs =
+		(struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + THREAD_SIZE) - 1;
 
 	return BPF_CORE_READ(regs, orig_ax);
 }

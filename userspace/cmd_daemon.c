@@ -178,13 +178,18 @@ static void sync_dir(struct daemon *d)
 		struct policy_set one = { 0 };
 		struct policy_diags diags = { 0 };
 		const char *kept = known_name(d, files[i]);
+		uint32_t id;
 
 		/* a file the daemon has not seen valid yet: the name it gives itself, if any */
 		if (!kept && !policy_peek_name(files[i], peeked[i].name, sizeof(peeked[i].name)))
 			kept = peeked[i].name;
 		if (cmd_read_policies(&files[i], 1, d->mount, &one)) {
-			if (kept) {
-				log_error("%s is invalid: policy '%s' stays as it was", files[i], kept);
+			if (kept && !maps_policy_find(&d->maps, kept, &id)) {
+				log_error("%s is invalid: policy '%s' stays as it was", files[i],
+					  kept);
+				names[nnames++] = kept;
+			} else if (kept) {
+				log_error("%s is invalid: skipped", files[i]);
 				names[nnames++] = kept;
 			} else {
 				log_error("%s is invalid: skipped", files[i]);
@@ -232,10 +237,11 @@ static void sync_dir(struct daemon *d)
 				maps_policy_name(&d->maps, k->doomed[i], name, sizeof(name));
 				err = maps_policy_remove(&d->maps, d->mount, k->doomed[i]);
 				if (err)
-					log_error("cannot remove policy '%s': %s", name, strerror(-err));
+					log_error("cannot remove policy '%s': %s", name,
+						  strerror(-err));
 				else
-					log_info("removed policy '%s' (no file in %s names it)", name,
-						 d->dir);
+					log_info("removed policy '%s' (no file in %s names it)",
+						 name, d->dir);
 			}
 			free(k);
 		}

@@ -40,20 +40,6 @@ const char *events_op_name(unsigned int op)
 	return "unknown";
 }
 
-const char *events_tamper_name(unsigned int what)
-{
-	static const char *const names[] = {
-		[WARDEN_TAMPER_CGROUP] = "cgroup",	 [WARDEN_TAMPER_BPF] = "bpf",
-		[WARDEN_TAMPER_BPFFS] = "bpffs",	 [WARDEN_TAMPER_MODULE] = "module",
-		[WARDEN_TAMPER_MOUNT] = "mount",	 [WARDEN_TAMPER_CHROOT] = "chroot",
-		[WARDEN_TAMPER_NAMESPACE] = "namespace", [WARDEN_TAMPER_DAEMON] = "daemon",
-	};
-
-	if (what < sizeof(names) / sizeof(names[0]) && names[what])
-		return names[what];
-	return "unknown";
-}
-
 const char *events_action_name(unsigned int action)
 {
 	switch (action) {

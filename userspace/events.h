@@ -38,6 +38,5 @@ void events_free(struct events *e);
 const char *events_op_name(unsigned int op);
 const char *events_action_name(unsigned int action);
 const char *events_reason_name(unsigned int reason);
-const char *events_tamper_name(unsigned int what);
 
 #endif

@@ -543,15 +543,11 @@ int loader_lock(void)
 	err = check_bpffs();
 	if (err)
 		return err;
-	if (mkdir(WARDEN_PIN_ROOT, 0700) && errno != EEXIST) {
-		err = -errno;
-		log_error("cannot create '%s': %s", WARDEN_PIN_ROOT, strerror(errno));
-		return err;
-	}
-	fd = open(WARDEN_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the BPF filesystem's root: it exists before warden's directory, and outlives it */
+	fd = open("/sys/fs/bpf", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || flock(fd, LOCK_EX)) {
 		err = -errno;
-		log_error("cannot lock '%s': %s", WARDEN_PIN_ROOT, strerror(errno));
+		log_error("cannot lock /sys/fs/bpf: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return err;

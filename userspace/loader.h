@@ -40,8 +40,8 @@ int loader_unload(void);
 
 /*
  * Serialize changes to warden's state between warden processes (apply, remove, load, unload,
- * the daemon): an exclusive flock on the pin directory, created if needed. Returns the fd to
- * close to unlock, or a negative errno (explained).
+ * the daemon): an exclusive flock on /sys/fs/bpf. Returns the fd to close to unlock, or a
+ * negative errno (explained).
  */
 int loader_lock(void);
 

@@ -66,6 +66,21 @@ static void addr_of(const struct warden_event *raw, char *buf, size_t size)
 	inet_ntop(raw->family == 4 ? AF_INET : AF_INET6, raw->addr, buf, size);
 }
 
+/* What a tamper event tried ("what" in JSON). */
+static const char *output_tamper_name(unsigned int what)
+{
+	static const char *const names[] = {
+		[WARDEN_TAMPER_CGROUP] = "cgroup",	 [WARDEN_TAMPER_BPF] = "bpf",
+		[WARDEN_TAMPER_BPFFS] = "bpffs",	 [WARDEN_TAMPER_MODULE] = "module",
+		[WARDEN_TAMPER_MOUNT] = "mount",	 [WARDEN_TAMPER_CHROOT] = "chroot",
+		[WARDEN_TAMPER_NAMESPACE] = "namespace", [WARDEN_TAMPER_DAEMON] = "daemon",
+	};
+
+	if (what < sizeof(names) / sizeof(names[0]) && names[what])
+		return names[what];
+	return "unknown";
+}
+
 void output_event_text(FILE *f, const struct event_view *ev)
 {
 	char comm[WARDEN_COMM_LEN + 1];
@@ -84,7 +99,7 @@ void output_event_text(FILE *f, const struct event_view *ev)
 			proto_name(ev->raw->proto));
 	}
 	if (ev->raw->what)
-		fprintf(f, " what=%s", events_tamper_name(ev->raw->what));
+		fprintf(f, " what=%s", output_tamper_name(ev->raw->what));
 	if (ev->raw->target_pid)
 		fprintf(f, " target=%u", ev->raw->target_pid);
 	if (ev->raw->reason != WARDEN_REASON_RULE)
@@ -123,7 +138,7 @@ void output_event_json(FILE *f, const struct event_view *ev)
 			proto_name(raw->proto));
 	}
 	if (raw->what)
-		fprintf(f, ",\"what\":\"%s\"", events_tamper_name(raw->what));
+		fprintf(f, ",\"what\":\"%s\"", output_tamper_name(raw->what));
 	if (raw->target_pid)
 		fprintf(f, ",\"target\":%u", raw->target_pid);
 	fprintf(f, ",\"reason\":\"%s\"", ev->reason);

@@ -78,12 +78,12 @@ P
 	expect_eq "$(wtry_in "$CG" open "$d/other")" "EPERM" "adopted"
 
 	# a removed file removes its policy; SIGTERM leaves enforcement in place
+	cg_make "$CG/c"
 	cat >"$dir/c.yaml" <<P
 name: d-c
 cgroups: [$CG/c]
 fs: { deny: [$d/secret] }
 P
-	cg_make "$CG/c"
 	wait_for "$T/d2.err" "applied policy 'd-c'"
 	rm "$dir/c.yaml"
 	wait_for "$T/d2.err" "removed policy 'd-c'"

@@ -86,12 +86,14 @@ t_tamper_mount_chroot_pivot_root() {
 		"EPERM" "mount"
 	expect_event op=tamper what=mount
 	expect_eq "$(py 'print(sys_(166, sys.argv[1].encode(), 0))' "$T/outside")" "EPERM" "umount"
-	expect_eq "$(py 'print(sys_(165, None, b"/", None, 0x20 | 0x1, None))')" "EPERM" \
-		"remount / read-only"
+	expect_eq "$(py 'print(sys_(165, None, sys.argv[1].encode(), None, 0x20 | 0x1, None))' \
+		"$T/outside")" "EPERM" "remount read-only"
 	expect_eq "$(py 'print(try_(lambda: os.chroot("/")))')" "EPERM" "chroot"
 	expect_event op=tamper what=chroot
-	# without warden this is EINVAL (not a mount point): the hook comes first
-	expect_eq "$(py 'print(sys_(155, b"/tmp", b"/tmp"))')" "EPERM" "pivot_root"
+	# without warden this is EINVAL ($T is not a mount point), so a failing hook could not
+	# pivot the VM's root away: the hook comes first
+	expect_eq "$(py 'print(sys_(155, sys.argv[1].encode(), sys.argv[1].encode()))' "$T")" \
+		"EPERM" "pivot_root"
 	umount "$T/outside"
 }
 

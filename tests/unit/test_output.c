@@ -112,13 +112,33 @@ static void test_event_text_unresolved(void **state)
 		"1970-01-01T00:00:00.000000000Z deny fs.read policy=web cgroup=/a pid=10 comm=0123456789abcdef path= reason=unresolved error=File name too long\n");
 }
 
+static void test_event_tamper(void **state)
+{
+	struct event_view v = {
+		.raw = sample(), .op = "tamper", .action = "deny", .reason = "rule"
+	};
+	struct warden_event *raw = (struct warden_event *)v.raw;
+
+	(void)state;
+	raw->op = WARDEN_OP_TAMPER;
+	raw->what = WARDEN_TAMPER_DAEMON;
+	raw->target_pid = 77;
+	strcpy(v.policy, "web");
+	strcpy(v.cgroup, "/a");
+	assert_string_equal(
+		capture(event_json, &v),
+		"{\"ts\":\"1970-01-01T00:00:00.000000000Z\",\"action\":\"deny\",\"op\":\"tamper\",\"policy\":\"web\",\"cgroup\":\"/a\",\"pid\":10,\"tid\":11,\"ppid\":1,\"uid\":1000,\"comm\":\"0123456789abcdef\",\"exe\":\"\",\"what\":\"daemon\",\"target\":77,\"reason\":\"rule\"}\n");
+	assert_string_equal(
+		capture(event_text, &v),
+		"1970-01-01T00:00:00.000000000Z deny tamper policy=web cgroup=/a pid=10 comm=0123456789abcdef what=daemon target=77\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_escaping),
-		cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_event_json),
-		cmocka_unit_test(test_event_text_unresolved),
+		cmocka_unit_test(test_json_escaping), cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_event_json),    cmocka_unit_test(test_event_text_unresolved),
+		cmocka_unit_test(test_event_tamper),
 	};
 
 	return cmocka_run_group_tests_name("output", tests, NULL, NULL);

@@ -334,6 +334,26 @@ static void test_wildcards_state_limit(void **state)
 	policy_free(p);
 }
 
+/* Tamper resistance is on unless a policy allows namespaces; the source hash tracks bytes. */
+static void test_namespaces_and_source_hash(void **state)
+{
+	struct policy *a = parse_ok("name: x\n");
+	struct policy *b = parse_ok("name: x\nprocess: {namespaces: allow}\n");
+	struct policy *c = parse_ok("name: x\n");
+
+	(void)state;
+	assert_int_equal(a->namespaces_deny, 1);
+	assert_int_equal(b->namespaces_deny, 0);
+	assert_true(a->source_hash == c->source_hash);
+	assert_true(a->source_hash != b->source_hash);
+	assert_string_equal(
+		first_error("name: x\nprocess: {namespaces: sometimes}\n"),
+		"p.yaml:2:23: 'process.namespaces' must be 'allow' or 'deny', not 'sometimes'");
+	policy_free(a);
+	policy_free(b);
+	policy_free(c);
+}
+
 /* exec and libraries rules share the path map, each with its own bit. */
 static void test_compile_exec_and_libraries_bits(void **state)
 {
@@ -543,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_compile_merges_same_path),
 		cmocka_unit_test(test_compile_exec_and_libraries_bits),
 		cmocka_unit_test(test_wildcards),
+		cmocka_unit_test(test_namespaces_and_source_hash),
 		cmocka_unit_test(test_wildcards_state_limit),
 		cmocka_unit_test(test_net_rule_forms),
 		cmocka_unit_test(test_net_rule_errors),

@@ -95,8 +95,8 @@ static int nfa_pattern(struct nfa *a, size_t *cap, const char *p, uint32_t deny,
 	return err;
 }
 
-static int nfa_patterns(struct nfa *a, size_t *cap, const struct policy_strs *paths,
-			uint32_t deny, uint32_t allow)
+static int nfa_patterns(struct nfa *a, size_t *cap, const struct policy_strs *paths, uint32_t deny,
+			uint32_t allow)
 {
 	for (size_t i = 0; i < paths->n; i++) {
 		if (!policy_is_glob(paths->v[i].s))
@@ -216,8 +216,8 @@ static long sets_find_or_add(struct sets *t, const uint64_t *s, size_t max)
 	return (long)t->n++;
 }
 
-int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_states,
-		       size_t *ret_n, char *err, size_t err_size)
+int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_states, size_t *ret_n,
+		       char *err, size_t err_size)
 {
 	struct nfa a = { 0 };
 	struct sets t = { 0 };
@@ -317,9 +317,10 @@ int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_sta
 				goto out;
 			}
 			if (to[c] < 0) {
-				snprintf(err, err_size,
-					 "the wildcard rules of policy '%s' need more than %d automaton states; use fewer or simpler patterns",
-					 p->name.s, WARDEN_DFA_POLICY_STATES);
+				snprintf(
+					err, err_size,
+					"the wildcard rules of policy '%s' need more than %d automaton states; use fewer or simpler patterns",
+					p->name.s, WARDEN_DFA_POLICY_STATES);
 				ret = -E2BIG;
 				goto out;
 			}
@@ -367,13 +368,13 @@ void policy_match_path(const struct policy_fs_rule *rules, size_t nrules,
 	uint64_t h = seed;
 	int r;
 
-#define COLLECT(hash)                                        \
-	do {                                                 \
-		r = find_rule(rules, nrules, (hash));        \
-		if (r >= 0) {                                \
-			deny |= rules[r].deny;               \
-			allow |= rules[r].allow;             \
-		}                                            \
+#define COLLECT(hash)                                 \
+	do {                                          \
+		r = find_rule(rules, nrules, (hash)); \
+		if (r >= 0) {                         \
+			deny |= rules[r].deny;        \
+			allow |= rules[r].allow;      \
+		}                                     \
 	} while (0)
 
 	for (const char *c = path; *c; c++) {

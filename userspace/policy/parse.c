@@ -87,6 +87,7 @@ static void strs_free(struct policy_strs *l)
  */
 static int check_path(struct parser *ps, const yaml_node_t *n, const char *what, const char *s)
 {
+	const char *bad;
 	const char *c = s;
 	size_t len = strlen(s);
 
@@ -117,18 +118,13 @@ static int check_path(struct parser *ps, const yaml_node_t *n, const char *what,
 		parse_error(ps, n, "%s '%s': cgroup paths cannot have wildcards", what, s);
 		return -EINVAL;
 	}
-	if (strpbrk(s, "?[")) {
-		parse_error(
-			ps, n,
-			"%s '%s': '?' and '[' are not wildcards here; use * (within a component) or ** (across components)",
-			what, s);
-		return -EINVAL;
-	}
-	if (strstr(s, "***")) {
-		parse_error(
-			ps, n,
-			"%s '%s': '***' is not a wildcard; use * (within a component) or ** (across components)",
-			what, s);
+	bad = strpbrk(s, "?[") ? "'?' and '[' are not wildcards here" :
+	      strstr(s, "***") ? "'***' is not a wildcard" :
+				 NULL;
+	if (bad) {
+		parse_error(ps, n,
+			    "%s '%s': %s; use * (within a component) or ** (across components)",
+			    what, s, bad);
 		return -EINVAL;
 	}
 	return 0;
