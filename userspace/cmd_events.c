@@ -62,7 +62,7 @@ int cmd_events(int argc, char **argv)
 			       "Print the denial and audit events the kernel has buffered, then exit;\n"
 			       "with --follow, keep printing new ones until interrupted. --json prints one\n"
 			       "object per line (fields: ts, action, op, policy, cgroup, pid, tid, ppid,\n"
-			       "uid, comm, exe, path, reason, error).\n");
+			       "uid, comm, exe, path, addr, port, proto, target, what, reason, error).\n");
 			return 0;
 		default:
 			return 2;

@@ -327,6 +327,13 @@ static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel,
 		/* The pin keeps the program attached after this process exits. */
 		bpf_link__disconnect(link);
 		bpf_link__destroy(link);
+		/* and the program itself is pinned too, for inspection (bpftool prog show pinned) */
+		snprintf(pin, sizeof(pin), "%s/%sprog_%s", WARDEN_PIN_ROOT, upgrade ? "new_" : "",
+			 bpf_program__name(prog));
+		unlink(pin);
+		err = bpf_program__pin(prog, pin);
+		if (err)
+			return err;
 		log_debug("attached %s", bpf_program__name(prog));
 	}
 	return 0;
@@ -388,9 +395,10 @@ static void choose_variants(struct warden_file_bpf *file, struct warden_guard_bp
 }
 
 /*
- * An upgrade's new links are attached and pinned as new_link_NAME. finish removes the old
- * links (the old programs detach; the new ones already run), then gives the new their names;
- * abort removes the new ones instead, leaving the old build attached.
+ * An upgrade's new links are attached and pinned as new_link_NAME (their programs as
+ * new_prog_NAME). finish removes the old pins (the old programs detach; the new ones already
+ * run), then gives the new their names; abort removes the new ones instead, leaving the old
+ * build attached.
  */
 static int upgrade_pins(int finish)
 {
@@ -405,9 +413,10 @@ static int upgrade_pins(int finish)
 	for (int pass = 0; pass < 2; pass++) {
 		rewinddir(dir);
 		while ((de = readdir(dir))) {
-			int is_new = !strncmp(de->d_name, "new_link_", 9);
+			const char *n = de->d_name;
+			int is_new = !strncmp(n, "new_link_", 9) || !strncmp(n, "new_prog_", 9);
 
-			if (!is_new && strncmp(de->d_name, "link_", 5))
+			if (!is_new && strncmp(n, "link_", 5) && strncmp(n, "prog_", 5))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", WARDEN_PIN_ROOT, de->d_name);
 			if (!finish) {

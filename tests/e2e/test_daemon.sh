@@ -118,6 +118,7 @@ P
 	grep -q "^$d/secret ok=0 " "$T/loop.out" || fail "an open was allowed during the upgrade: $(cat "$T/loop.out")"
 	grep -q "^$d/open .*eperm=0 " "$T/loop.out" || fail "$(cat "$T/loop.out")"
 	expect_eq "$(ls /sys/fs/bpf/warden | grep -c '^new_')" "0" "no temporary pins left"
+	[ -e /sys/fs/bpf/warden/prog_warden_file_open ] || fail "the program is not pinned"
 	expect_eq "$(wtry_in "$CG" open "$d/secret")" "EPERM" "after the upgrade"
 	# and back
 	"$W" load >/dev/null 2>&1 || fail "downgrade"
