@@ -47,3 +47,52 @@ P
 	done
 	echo "$i rounds of A and B" >&2
 }
+
+# Concurrent applies of two versions of one policy (and of another policy) take the lock in
+# turn: the verdicts stay A's or B's, and the state at the end is whole.
+t_concurrent_applies_serialize() {
+	local d=/tmp/e2e-concurrent f out pids=()
+	mkdir -p "$d"
+	for f in common secret a other; do echo x >"$d/$f"; done
+	policy cc-a >/dev/null <<P
+name: cc
+cgroups: [$CG]
+fs:
+  default: deny
+  read: [$d/common, $d/a]
+P
+	policy cc-b >/dev/null <<P
+name: cc
+cgroups: [$CG]
+fs:
+  deny: [$d/a, $d/secret]
+P
+	cg_make "$CG/other"
+	policy cc-other >/dev/null <<P
+name: cc-other
+cgroups: [$CG/other]
+fs: { deny: [$d/common] }
+P
+	apply "$T/cc-a.yaml"
+	"$WTRY" --cgroup "$CGROOT$CG" open-for 8000 "$d/common" "$d/secret" >"$T/loop.out" &
+	pids+=($!)
+	for f in cc-a cc-b cc-other; do
+		(
+			end=$((SECONDS + 7))
+			while [ $SECONDS -lt $end ]; do
+				"$W" apply "$T/$f.yaml" >/dev/null 2>>"$T/errors" || echo "apply $f failed" >>"$T/errors"
+			done
+		) &
+	done
+	wait
+	[ ! -s "$T/errors" ] || fail "$(cat "$T/errors")"
+	grep -q "^$d/common .*eperm=0 other=0$" "$T/loop.out" || fail "common was denied: $(cat "$T/loop.out")"
+	grep -q "^$d/secret ok=0 " "$T/loop.out" || fail "secret was allowed: $(cat "$T/loop.out")"
+	out=$("$W" status --json)
+	expect_eq "$(echo "$out" | python3 -c 'import json,sys; print(sorted(p["name"] for p in json.load(sys.stdin)["policies"]))')" \
+		"['cc', 'cc-other']" "the policies at the end"
+	expect_eq "$(wtry_in "$CG/other" open "$d/common")" "EPERM" "the other policy"
+	# nothing of a replaced rule set is left behind: every fs rule belongs to a rule set in force
+	expect_eq "$(bpftool map dump pinned /sys/fs/bpf/warden/warden_fs_rule -j |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "3" "fs rules in the map"
+}
