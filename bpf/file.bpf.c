@@ -32,10 +32,12 @@ static __always_inline int same_name(const char name[16], const char *want)
 	return 0;
 }
 
-/* Whether d is cgroup.procs, cgroup.threads or (v1) tasks: writing it moves processes. */
-static __always_inline int is_cgroup_move_file(struct dentry *d)
+/*
+ * Whether d (on a filesystem of this magic) is cgroup.procs, cgroup.threads or (v1) tasks:
+ * writing it moves processes.
+ */
+static __always_inline int is_cgroup_move_file(struct dentry *d, unsigned long magic)
 {
-	unsigned long magic = sb_magic(d);
 	char name[16] = {};
 
 	if (magic != CGROUP2_SUPER_MAGIC && magic != CGROUP_SUPER_MAGIC)
@@ -596,9 +598,11 @@ static __always_inline int file_open_decide(struct file *file)
 		if (want & WARDEN_FS_WRITE) {
 			struct dentry *d = file->f_path.dentry;
 
-			if (is_cgroup_move_file(d))
+			unsigned long magic = sb_magic(d);
+
+			if (is_cgroup_move_file(d, magic))
 				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_CGROUP);
-			if (sb_magic(d) == BPF_FS_MAGIC)
+			if (magic == BPF_FS_MAGIC)
 				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
 		}
 		cached = bpf_map_lookup_elem(&warden_verdict, &dentry);
