@@ -12,7 +12,7 @@
  * Bumped whenever a pinned map's key, value or meaning changes. A build that finds pinned state
  * of another layout refuses to touch it instead of misreading it.
  */
-#define WARDEN_LAYOUT_VERSION 1
+#define WARDEN_LAYOUT_VERSION 2
 
 #define WARDEN_PIN_ROOT "/sys/fs/bpf/warden"
 
@@ -41,6 +41,7 @@
 #define WARDEN_OP_FORK 7
 #define WARDEN_OP_PTRACE 8
 #define WARDEN_OP_TAMPER 9 /* an attempt to escape or switch off enforcement; what says which */
+#define WARDEN_OP_MEMORY_EXEC 10 /* executable anonymous or writable memory (process.exec_memory) */
 
 /* warden_event.what for WARDEN_OP_TAMPER */
 #define WARDEN_TAMPER_CGROUP \
@@ -51,7 +52,12 @@
 #define WARDEN_TAMPER_MOUNT 5 /* mount, unmount, move or remount */
 #define WARDEN_TAMPER_CHROOT 6 /* chroot or pivot_root */
 #define WARDEN_TAMPER_NAMESPACE 7 /* a new mount or user namespace */
-#define WARDEN_TAMPER_DAEMON 8 /* ptrace or signal the warden daemon */
+#define WARDEN_TAMPER_DAEMON 8 /* stop or starve the warden daemon, or change its files */
+#define WARDEN_TAMPER_PROCESS 9 /* reach a process outside the policy (ptrace, its memory, fds) */
+#define WARDEN_TAMPER_KERNEL 10 /* a kernel switch: /proc/sys, /sys, ftrace, usermode helpers */
+#define WARDEN_TAMPER_HANDLE 11 /* open_by_handle_at (process.file_handles allows it) */
+#define WARDEN_TAMPER_DEVICE 12 /* block devices, /dev/mem, /dev/kmem, /dev/port, /proc/kcore */
+#define WARDEN_TAMPER_STATE 13 /* state warden must record could not be: denied, not skipped */
 
 /* Actions: what the kernel did. */
 #define WARDEN_ACTION_DENY 1
@@ -62,6 +68,7 @@
 #define WARDEN_REASON_DEFAULT 2 /* no allow rule matched and the default is deny */
 #define WARDEN_REASON_UNRESOLVED 3 /* the path could not be resolved: fail closed */
 #define WARDEN_REASON_FILELESS 4 /* exec of a file with no name (memfd, deleted) */
+#define WARDEN_REASON_UNREADABLE 5 /* an argument (an address, a name) could not be read */
 
 /* File access bits, in rule masks. READ and WRITE equal the kernel's FMODE_READ and FMODE_WRITE. */
 #define WARDEN_FS_READ 1
@@ -79,6 +86,8 @@
 #define WARDEN_POLICY_PTRACE_DENY 64
 #define WARDEN_POLICY_LIB_DEFAULT_DENY 128
 #define WARDEN_POLICY_NAMESPACES_ALLOW 256 /* may create mount and user namespaces */
+#define WARDEN_POLICY_HANDLES_ALLOW 512 /* may open files by handle (open_by_handle_at) */
+#define WARDEN_POLICY_EXEC_MEMORY_DENY 1024 /* no executable anonymous or writable memory */
 
 /*
  * warden_dfa: the automata of wildcard rules, one per policy that has any, in one array of

@@ -124,6 +124,13 @@ static __always_inline void fs_match_path(struct warden_scratch *s, struct warde
 		fs_walk_chunk(2 * FS_CHUNK);
 	if (len > 3 * FS_CHUNK)
 		fs_walk_chunk(3 * FS_CHUNK);
+	{
+		struct warden_fs_key key = { .ruleset = s->ruleset, .hash = s->hash };
+		struct warden_fs_rule *rule = bpf_map_lookup_elem(&warden_fs_rule, &key);
+
+		s->exact_deny = rule ? rule->deny : 0;
+		s->exact_allow = rule ? rule->allow : 0;
+	}
 	fs_lookup(s, s->hash);
 	fs_lookup(s, warden_hash_byte(s->hash, '/'));
 	if (s->dfa_state) {

@@ -164,10 +164,11 @@ struct warden_scratch {
 	__u64 hash;
 	__u32 deny;
 	__u32 allow;
+	__u32 exact_deny; /* the masks of rules naming exactly this path (no directory, no wildcard) */
+	__u32 exact_allow;
 	__u32 ruleset; /* the rule set in force for the current task (warden_begin) */
 	__u32 len;
 	__u32 dfa_state;
-	__u32 pad;
 	/* dentry walk (file.bpf.c): where it stands, and the path built backwards in rev */
 	__u64 walk_dentry;
 	__u64 walk_mount;

@@ -33,6 +33,7 @@ const char *events_op_name(unsigned int op)
 		[WARDEN_OP_FORK] = "fork",
 		[WARDEN_OP_PTRACE] = "ptrace",
 		[WARDEN_OP_TAMPER] = "tamper",
+		[WARDEN_OP_MEMORY_EXEC] = "memory.exec",
 	};
 
 	if (op < sizeof(names) / sizeof(names[0]) && names[op])
@@ -63,6 +64,8 @@ const char *events_reason_name(unsigned int reason)
 		return "unresolved";
 	case WARDEN_REASON_FILELESS:
 		return "fileless";
+	case WARDEN_REASON_UNREADABLE:
+		return "unreadable";
 	default:
 		return "unknown";
 	}

@@ -74,6 +74,9 @@ static const char *output_tamper_name(unsigned int what)
 		[WARDEN_TAMPER_BPFFS] = "bpffs",	 [WARDEN_TAMPER_MODULE] = "module",
 		[WARDEN_TAMPER_MOUNT] = "mount",	 [WARDEN_TAMPER_CHROOT] = "chroot",
 		[WARDEN_TAMPER_NAMESPACE] = "namespace", [WARDEN_TAMPER_DAEMON] = "daemon",
+		[WARDEN_TAMPER_PROCESS] = "process",	 [WARDEN_TAMPER_KERNEL] = "kernel",
+		[WARDEN_TAMPER_HANDLE] = "handle",	 [WARDEN_TAMPER_DEVICE] = "device",
+		[WARDEN_TAMPER_STATE] = "state",
 	};
 
 	if (what < sizeof(names) / sizeof(names[0]) && names[what])
