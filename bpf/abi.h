@@ -18,7 +18,6 @@
 
 #define WARDEN_MAX_POLICIES 1024
 #define WARDEN_MAX_CGROUPS 65536
-#define WARDEN_MAX_FS_RULES 65536
 #define WARDEN_MAX_NET_RULES 16384
 #define WARDEN_NET_RANGES 16
 #define WARDEN_NAME_MAX 64
@@ -75,6 +74,7 @@
 #define WARDEN_FS_WRITE 2
 #define WARDEN_FS_EXEC 4 /* exec rules share the path map, with their own bit */
 #define WARDEN_FS_LIB 8 /* and so do libraries rules */
+#define WARDEN_FS_UNIX 16 /* and net.connect rules for abstract unix socket names ("@name") */
 
 /* warden_policy.flags */
 #define WARDEN_POLICY_AUDIT 1 /* report, never deny */
@@ -114,7 +114,7 @@ _Static_assert(sizeof(struct warden_dfa_state) == 520, "warden_dfa_state layout"
 struct warden_config {
 	__u32 layout_version;
 	__u32 pad;
-	__u64 hash_seed; /* random per load, so rule hashes cannot be precomputed offline */
+	__u64 hash_seed; /* random per load: the index hash of bound cgroup paths */
 	__u64 next_generation; /* userspace's: the generation of the next rule set it installs */
 	__u64 programs_id; /* userspace's: hash of the BPF objects attached, to detect upgrades */
 };
@@ -149,22 +149,45 @@ struct warden_policy {
 _Static_assert(sizeof(struct warden_policy) == 96, "warden_policy layout");
 
 /*
- * warden_fs_rule: one entry per rule path and policy. The hash is over the rule's path bytes
- * (a directory rule keeps its trailing '/'), so the program finds every rule that covers a path
- * with one lookup per path component, whatever the number of rules.
+ * warden_fs_rule: the literal (wildcard-free) fs, exec and libraries rules of every rule set, as
+ * a trie of path components. The key is the parent node and the component's bytes, zero-padded:
+ * the hash map compares keys in full, so a lookup finds exactly the component it was given and
+ * two different paths never share an entry, whatever their hashes. The program looks up one
+ * component at a time from the root (whose entry has parent 0 and an empty name) and stops at
+ * the first component no rule goes through. Node ids are unique within a rule set.
  */
+#define WARDEN_MAX_FS_NODES 262144
+#define WARDEN_COMPONENT_MAX 256 /* a path component (NAME_MAX, 255) and its padding */
+
 struct warden_fs_key {
 	__u32 ruleset;
-	__u32 pad;
-	__u64 hash;
+	__u32 parent; /* the node of the path so far; 0 for the root's own entry */
+	char name[WARDEN_COMPONENT_MAX];
 };
-_Static_assert(sizeof(struct warden_fs_key) == 16, "warden_fs_key layout");
+_Static_assert(sizeof(struct warden_fs_key) == 264, "warden_fs_key layout");
 
-struct warden_fs_rule {
-	__u32 deny; /* WARDEN_FS_* bits denied */
-	__u32 allow; /* WARDEN_FS_* bits allowed */
+struct warden_fs_node {
+	__u32 id; /* this node, as its children's parent */
+	__u32 deny; /* WARDEN_FS_* bits denied to exactly this path ("/a/b") */
+	__u32 allow; /* WARDEN_FS_* bits allowed to exactly this path */
+	__u32 dir_deny; /* denied to this path and everything below it ("/a/b/") */
+	__u32 dir_allow;
+	__u32 pad;
 };
-_Static_assert(sizeof(struct warden_fs_rule) == 8, "warden_fs_rule layout");
+_Static_assert(sizeof(struct warden_fs_node) == 24, "warden_fs_node layout");
+
+/*
+ * warden_bindpath: cgroup paths bound by a policy, indexed by their keyed hash (see
+ * warden_hash_byte) and confirmed by comparing the whole path, so that a cgroup whose path
+ * merely hashes like a bound one is never bound by accident or design.
+ */
+struct warden_bindpath {
+	__u32 policy_id;
+	__u32 pad;
+	char path[WARDEN_CGROUP_PATH_MAX];
+};
+_Static_assert(sizeof(struct warden_bindpath) == 8 + WARDEN_CGROUP_PATH_MAX,
+	       "warden_bindpath layout");
 
 /*
  * warden_net_rule: an LPM trie. The key's data is ruleset, op, family and pad (64 bits that
@@ -274,8 +297,8 @@ _Static_assert(sizeof(struct warden_event) == 96 + WARDEN_EXE_MAX + WARDEN_PATH_
 #define WARDEN_EVENT_HDR_LEN (96 + WARDEN_EXE_MAX)
 
 /*
- * The rule hash: 64-bit FNV-1a started from a per-load seed. The BPF programs and the policy
- * compiler must hash a path the same way, one byte at a time.
+ * The index hash of bound cgroup paths: 64-bit FNV-1a started from a per-load seed. It only
+ * finds a candidate; every hit is confirmed by comparing the whole path.
  */
 #define WARDEN_HASH_PRIME 0x100000001b3ULL
 

@@ -18,19 +18,26 @@ static __always_inline int on_default_hierarchy(struct cgroup *cgrp)
 	return BPF_CORE_READ(cgrp, root, hierarchy_id) == 0;
 }
 
-/* The policy bound to this cgroup's path, if any (the path is relative to the v2 root). */
-static __always_inline struct warden_cgroup *bound_by_path(const char *path)
+/*
+ * The policy bound to this cgroup's path, if any (the path is relative to the v2 root): the
+ * keyed hash finds a candidate, and only the whole path, compared byte for byte, confirms it.
+ */
+static __always_inline struct warden_bindpath *bound_by_path(const char *path)
 {
+	struct warden_bindpath *bound;
 	struct warden_config *config;
 	struct warden_scratch *s;
 	__u32 zero = 0, i;
+	long n;
 	__u64 h;
 
 	s = bpf_map_lookup_elem(&warden_scratch, &zero);
 	config = bpf_map_lookup_elem(&warden_config, &zero);
 	if (!s || !config)
 		return NULL;
-	if (bpf_probe_read_kernel_str(s->ev.path, WARDEN_CGROUP_PATH_MAX, path) <= 0)
+	/* a path that fills the buffer may have been cut by the kernel: never bound by path */
+	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_CGROUP_PATH_MAX, path);
+	if (n <= 0 || n >= WARDEN_CGROUP_PATH_MAX)
 		return NULL;
 	h = config->hash_seed;
 	for (i = 0; i < WARDEN_CGROUP_PATH_MAX; i++) {
@@ -40,13 +47,23 @@ static __always_inline struct warden_cgroup *bound_by_path(const char *path)
 			break;
 		h = warden_hash_byte(h, c);
 	}
-	return bpf_map_lookup_elem(&warden_bindpath, &h);
+	bound = bpf_map_lookup_elem(&warden_bindpath, &h);
+	if (!bound)
+		return NULL;
+	for (i = 0; i < WARDEN_CGROUP_PATH_MAX; i++) {
+		if (bound->path[i] != s->ev.path[i])
+			return NULL;
+		if (!bound->path[i])
+			return bound;
+	}
+	return NULL;
 }
 
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
-	struct warden_cgroup *parent_tag, *bound, tag;
+	struct warden_cgroup *parent_tag, tag;
+	struct warden_bindpath *bound;
 	struct cgroup *parent;
 	__u64 id, parent_id;
 
@@ -56,7 +73,8 @@ int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	bound = bound_by_path(path);
 	if (bound) {
 		/* A bound cgroup created again: its own policy, whatever its parent has. */
-		tag = *bound;
+		tag.policy_id = bound->policy_id;
+		tag.pad = 0;
 		bpf_map_update_elem(&warden_binding, &id, &tag, BPF_ANY);
 		bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_ANY);
 		return 0;

@@ -4,7 +4,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "decide.bpf.h"
+#include "path.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -47,249 +47,6 @@ static __always_inline int is_cgroup_move_file(struct dentry *d, unsigned long m
 	       same_name(name, "tasks");
 }
 
-#define FS_CHUNK 1024
-
-static __always_inline void fs_lookup(struct warden_scratch *s, __u64 hash)
-{
-	struct warden_fs_key key = { .ruleset = s->ruleset, .hash = hash };
-	struct warden_fs_rule *rule;
-
-	rule = bpf_map_lookup_elem(&warden_fs_rule, &key);
-	if (rule) {
-		s->deny |= rule->deny;
-		s->allow |= rule->allow;
-	}
-}
-
-/*
- * Hash path bytes [start, start + FS_CHUNK) into s->hash, collecting the masks of the
- * directory rules at each '/' (the hash of "/a/b/" is taken on the way through "/a/b/c"), and
- * step the wildcard automaton, if the policy has one, one byte at a time.
- * A global function, so the verifier checks it once rather than once per call, and walks at
- * most FS_CHUNK iterations of pending branches: one loop over the whole 4096-byte path
- * exceeds its limit of 8192 pending jumps.
- */
-__noinline int fs_walk_chunk(__u32 start)
-{
-	struct warden_scratch *s = warden_scratch_get();
-	__u32 i, state;
-	__u64 h;
-
-	if (!s)
-		return 0;
-	h = s->hash;
-	state = s->dfa_state;
-	for (i = 0; i < FS_CHUNK; i++) {
-		__u32 idx = start + i;
-		__u8 c;
-
-		/* s->len counts the terminating NUL, as bpf_d_path returns it */
-		if (idx + 1 >= s->len)
-			break;
-		c = s->ev.path[idx & (WARDEN_PATH_MAX - 1)];
-		h = warden_hash_byte(h, c);
-		if (c == '/')
-			fs_lookup(s, h);
-		if (state) {
-			struct warden_dfa_state *row = bpf_map_lookup_elem(&warden_dfa, &state);
-
-			state = row ? row->next[c] : 0;
-		}
-	}
-	s->hash = h;
-	s->dfa_state = state;
-	return 0;
-}
-
-/*
- * Collect the masks of every rule covering the path in s->ev: directory rules along the way,
- * the exact file rule at the end, the directory rule for the path itself ("/a/b/" covers
- * opening the directory "/a/b") and the wildcard rules matching it. userspace/policy/dfa.c
- * (policy_match_path) computes the same from the same rules.
- */
-static __always_inline void fs_match_path(struct warden_scratch *s, struct warden_policy *policy,
-					  __u64 seed, __u32 len)
-{
-	struct warden_dfa_state *row;
-
-	s->hash = seed;
-	s->deny = 0;
-	s->allow = 0;
-	s->len = len;
-	s->dfa_state = policy->dfa_start;
-	fs_walk_chunk(0);
-	if (len > FS_CHUNK)
-		fs_walk_chunk(FS_CHUNK);
-	if (len > 2 * FS_CHUNK)
-		fs_walk_chunk(2 * FS_CHUNK);
-	if (len > 3 * FS_CHUNK)
-		fs_walk_chunk(3 * FS_CHUNK);
-	{
-		struct warden_fs_key key = { .ruleset = s->ruleset, .hash = s->hash };
-		struct warden_fs_rule *rule = bpf_map_lookup_elem(&warden_fs_rule, &key);
-
-		s->exact_deny = rule ? rule->deny : 0;
-		s->exact_allow = rule ? rule->allow : 0;
-	}
-	fs_lookup(s, s->hash);
-	fs_lookup(s, warden_hash_byte(s->hash, '/'));
-	if (s->dfa_state) {
-		row = bpf_map_lookup_elem(&warden_dfa, &s->dfa_state);
-		if (row) {
-			s->deny |= row->deny;
-			s->allow |= row->allow;
-		}
-	}
-}
-
-/*
- * The rest of a decision on a file once its path is in s->ev (len as bpf_d_path or walk_path
- * returned it): fail closed when it could not be resolved, deny a file with no name where the
- * default is deny (with fileless set), then the rules. 0 when allowed (counted; s->deny and
- * s->allow hold the rules' masks), otherwise warden_report's verdict.
- */
-static __always_inline int path_decide(struct warden_scratch *s, struct warden_policy *policy,
-				       __u32 policy_id, __u64 seed, long len, __u16 op, __u32 want,
-				       __u32 default_deny, struct file *fileless)
-{
-	struct warden_event *ev = &s->ev;
-
-	if (len <= 0) {
-		/* Too long or unresolvable: deny rather than guess, and say why. */
-		ev->path[0] = 0;
-		ev->path_len = 1;
-		ev->error = len ? (__s32)len : -22;
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_UNRESOLVED);
-	}
-	ev->path_len = len;
-	/*
-	 * A memfd or deleted file has no path a rule could name: with the default deny, running
-	 * or mapping one is denied (memfd_create + execveat is the classic way around exec rules).
-	 */
-	if (fileless && default_deny && !BPF_CORE_READ(fileless, f_inode, __i_nlink))
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
-	fs_match_path(s, policy, seed, len);
-	if (s->deny & want)
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
-	if (default_deny && (s->allow & want) != want)
-		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
-	warden_count_allowed(policy_id);
-	return 0;
-}
-
-#define WALK_CHUNK 64 /* components per call of walk_chunk */
-#define WALK_CALLS 32 /* 2048 components: a 4095-byte path has at most that many */
-
-/*
- * Walk up to WALK_CHUNK components from s->walk_dentry towards the task's root, writing
- * "/name" pieces backwards into s->rev. Crossing a mount goes on from its mountpoint in the
- * parent mount, as d_path does. A global function, verified once (see fs_walk_chunk).
- */
-__noinline int walk_chunk(void)
-{
-	struct warden_scratch *s = warden_scratch_get();
-	struct dentry *d, *parent;
-	struct mount *mnt;
-	struct vfsmount *vfs;
-	__u32 i, off, len;
-
-	if (!s)
-		return 0;
-	for (i = 0; i < WALK_CHUNK; i++) {
-		/*
-		 * Every iteration starts from what the map holds, so all the ways through the
-		 * body end in the same verifier state and the iterations do not multiply.
-		 */
-		if (s->walk_done)
-			break;
-		d = (struct dentry *)s->walk_dentry;
-		mnt = (struct mount *)s->walk_mount;
-		off = s->walk_off;
-		vfs = (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
-		if ((__u64)d == s->root_dentry && (__u64)vfs == s->root_mnt) {
-			s->walk_done = 1;
-			continue;
-		}
-		if (d == BPF_CORE_READ(vfs, mnt_root)) {
-			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (up == mnt)
-				s->walk_done = 1; /* the namespace's root */
-			s->walk_dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
-			s->walk_mount = (__u64)up;
-			continue;
-		}
-		parent = BPF_CORE_READ(d, d_parent);
-		len = BPF_CORE_READ(d, d_name.len);
-		if (parent == d) {
-			s->walk_done = 1;
-			continue;
-		}
-		if (len > 255 || off < len + 1) {
-			s->walk_done = 2;
-			continue;
-		}
-		off -= len;
-		bpf_probe_read_kernel(s->rev + (off & (WARDEN_PATH_MAX - 1)), len & 255,
-				      BPF_CORE_READ(d, d_name.name));
-		off -= 1;
-		s->rev[off & (WARDEN_PATH_MAX - 1)] = '/';
-		s->walk_off = off;
-		s->walk_dentry = (__u64)parent;
-	}
-	return 0;
-}
-
-/*
- * The path of dentry in vfsmount, followed by "/name" when name is set, into s->ev.path as
- * bpf_d_path would give it: for the write-like hooks, which cannot call bpf_d_path on 5.10
- * (not sleepable) and get a bare dentry for the file they create or remove. Returns the length
- * with its NUL, or a negative errno (-ENAMETOOLONG past 4095 bytes).
- */
-static __always_inline long walk_path(struct warden_scratch *s, struct vfsmount *vfs,
-				      struct dentry *dentry, struct dentry *child)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 off = WARDEN_PATH_MAX - 1, len, i;
-
-	s->rev[WARDEN_PATH_MAX - 1] = 0;
-	if (child) {
-		len = BPF_CORE_READ(child, d_name.len);
-		if (len > 255)
-			return -36;
-		off -= len;
-		bpf_probe_read_kernel(s->rev + (off & (WARDEN_PATH_MAX - 1)), len & 255,
-				      BPF_CORE_READ(child, d_name.name));
-		off -= 1;
-		s->rev[off & (WARDEN_PATH_MAX - 1)] = '/';
-	}
-	s->walk_dentry = (__u64)dentry;
-	s->walk_mount = (__u64)((char *)vfs - bpf_core_field_offset(struct mount, mnt));
-	s->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-	s->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-	s->walk_off = off;
-	s->walk_done = 0;
-	for (i = 0; i < WALK_CALLS; i++) {
-		walk_chunk();
-		if (s->walk_done)
-			break;
-	}
-	if (s->walk_done != 1)
-		return -36; /* ENAMETOOLONG */
-	off = s->walk_off;
-	if (off == WARDEN_PATH_MAX - 1) {
-		/* the root itself */
-		off -= 1;
-		s->rev[off] = '/';
-	}
-	len = WARDEN_PATH_MAX - off; /* with the NUL */
-	if (off >= WARDEN_PATH_MAX || len > WARDEN_PATH_MAX)
-		return -36;
-	bpf_probe_read_kernel(s->ev.path, len & (WARDEN_PATH_MAX - 1), s->rev + off);
-	s->ev.path[(len - 1) & (WARDEN_PATH_MAX - 1)] = 0;
-	return len;
-}
-
 /*
  * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
  * child of directory dir, or on dir itself when child is NULL: judged as fs.write of its path.
@@ -300,10 +57,9 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 					struct dentry *old)
 {
 	struct warden_policy *policy = NULL;
-	struct warden_config *config;
 	struct warden_scratch *s;
 	struct warden_event *ev;
-	__u32 policy_id = 0, zero = 0;
+	__u32 policy_id = 0;
 	long len;
 	int tagged;
 
@@ -312,23 +68,21 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 		return tagged;
 	if (sb_magic(BPF_CORE_READ(dir, dentry)) == BPF_FS_MAGIC)
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
-	config = bpf_map_lookup_elem(&warden_config, &zero);
-	if (!config)
-		return -EPERM;
 	ev = &s->ev;
 	if (old) {
 		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
-		if (len > 0) {
-			ev->path_len = len;
-			fs_match_path(s, policy, config->hash_seed, len);
-			if (s->deny & (WARDEN_FS_READ | WARDEN_FS_WRITE))
-				return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
-						     WARDEN_REASON_RULE);
-		}
+		if (len <= 0) /* a name that cannot be read cannot be cleared of deny rules */
+			return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE,
+					   WARDEN_FS_WRITE, 0, NULL);
+		ev->path_len = len;
+		fs_match_path(s, policy, len);
+		if (s->deny & (WARDEN_FS_READ | WARDEN_FS_WRITE))
+			return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
+					     WARDEN_REASON_RULE);
 	}
 	len = walk_path(s, BPF_CORE_READ(dir, mnt), BPF_CORE_READ(dir, dentry), child);
-	return path_decide(s, policy, policy_id, config->hash_seed, len, WARDEN_OP_FS_WRITE,
-			   WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
+	return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
+			   policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
 }
 
 SEC("lsm/path_mknod") /* also every open(O_CREAT) that creates a file */
@@ -575,10 +329,9 @@ static __always_inline int file_open_decide(struct file *file)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_verdict *cached, fresh = {};
-	struct warden_config *config;
 	struct warden_scratch *s;
 	struct warden_event *ev;
-	__u32 policy_id = 0, zero = 0, want, ok;
+	__u32 policy_id = 0, want, ok;
 	__u64 dentry = (__u64)file->f_path.dentry;
 	struct vfsmount *mnt = file->f_path.mnt;
 	__u32 default_deny;
@@ -623,9 +376,6 @@ static __always_inline int file_open_decide(struct file *file)
 		fresh.mount_seq = seq_now(&mount_lock);
 	}
 
-	config = bpf_map_lookup_elem(&warden_config, &zero);
-	if (!config)
-		return -EPERM; /* cannot happen for an array map; fail closed if it ever does */
 	ev = &s->ev;
 
 	/*
@@ -633,8 +383,8 @@ static __always_inline int file_open_decide(struct file *file)
 	 * /proc/self/fd are resolved.
 	 */
 	len = bpf_d_path((struct path *)&file->f_path, ev->path, sizeof(ev->path));
-	verdict = path_decide(s, policy, policy_id, config->hash_seed, len, op, want, default_deny,
-			      exec ? file : NULL);
+	verdict =
+		path_decide(s, policy, policy_id, len, op, want, default_deny, exec ? file : NULL);
 	if (verdict)
 		return verdict;
 
@@ -689,9 +439,8 @@ int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
 static __always_inline int map_exec_decide(struct file *file)
 {
 	struct warden_policy *policy = NULL;
-	struct warden_config *config;
 	struct warden_scratch *s;
-	__u32 policy_id = 0, zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 policy_id = 0, tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 want = WARDEN_FS_LIB, default_deny;
 	__u16 op = WARDEN_OP_LIBRARY;
 	long len;
@@ -710,13 +459,9 @@ static __always_inline int map_exec_decide(struct file *file)
 		op = WARDEN_OP_EXEC;
 		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
 	}
-	config = bpf_map_lookup_elem(&warden_config, &zero);
-	if (!config)
-		return -EPERM;
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
 			NULL);
-	return path_decide(s, policy, policy_id, config->hash_seed, len, op, want, default_deny,
-			   file);
+	return path_decide(s, policy, policy_id, len, op, want, default_deny, file);
 }
 
 SEC("lsm/mmap_file")

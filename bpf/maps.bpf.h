@@ -37,14 +37,15 @@ struct {
 } warden_binding SEC(".maps");
 
 /*
- * Cgroup paths policies bind, by the rule hash of the path: a bound cgroup that is removed and
- * created again (a restarted service) is bound again the moment it appears.
+ * Cgroup paths policies bind (see bpf/abi.h): a bound cgroup that is removed and created again
+ * (a restarted service) is bound again the moment it appears.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, WARDEN_MAX_CGROUPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
-	__type(value, struct warden_cgroup);
+	__type(value, struct warden_bindpath);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_bindpath SEC(".maps");
 
@@ -83,11 +84,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_verdict SEC(".maps");
 
+/* Literal path rules, a trie of components (see bpf/abi.h); memory grows with the rules. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, WARDEN_MAX_FS_RULES);
+	__uint(max_entries, WARDEN_MAX_FS_NODES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct warden_fs_key);
-	__type(value, struct warden_fs_rule);
+	__type(value, struct warden_fs_node);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_fs_rule SEC(".maps");
 
@@ -161,7 +164,12 @@ struct {
  */
 struct warden_scratch {
 	struct warden_event ev;
-	__u64 hash;
+	struct warden_fs_key key; /* the trie walk: the component being read, under node */
+	__u32 node; /* the trie node of the path read so far */
+	__u32 klen; /* bytes of the component so far (past 255: no rule can match) */
+	__u32 live; /* 0 once no literal rule can match the rest of the path */
+	__u32 node_deny; /* the exact masks of node, for a path that ends at it */
+	__u32 node_allow;
 	__u32 deny;
 	__u32 allow;
 	__u32 exact_deny; /* the masks of rules naming exactly this path (no directory, no wildcard) */

@@ -301,7 +301,7 @@ typedef int (*doomed_fn)(int fd, const void *key, void *ctx);
 
 static int delete_where(int fd, size_t key_size, doomed_fn doomed, void *ctx)
 {
-	char key[64], next[64], *prev = NULL, *dead = NULL;
+	char key[512], next[512], *prev = NULL, *dead = NULL;
 	size_t ndead = 0, i;
 	int ret = 0;
 
@@ -371,7 +371,7 @@ static int bindpath_doomed(int fd, const void *k, void *ctx)
 {
 	const struct keep *keep = ctx;
 	const uint64_t *hashes = keep->v;
-	struct warden_cgroup tag;
+	struct warden_bindpath tag;
 	size_t i;
 
 	if (bpf_map_lookup_elem(fd, k, &tag) || tag.policy_id != keep->policy_id)
@@ -417,16 +417,34 @@ static int install_net(const struct warden_maps *m, uint32_t rs, const struct po
 
 int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint32_t *ret_id)
 {
-	struct warden_cgroup tag;
+	struct warden_bindpath bound;
 	uint64_t seed = 0, h;
 	int ret = maps_hash_seed(m, &seed);
 
 	if (ret)
 		return ret;
 	h = policy_path_hash(seed, cgroup_path);
-	if (bpf_map_lookup_elem(m->bindpath, &h, &tag))
+	if (bpf_map_lookup_elem(m->bindpath, &h, &bound))
 		return -errno;
-	*ret_id = tag.policy_id;
+	if (strncmp(bound.path, cgroup_path, sizeof(bound.path)))
+		return -ENOENT; /* another path with the same hash */
+	*ret_id = bound.policy_id;
+	return 0;
+}
+
+/* Bind cgroup path to policy id by path; -EEXIST if another bound path has the same hash. */
+static int bindpath_set(const struct warden_maps *m, uint64_t h, const char *path, uint32_t id)
+{
+	struct warden_bindpath bound = { .policy_id = id };
+
+	if (!bpf_map_lookup_elem(m->bindpath, &h, &bound) &&
+	    strncmp(bound.path, path, sizeof(bound.path)))
+		return -EEXIST;
+	memset(&bound, 0, sizeof(bound));
+	bound.policy_id = id;
+	snprintf(bound.path, sizeof(bound.path), "%s", path);
+	if (bpf_map_update_elem(m->bindpath, &h, &bound, BPF_ANY))
+		return -errno;
 	return 0;
 }
 
@@ -503,31 +521,44 @@ static int next_generation(const struct warden_maps *m, __u64 *ret)
 }
 
 /* Fill rule set rs (not in force, empty) with policy p. */
-static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struct policy *p,
-			   uint64_t seed)
+static int install_trie(const struct warden_maps *m, uint32_t rs, const struct policy_fs_trie *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const struct policy_fs_node *n = &t->v[i];
+		struct warden_fs_key key = { .ruleset = rs, .parent = n->parent };
+		struct warden_fs_node val = { .id = n->id,
+					      .deny = n->deny,
+					      .allow = n->allow,
+					      .dir_deny = n->dir_deny,
+					      .dir_allow = n->dir_allow };
+
+		memcpy(key.name, n->name, sizeof(key.name));
+		if (bpf_map_update_elem(m->fs_rule, &key, &val, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struct policy *p)
 {
 	struct warden_policy header = { .in_use = 1 };
 	struct warden_dfa_state *dfa = NULL;
-	struct policy_fs_rule *rules = NULL;
-	size_t nrules = 0, ndfa = 0, i;
+	struct policy_fs_trie trie = { 0 };
+	size_t ndfa = 0;
 	char err[256];
 	int ret;
 
-	ret = policy_compile_fs(p, seed, &rules, &nrules);
+	ret = policy_compile_fs(p, &trie);
 	if (ret)
 		return ret;
 	ret = policy_compile_dfa(p, &dfa, &ndfa, err, sizeof(err));
 	if (ret)
 		goto out;
-	for (i = 0; i < nrules; i++) {
-		struct warden_fs_key key = { .ruleset = rs, .hash = rules[i].hash };
-		struct warden_fs_rule val = { .deny = rules[i].deny, .allow = rules[i].allow };
-
-		if (bpf_map_update_elem(m->fs_rule, &key, &val, BPF_ANY)) {
-			ret = -errno;
-			goto out;
-		}
-	}
+	ret = install_trie(m, rs, &trie);
+	if (ret)
+		goto out;
 	ret = install_net(m, rs, p);
 	if (ret)
 		goto out;
@@ -552,7 +583,7 @@ static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struc
 		ret = -errno;
 out:
 	free(dfa);
-	free(rules);
+	policy_fs_trie_free(&trie);
 	return ret;
 }
 
@@ -592,7 +623,7 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 	rs_new = id * 2 + bank;
 	ret = clear_ruleset(m, rs_new);
 	if (!ret)
-		ret = install_ruleset(m, rs_new, p, seed);
+		ret = install_ruleset(m, rs_new, p);
 	if (ret) {
 		clear_ruleset(m, rs_new);
 		return ret;
@@ -634,10 +665,9 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 
 		/* by path first: the cgroup may be removed and created again at any moment */
 		hashes[i] = policy_path_hash(seed, p->cgroups.v[i].s);
-		if (bpf_map_update_elem(m->bindpath, &hashes[i], &tag, BPF_ANY)) {
-			ret = -errno;
+		ret = bindpath_set(m, hashes[i], p->cgroups.v[i].s, id);
+		if (ret)
 			goto out;
-		}
 		if (bpf_map_update_elem(m->binding, &cgroup_ids[i], &tag, BPF_ANY)) {
 			ret = -errno;
 			goto out;

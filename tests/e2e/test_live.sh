@@ -92,7 +92,8 @@ P
 	expect_eq "$(echo "$out" | python3 -c 'import json,sys; print(sorted(p["name"] for p in json.load(sys.stdin)["policies"]))')" \
 		"['cc', 'cc-other']" "the policies at the end"
 	expect_eq "$(wtry_in "$CG/other" open "$d/common")" "EPERM" "the other policy"
-	# nothing of a replaced rule set is left behind: every fs rule belongs to a rule set in force
+	# nothing of a replaced rule set is left behind: the trie nodes are those of the rule sets
+	# in force (cc's: the root, tmp, e2e-concurrent and two files; cc-other's: one file)
 	expect_eq "$(bpftool map dump pinned /sys/fs/bpf/warden/warden_fs_rule -j |
-		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "3" "fs rules in the map"
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "9" "fs trie nodes in the map"
 }

@@ -129,6 +129,22 @@ static void test_errors(void **state)
 	assert_string_equal(
 		first_error("name: x\nexec:\n  allow: [/a/***/b]\n"),
 		"p.yaml:3:11: exec.allow '/a/***/b': '***' is not a wildcard; use * (within a component) or ** (across components)");
+	{
+		char text[400] = "name: x\nfs:\n  read: [/a/";
+
+		memset(text + strlen(text), 'b', 256);
+		strcat(text, "]\n");
+		assert_non_null(strstr(first_error(text),
+				       "' has a component of 256 bytes; the limit is 255"));
+	}
+	assert_string_equal(
+		first_error("name: x\nnet:\n  bind: {allow: [\"@x\"]}\n"),
+		"p.yaml:3:18: net.bind.allow '@x': abstract unix socket names are judged on connect only");
+	assert_string_equal(
+		first_error("name: x\nnet:\n  connect: {deny: [\"@\"]}\n"),
+		"p.yaml:3:20: net.connect.deny '@': an abstract socket name has 1 to 107 bytes after '@'");
+	assert_string_equal(first_error("name: x\nnet:\n  connect: {deny: [\"@a?\"]}\n"),
+			    "p.yaml:3:20: net.connect.deny '@a?': only * and ** are wildcards");
 	assert_string_equal(first_error("name: x\ncgroups: [/a/*]\n"),
 			    "p.yaml:2:11: cgroups '/a/*': cgroup paths cannot have wildcards");
 	assert_string_equal(first_error("name: x\ncgroups: [relative]\n"),
@@ -216,31 +232,42 @@ static void test_hash_matches_abi(void **state)
 	assert_true(policy_path_hash(42, "/etc") != policy_path_hash(42, "/etc/"));
 }
 
+/* The trie node of path ("/a/b", or "/a/b/" for the directory), or NULL. */
+static const struct policy_fs_node *node_of(const struct policy_fs_trie *t, const char *path)
+{
+	const struct policy_fs_node *n = policy_fs_trie_find(t, 0, "", 0);
+	const char *c = path + 1, *end;
+
+	while (n && *c) {
+		end = strchr(c, '/');
+		if (!end)
+			end = c + strlen(c);
+		n = policy_fs_trie_find(t, n->id, c, (size_t)(end - c));
+		c = *end ? end + 1 : end;
+	}
+	return n;
+}
+
 static void test_compile_merges_same_path(void **state)
 {
 	struct policy *p =
 		parse_ok("name: x\nfs:\n  read: [/a/, /b]\n  write: [/a/]\n  deny: [/b]\n");
-	struct policy_fs_rule *r;
-	size_t n, i;
-	int seen_a = 0, seen_b = 0;
+	struct policy_fs_trie t = { 0 };
+	const struct policy_fs_node *a, *b;
 
 	(void)state;
-	assert_int_equal(policy_compile_fs(p, 7, &r, &n), 0);
-	assert_int_equal(n, 2);
-	for (i = 0; i < n; i++) {
-		if (r[i].hash == policy_path_hash(7, "/a/")) {
-			assert_int_equal(r[i].allow, WARDEN_FS_READ | WARDEN_FS_WRITE);
-			assert_int_equal(r[i].deny, 0);
-			seen_a = 1;
-		} else if (r[i].hash == policy_path_hash(7, "/b")) {
-			assert_int_equal(r[i].allow, WARDEN_FS_READ);
-			assert_int_equal(r[i].deny, WARDEN_FS_READ | WARDEN_FS_WRITE);
-			seen_b = 1;
-		}
-	}
-	assert_true(seen_a && seen_b);
-	assert_true(n < 2 || r[0].hash < r[1].hash);
-	free(r);
+	assert_int_equal(policy_compile_fs(p, &t), 0);
+	assert_int_equal(t.n, 3); /* the root, a and b */
+	a = node_of(&t, "/a/");
+	b = node_of(&t, "/b");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->dir_allow, WARDEN_FS_READ | WARDEN_FS_WRITE);
+	assert_int_equal(a->dir_deny | a->deny | a->allow, 0);
+	assert_int_equal(b->allow, WARDEN_FS_READ);
+	assert_int_equal(b->deny, WARDEN_FS_READ | WARDEN_FS_WRITE);
+	assert_int_equal(b->dir_allow | b->dir_deny, 0);
+	policy_fs_trie_free(&t);
 	policy_free(p);
 }
 
@@ -248,14 +275,14 @@ static void test_compile_merges_same_path(void **state)
 static void match(const struct policy *p, const char *path, uint32_t *deny, uint32_t *allow)
 {
 	struct warden_dfa_state *dfa;
-	struct policy_fs_rule *r;
-	size_t n, ndfa;
+	struct policy_fs_trie t = { 0 };
+	size_t ndfa;
 	char err[256];
 
-	assert_int_equal(policy_compile_fs(p, 9, &r, &n), 0);
+	assert_int_equal(policy_compile_fs(p, &t), 0);
 	assert_int_equal(policy_compile_dfa(p, &dfa, &ndfa, err, sizeof(err)), 0);
-	policy_match_path(r, n, dfa, ndfa, 9, path, deny, allow);
-	free(r);
+	policy_match_path(&t, dfa, ndfa, path, deny, allow);
+	policy_fs_trie_free(&t);
 	free(dfa);
 }
 
@@ -360,29 +387,104 @@ static void test_compile_exec_and_libraries_bits(void **state)
 	struct policy *p =
 		parse_ok("name: x\nexec: {allow: [/usr/bin/], deny: [/usr/bin/od]}\n"
 			 "libraries: {default: deny, allow: [/usr/lib/], deny: [/usr/bin/od]}\n");
-	struct policy_fs_rule *r;
-	size_t n, i;
-	int seen = 0;
+	struct policy_fs_trie t = { 0 };
 
 	(void)state;
 	assert_true(p->libraries.default_deny);
-	assert_int_equal(policy_compile_fs(p, 3, &r, &n), 0);
-	assert_int_equal(n, 3);
-	for (i = 0; i < n; i++) {
-		if (r[i].hash == policy_path_hash(3, "/usr/bin/od")) {
-			assert_int_equal(r[i].deny, WARDEN_FS_EXEC | WARDEN_FS_LIB);
-			assert_int_equal(r[i].allow, 0);
-			seen++;
-		} else if (r[i].hash == policy_path_hash(3, "/usr/lib/")) {
-			assert_int_equal(r[i].allow, WARDEN_FS_LIB);
-			seen++;
-		} else if (r[i].hash == policy_path_hash(3, "/usr/bin/")) {
-			assert_int_equal(r[i].allow, WARDEN_FS_EXEC);
-			seen++;
-		}
+	assert_int_equal(policy_compile_fs(p, &t), 0);
+	assert_int_equal(t.n, 5); /* the root, usr, bin, od, lib */
+	assert_int_equal(node_of(&t, "/usr/bin/od")->deny, WARDEN_FS_EXEC | WARDEN_FS_LIB);
+	assert_int_equal(node_of(&t, "/usr/bin/od")->allow, 0);
+	assert_int_equal(node_of(&t, "/usr/lib/")->dir_allow, WARDEN_FS_LIB);
+	assert_int_equal(node_of(&t, "/usr/bin/")->dir_allow, WARDEN_FS_EXEC);
+	policy_fs_trie_free(&t);
+	policy_free(p);
+}
+
+static uint64_t hash_collide(uint32_t parent, const char *name, size_t len)
+{
+	(void)parent;
+	(void)name;
+	(void)len;
+	return 7; /* every component of every path in the same slot */
+}
+
+/*
+ * Every node found is confirmed by its name, so an index hash that collides for every
+ * component decides every path exactly as a good one: a name that merely hashes like an
+ * allowed one (the loader, a library directory) gets nothing from it.
+ */
+static void test_match_exact_under_colliding_hash(void **state)
+{
+	static const char *const paths[] = {
+		"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+		"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.3",
+		"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.",
+		"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2/x",
+		"/usr/lib/x86_64-linux-gnu",
+		"/tmp/ld-linux-x86-64.so.2",
+		"/etc/shadow",
+		"/etc/shadoW",
+		"/etc/shadow2",
+		"/srv/app/config.json",
+		"/srv/appx/config.json",
+		"/srv/ap/config.json",
+		"/",
+	};
+	struct policy *p = parse_ok(
+		"name: x\nfs: {default: deny, read: [/srv/app/], deny: [/etc/shadow]}\n"
+		"exec: {default: deny, allow: [/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2]}\n");
+	struct policy_fs_trie good = { 0 }, bad = { .hash = hash_collide };
+	uint32_t d1, a1, d2, a2;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(policy_compile_fs(p, &good), 0);
+	assert_int_equal(policy_compile_fs(p, &bad), 0);
+	assert_int_equal(good.n, bad.n);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		policy_match_path(&good, NULL, 0, paths[i], &d1, &a1);
+		policy_match_path(&bad, NULL, 0, paths[i], &d2, &a2);
+		if (d1 != d2 || a1 != a2)
+			fail_msg(
+				"%s: deny %u allow %u with a good hash, %u %u with a colliding one",
+				paths[i], d1, a1, d2, a2);
 	}
-	assert_int_equal(seen, 3);
-	free(r);
+	policy_match_path(&bad, NULL, 0, paths[0], &d2, &a2);
+	assert_int_equal(a2, WARDEN_FS_EXEC);
+	for (i = 1; i < 6; i++) {
+		policy_match_path(&bad, NULL, 0, paths[i], &d2, &a2);
+		assert_int_equal(a2 & WARDEN_FS_EXEC, 0);
+	}
+	policy_match_path(&bad, NULL, 0, "/etc/shadow", &d2, &a2);
+	assert_int_equal(d2, WARDEN_FS_READ | WARDEN_FS_WRITE);
+	policy_match_path(&bad, NULL, 0, "/etc/shadoW", &d2, &a2);
+	assert_int_equal(d2, 0);
+	policy_match_path(&bad, NULL, 0, "/srv/appx/config.json", &d2, &a2);
+	assert_int_equal(a2, 0);
+	policy_match_path(&bad, NULL, 0, "/srv/app/config.json", &d2, &a2);
+	assert_int_equal(a2, WARDEN_FS_READ);
+	policy_fs_trie_free(&good);
+	policy_fs_trie_free(&bad);
+	policy_free(p);
+}
+
+/* Abstract unix socket names in connect rules: literal, wildcard, deny wins. */
+static void test_abstract_socket_names(void **state)
+{
+	struct policy *p = parse_ok("name: x\nnet:\n  connect:\n    default: deny\n"
+				    "    allow: [\"@app\", \"@dbus-*\", \"10.0.0.0/8\"]\n"
+				    "    deny: [\"@dbus-secret\"]\n");
+
+	(void)state;
+	assert_int_equal(p->connect.allow.names.n, 2);
+	assert_int_equal(p->connect.allow.n, 1);
+	expect_masks(p, "@app", 0, WARDEN_FS_UNIX);
+	expect_masks(p, "@ap", 0, 0);
+	expect_masks(p, "@app2", 0, 0);
+	expect_masks(p, "@dbus-x", 0, WARDEN_FS_UNIX);
+	expect_masks(p, "@dbus-secret", WARDEN_FS_UNIX, WARDEN_FS_UNIX);
+	expect_masks(p, "/app", 0, 0);
 	policy_free(p);
 }
 
@@ -530,25 +632,6 @@ static void test_compile_net_limit(void **state)
 	policy_free(p);
 }
 
-static void test_compile_exec_bits(void **state)
-{
-	struct policy *p = parse_ok("name: x\nexec: {allow: [/usr/bin/], deny: [/usr/bin/od]}\n");
-	struct policy_fs_rule *r;
-	size_t n, i;
-
-	(void)state;
-	assert_int_equal(policy_compile_fs(p, 1, &r, &n), 0);
-	assert_int_equal(n, 2);
-	for (i = 0; i < n; i++) {
-		if (r[i].hash == policy_path_hash(1, "/usr/bin/od"))
-			assert_int_equal(r[i].deny, WARDEN_FS_EXEC);
-		else
-			assert_int_equal(r[i].allow, WARDEN_FS_EXEC);
-	}
-	free(r);
-	policy_free(p);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +645,8 @@ int main(void)
 		cmocka_unit_test(test_hash_matches_abi),
 		cmocka_unit_test(test_compile_merges_same_path),
 		cmocka_unit_test(test_compile_exec_and_libraries_bits),
+		cmocka_unit_test(test_match_exact_under_colliding_hash),
+		cmocka_unit_test(test_abstract_socket_names),
 		cmocka_unit_test(test_wildcards),
 		cmocka_unit_test(test_namespaces_and_source_hash),
 		cmocka_unit_test(test_wildcards_state_limit),
@@ -569,7 +654,6 @@ int main(void)
 		cmocka_unit_test(test_net_rule_errors),
 		cmocka_unit_test(test_compile_net_merges_covering_rules),
 		cmocka_unit_test(test_compile_net_limit),
-		cmocka_unit_test(test_compile_exec_bits),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -19,59 +19,42 @@ uint64_t policy_path_hash(uint64_t seed, const char *path)
 	return h;
 }
 
-static int cmp_rule(const void *a, const void *b)
+void policy_path_sections(const struct policy *p,
+			  struct policy_path_section out[POLICY_PATH_SECTIONS])
 {
-	const struct policy_fs_rule *x = a, *y = b;
+	const struct policy_path_section v[POLICY_PATH_SECTIONS] = {
+		{ &p->fs.read, 0, WARDEN_FS_READ },
+		{ &p->fs.write, 0, WARDEN_FS_WRITE },
+		{ &p->fs.deny, WARDEN_FS_READ | WARDEN_FS_WRITE, 0 },
+		{ &p->exec.allow, 0, WARDEN_FS_EXEC },
+		{ &p->exec.deny, WARDEN_FS_EXEC, 0 },
+		{ &p->libraries.allow, 0, WARDEN_FS_LIB },
+		{ &p->libraries.deny, WARDEN_FS_LIB, 0 },
+		{ &p->connect.allow.names, 0, WARDEN_FS_UNIX },
+		{ &p->connect.deny.names, WARDEN_FS_UNIX, 0 },
+	};
 
-	return x->hash < y->hash ? -1 : x->hash > y->hash;
+	memcpy(out, v, sizeof(v));
 }
 
-static void add(struct policy_fs_rule *v, size_t *n, uint64_t seed, const struct policy_strs *paths,
-		uint32_t deny, uint32_t allow)
+int policy_compile_fs(const struct policy *p, struct policy_fs_trie *t)
 {
-	size_t i;
+	struct policy_path_section sec[POLICY_PATH_SECTIONS];
+	size_t i, j;
+	int ret = 0;
 
-	for (i = 0; i < paths->n; i++) {
-		if (policy_is_glob(paths->v[i].s))
-			continue; /* in the automaton (dfa.c) */
-		v[*n].hash = policy_path_hash(seed, paths->v[i].s);
-		v[*n].deny = deny;
-		v[*n].allow = allow;
-		(*n)++;
-	}
-}
-
-int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_rule **ret_rules,
-		      size_t *ret_n)
-{
-	size_t total = p->fs.read.n + p->fs.write.n + p->fs.deny.n + p->exec.allow.n +
-		       p->exec.deny.n + p->libraries.allow.n + p->libraries.deny.n;
-	size_t n = 0, out = 0, i;
-	struct policy_fs_rule *v;
-
-	v = calloc(total ? total : 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	add(v, &n, seed, &p->fs.read, 0, WARDEN_FS_READ);
-	add(v, &n, seed, &p->fs.write, 0, WARDEN_FS_WRITE);
-	add(v, &n, seed, &p->fs.deny, WARDEN_FS_READ | WARDEN_FS_WRITE, 0);
-	add(v, &n, seed, &p->exec.allow, 0, WARDEN_FS_EXEC);
-	add(v, &n, seed, &p->exec.deny, WARDEN_FS_EXEC, 0);
-	add(v, &n, seed, &p->libraries.allow, 0, WARDEN_FS_LIB);
-	add(v, &n, seed, &p->libraries.deny, WARDEN_FS_LIB, 0);
-	qsort(v, n, sizeof(*v), cmp_rule);
-	/* One map entry per path: merge the masks of rules naming the same path. */
-	for (i = 0; i < n; i++) {
-		if (out && v[out - 1].hash == v[i].hash) {
-			v[out - 1].deny |= v[i].deny;
-			v[out - 1].allow |= v[i].allow;
-			continue;
+	policy_path_sections(p, sec);
+	for (i = 0; i < POLICY_PATH_SECTIONS && !ret; i++) {
+		for (j = 0; j < sec[i].paths->n && !ret; j++) {
+			if (policy_is_glob(sec[i].paths->v[j].s))
+				continue; /* in the automaton (dfa.c) */
+			ret = policy_fs_trie_add(t, sec[i].paths->v[j].s, sec[i].deny,
+						 sec[i].allow);
 		}
-		v[out++] = v[i];
 	}
-	*ret_rules = v;
-	*ret_n = out;
-	return 0;
+	if (ret)
+		policy_fs_trie_free(t);
+	return ret;
 }
 
 /* Rules with a family, port-only rules standing for both. */

@@ -225,22 +225,21 @@ int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_sta
 	size_t cap = 0, total, i, max = WARDEN_DFA_POLICY_STATES + 1;
 	uint64_t *cur = NULL, *next = NULL;
 	int ret = 0, classes[256], nclasses = 0, rep[256];
+	struct policy_path_section sec[POLICY_PATH_SECTIONS];
 
 	*ret_states = NULL;
 	*ret_n = 0;
-	total = p->fs.read.n + p->fs.write.n + p->fs.deny.n + p->exec.allow.n + p->exec.deny.n +
-		p->libraries.allow.n + p->libraries.deny.n;
+	policy_path_sections(p, sec);
+	for (total = 0, i = 0; i < POLICY_PATH_SECTIONS; i++)
+		total += sec[i].paths->n;
 	a.starts = calloc(total ? total : 1, sizeof(*a.starts));
 	if (!a.starts)
 		return -ENOMEM;
-	if ((ret = nfa_patterns(&a, &cap, &p->fs.read, 0, WARDEN_FS_READ)) ||
-	    (ret = nfa_patterns(&a, &cap, &p->fs.write, 0, WARDEN_FS_WRITE)) ||
-	    (ret = nfa_patterns(&a, &cap, &p->fs.deny, WARDEN_FS_READ | WARDEN_FS_WRITE, 0)) ||
-	    (ret = nfa_patterns(&a, &cap, &p->exec.allow, 0, WARDEN_FS_EXEC)) ||
-	    (ret = nfa_patterns(&a, &cap, &p->exec.deny, WARDEN_FS_EXEC, 0)) ||
-	    (ret = nfa_patterns(&a, &cap, &p->libraries.allow, 0, WARDEN_FS_LIB)) ||
-	    (ret = nfa_patterns(&a, &cap, &p->libraries.deny, WARDEN_FS_LIB, 0)))
-		goto out;
+	for (i = 0; i < POLICY_PATH_SECTIONS; i++) {
+		ret = nfa_patterns(&a, &cap, sec[i].paths, sec[i].deny, sec[i].allow);
+		if (ret)
+			goto out;
+	}
 	if (!a.nstarts)
 		goto out; /* no wildcards: no automaton */
 
@@ -341,56 +340,4 @@ out:
 	free(a.v);
 	free(a.starts);
 	return ret;
-}
-
-static int find_rule(const struct policy_fs_rule *rules, size_t n, uint64_t hash)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (rules[mid].hash == hash)
-			return (int)mid;
-		if (rules[mid].hash < hash)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-void policy_match_path(const struct policy_fs_rule *rules, size_t nrules,
-		       const struct warden_dfa_state *dfa, size_t ndfa, uint64_t seed,
-		       const char *path, uint32_t *ret_deny, uint32_t *ret_allow)
-{
-	uint32_t deny = 0, allow = 0, state = ndfa ? 1 : 0;
-	uint64_t h = seed;
-	int r;
-
-#define COLLECT(hash)                                 \
-	do {                                          \
-		r = find_rule(rules, nrules, (hash)); \
-		if (r >= 0) {                         \
-			deny |= rules[r].deny;        \
-			allow |= rules[r].allow;      \
-		}                                     \
-	} while (0)
-
-	for (const char *c = path; *c; c++) {
-		h = warden_hash_byte(h, (uint8_t)*c);
-		if (*c == '/')
-			COLLECT(h);
-		if (state)
-			state = dfa[state].next[(uint8_t)*c];
-	}
-	COLLECT(h);
-	COLLECT(warden_hash_byte(h, '/'));
-#undef COLLECT
-	if (state) {
-		deny |= dfa[state].deny;
-		allow |= dfa[state].allow;
-	}
-	*ret_deny = deny;
-	*ret_allow = allow;
 }

@@ -103,6 +103,11 @@ static int check_path(struct parser *ps, const yaml_node_t *n, const char *what,
 		const char *next = strchr(c + 1, '/');
 		size_t clen = next ? (size_t)(next - c - 1) : strlen(c + 1);
 
+		if (clen > 255) {
+			parse_error(ps, n, "%s '%s' has a component of %zu bytes; the limit is 255",
+				    what, s, clen);
+			return -EINVAL;
+		}
 		if ((clen == 0 && next) || (clen == 1 && c[1] == '.') ||
 		    (clen == 2 && c[1] == '.' && c[2] == '.')) {
 			parse_error(ps, n,
@@ -303,6 +308,32 @@ static int net_rules_add(struct policy_net_rules *l, const struct policy_net_rul
 	return 0;
 }
 
+/*
+ * An abstract unix socket name, "@name": connect rules only, at most 107 bytes after the '@'
+ * (sun_path less its leading NUL), '*' and '**' as in paths.
+ */
+static int check_abstract_name(struct parser *ps, const yaml_node_t *n, const char *what)
+{
+	const char *s = scalar(n);
+	size_t len = strlen(s);
+
+	if (strncmp(what, "net.connect", 11)) {
+		parse_error(ps, n, "%s '%s': abstract unix socket names are judged on connect only",
+			    what, s);
+		return -EINVAL;
+	}
+	if (len < 2 || len > 108) {
+		parse_error(ps, n, "%s '%s': an abstract socket name has 1 to 107 bytes after '@'",
+			    what, s);
+		return -EINVAL;
+	}
+	if (strpbrk(s, "?[") || strstr(s, "***")) {
+		parse_error(ps, n, "%s '%s': only * and ** are wildcards", what, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void parse_net_rules(struct parser *ps, const yaml_node_t *n, const char *what,
 			    struct policy_net_rules *out)
 {
@@ -328,6 +359,11 @@ static void parse_net_rules(struct parser *ps, const yaml_node_t *n, const char 
 		if (!e || e->type != YAML_SCALAR_NODE) {
 			parse_error(ps, e ? e : n, "'%s' entries must be addresses, not %s", what,
 				    e ? node_kind(e) : "empty");
+			continue;
+		}
+		if (scalar(e)[0] == '@') {
+			if (!check_abstract_name(ps, e, what))
+				strs_add(&out->names, scalar(e), e);
 			continue;
 		}
 		if (policy_parse_net_rule(scalar(e), &rule, err, sizeof(err))) {
@@ -414,11 +450,13 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 			/* "/a/b/" and "/a/b" name the same cgroup */
 			if (len > 1 && c[len - 1] == '/')
 				c[--len] = 0;
-			if (len >= WARDEN_CGROUP_PATH_MAX) {
+			/* the kernel cuts the paths it reports at 1023 bytes: a path that long
+			 * may be the start of a longer one */
+			if (len >= WARDEN_CGROUP_PATH_MAX - 1) {
 				policy_diags_add(ps->diags, ps->file, p->cgroups.v[i].line,
 						 p->cgroups.v[i].column,
 						 "cgroup path is %zu bytes long; the limit is %d",
-						 len, WARDEN_CGROUP_PATH_MAX - 1);
+						 len, WARDEN_CGROUP_PATH_MAX - 2);
 				ps->errors++;
 			}
 		}
@@ -700,6 +738,7 @@ static void net_rules_free(struct policy_net_rules *l)
 {
 	size_t i;
 
+	strs_free(&l->names);
 	for (i = 0; i < l->n; i++)
 		free(l->v[i].text);
 	free(l->v);

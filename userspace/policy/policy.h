@@ -72,6 +72,7 @@ struct policy_net_rule {
 struct policy_net_rules {
 	struct policy_net_rule *v;
 	size_t n;
+	struct policy_strs names; /* abstract unix socket names ("@name"), in connect rules */
 };
 
 struct policy_net {
@@ -124,19 +125,57 @@ int policy_peek_name(const char *file, char *buf, size_t size);
 /* Checks across files: names must be unique, and so must cgroups. Adds diagnostics. */
 int policy_check_set(struct policy **policies, size_t n, struct policy_diags *diags);
 
-/* A compiled fs rule: the hash of the rule's path and the access bits it denies and allows. */
-struct policy_fs_rule {
-	uint64_t hash;
+/* A node of the trie of literal path rules, as warden_fs_rule holds it (see bpf/abi.h). */
+struct policy_fs_node {
+	uint32_t parent; /* 0 for the root */
+	uint32_t id; /* from 1, unique in the trie */
+	char name[WARDEN_COMPONENT_MAX]; /* the component, NUL-padded */
+	uint32_t deny; /* rules naming exactly this path */
+	uint32_t allow;
+	uint32_t dir_deny; /* directory rules: this path and everything below */
+	uint32_t dir_allow;
+};
+
+/*
+ * The trie. Nodes are found through a hash index, every hit confirmed by comparing the
+ * component; hash may be set (before the first node) to replace the index's hash.
+ */
+struct policy_fs_trie {
+	struct policy_fs_node *v;
+	size_t n;
+	size_t cap;
+	uint32_t *index; /* open addressing: a node's position + 1, 0 for an empty slot */
+	size_t nindex; /* 0 or a power of two */
+	uint64_t (*hash)(uint32_t parent, const char *name, size_t len);
+};
+
+/*
+ * Add one literal rule: "/a/b" names that path, "/a/b/" that directory and everything below,
+ * "@name" an abstract unix socket name (no directory meaning). -ENAMETOOLONG for a component
+ * of 256 bytes or more.
+ */
+int policy_fs_trie_add(struct policy_fs_trie *t, const char *path, uint32_t deny, uint32_t allow);
+const struct policy_fs_node *policy_fs_trie_find(const struct policy_fs_trie *t, uint32_t parent,
+						 const char *name, size_t len);
+void policy_fs_trie_free(struct policy_fs_trie *t);
+
+/* One list of path rules and the masks it gives (fs.read, exec.deny, ...). */
+struct policy_path_section {
+	const struct policy_strs *paths;
 	uint32_t deny;
 	uint32_t allow;
 };
 
+#define POLICY_PATH_SECTIONS 9
+/* Every list of path rules of a policy: the literal ones go to the trie, the rest to the DFA. */
+void policy_path_sections(const struct policy *p,
+			  struct policy_path_section out[POLICY_PATH_SECTIONS]);
+
 /*
- * Compile a policy's fs section into one rule per distinct path, sorted by hash. seed is the
- * loaded programs' hash seed (warden_config.hash_seed).
+ * Compile a policy's literal fs, exec, libraries rules and abstract unix socket names into t
+ * (zeroed, or with only hash set). On failure t is emptied.
  */
-int policy_compile_fs(const struct policy *p, uint64_t seed, struct policy_fs_rule **ret_rules,
-		      size_t *ret_n);
+int policy_compile_fs(const struct policy *p, struct policy_fs_trie *t);
 
 /* A compiled network rule: one LPM entry (see bpf/abi.h, warden_net_rule). */
 struct policy_net_entry {
@@ -166,15 +205,13 @@ int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_sta
 		       char *err, size_t err_size);
 
 /*
- * The deny and allow masks of every rule covering path: what the BPF programs compute, from
- * the same compiled rules (sorted by hash) and automaton (numbered as policy_compile_dfa
- * returns it).
+ * The deny and allow masks of every rule covering path: what the BPF programs compute
+ * (bpf/path.bpf.h), from the same trie and automaton (numbered as policy_compile_dfa returns it).
  */
-void policy_match_path(const struct policy_fs_rule *rules, size_t nrules,
-		       const struct warden_dfa_state *dfa, size_t ndfa, uint64_t seed,
-		       const char *path, uint32_t *ret_deny, uint32_t *ret_allow);
+void policy_match_path(const struct policy_fs_trie *t, const struct warden_dfa_state *dfa,
+		       size_t ndfa, const char *path, uint32_t *ret_deny, uint32_t *ret_allow);
 
-/* The hash the BPF programs compute for path (see bpf/abi.h). */
+/* The index hash of a bound cgroup path (see bpf/abi.h, warden_bindpath). */
 uint64_t policy_path_hash(uint64_t seed, const char *path);
 
 #endif

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The path decision: the rules covering a path (a trie of literal rules, looked up one
+ * component at a time and matched byte for byte, and the wildcard automaton), a path built
+ * from a dentry where bpf_d_path cannot be called, and the verdict with its event. Shared by
+ * the file hooks and the unix socket hooks (a socket reached by path is judged as fs.write).
+ */
+#ifndef WARDEN_PATH_BPF_H
+#define WARDEN_PATH_BPF_H
+
+#include "decide.bpf.h"
+
+#define FS_CHUNK 1024
+
+/*
+ * Go down the trie to the component in s->key, the child of s->node: its directory rules
+ * cover it and everything below. A miss means that no literal rule goes through this
+ * component, so the walk stops looking (the automaton goes on). A global function, verified
+ * once.
+ */
+__noinline int fs_trie_descend(void)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct warden_fs_node *n = NULL;
+
+	if (!s || !s->live)
+		return 0;
+	s->key.parent = s->node;
+	if (s->klen < WARDEN_COMPONENT_MAX)
+		n = bpf_map_lookup_elem(&warden_fs_rule, &s->key);
+	if (!n) {
+		s->live = 0;
+		return 0;
+	}
+	s->node = n->id;
+	s->node_deny = n->deny;
+	s->node_allow = n->allow;
+	s->deny |= n->dir_deny;
+	s->allow |= n->dir_allow;
+	__builtin_memset(s->key.name, 0, sizeof(s->key.name));
+	s->klen = 0;
+	return 0;
+}
+
+/*
+ * One byte of the path: part of the component being read, or the '/' that ends it; and one
+ * step of the wildcard automaton, if the policy has one. All its state lives in the scratch
+ * map, and it is a global function, verified once: the loop calling it then has one way
+ * through per byte, which keeps the verifier's work linear in the path's length.
+ */
+__noinline int fs_step(__u32 idx)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct warden_dfa_state *row;
+	__u8 c;
+
+	if (!s)
+		return 0;
+	c = s->ev.path[idx & (WARDEN_PATH_MAX - 1)];
+	if (c == '/') {
+		fs_trie_descend();
+	} else {
+		/* past 255 bytes (never from the kernel) it overwrites itself; klen rules it out */
+		s->key.name[s->klen & (WARDEN_COMPONENT_MAX - 1)] = c;
+		s->klen++;
+	}
+	if (s->dfa_state) {
+		row = bpf_map_lookup_elem(&warden_dfa, &s->dfa_state);
+		s->dfa_state = row ? row->next[c] : 0;
+	}
+	return 0;
+}
+
+/*
+ * Path bytes [start, start + FS_CHUNK), a global function: one loop over the whole 4096-byte
+ * path exceeds the verifier's limit of 8192 pending jumps.
+ */
+__noinline int fs_walk_chunk(__u32 start)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	__u32 i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < FS_CHUNK; i++) {
+		/* s->len counts the terminating NUL, as bpf_d_path returns it */
+		if (start + i + 1 >= s->len)
+			break;
+		fs_step(start + i);
+	}
+	return 0;
+}
+
+/*
+ * Collect the masks of every rule covering the path in s->ev (len bytes with its NUL): the
+ * directory rules of every component from the root down, the rules naming exactly the path,
+ * and the wildcard rules matching it. A path that does not start with '/' (an abstract unix
+ * socket name, "@name") is read as if it did. userspace/policy/match.c (policy_match_path)
+ * computes the same from the same rules.
+ */
+static __always_inline void fs_match_path(struct warden_scratch *s, struct warden_policy *policy,
+					  __u32 len)
+{
+	struct warden_dfa_state *row;
+
+	s->deny = 0;
+	s->allow = 0;
+	s->exact_deny = 0;
+	s->exact_allow = 0;
+	s->len = len;
+	s->dfa_state = policy->dfa_start;
+	s->key.ruleset = s->ruleset;
+	__builtin_memset(s->key.name, 0, sizeof(s->key.name));
+	s->klen = 0;
+	s->node = 0;
+	s->node_deny = 0;
+	s->node_allow = 0;
+	s->live = 1;
+	if (s->ev.path[0] != '/')
+		fs_trie_descend(); /* the root */
+	fs_walk_chunk(0);
+	if (len > FS_CHUNK)
+		fs_walk_chunk(FS_CHUNK);
+	if (len > 2 * FS_CHUNK)
+		fs_walk_chunk(2 * FS_CHUNK);
+	if (len > 3 * FS_CHUNK)
+		fs_walk_chunk(3 * FS_CHUNK);
+	/* the last component (after the last '/', maybe empty), unless the path is the root */
+	if (s->live && !(len == 2 && s->ev.path[0] == '/'))
+		fs_trie_descend();
+	if (s->live) {
+		s->exact_deny = s->node_deny;
+		s->exact_allow = s->node_allow;
+		s->deny |= s->node_deny;
+		s->allow |= s->node_allow;
+	}
+	if (s->dfa_state) {
+		row = bpf_map_lookup_elem(&warden_dfa, &s->dfa_state);
+		if (row) {
+			s->deny |= row->deny;
+			s->allow |= row->allow;
+		}
+	}
+}
+
+/*
+ * The rest of a decision on a file once its path is in s->ev (len as bpf_d_path or walk_path
+ * returned it): fail closed when it could not be resolved, deny a file with no name where the
+ * default is deny (with fileless set), then the rules. 0 when allowed (counted; s->deny and
+ * s->allow hold the rules' masks), otherwise warden_report's verdict.
+ */
+static __always_inline int path_decide(struct warden_scratch *s, struct warden_policy *policy,
+				       __u32 policy_id, long len, __u16 op, __u32 want,
+				       __u32 default_deny, struct file *fileless)
+{
+	struct warden_event *ev = &s->ev;
+
+	if (len <= 0) {
+		/* Too long or unresolvable: deny rather than guess, and say why. */
+		ev->path[0] = 0;
+		ev->path_len = 1;
+		ev->error = len ? (__s32)len : -22;
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_UNRESOLVED);
+	}
+	ev->path_len = len;
+	/*
+	 * A memfd or deleted file has no path a rule could name: with the default deny, running
+	 * or mapping one is denied (memfd_create + execveat is the classic way around exec rules).
+	 */
+	if (fileless && default_deny && !BPF_CORE_READ(fileless, f_inode, __i_nlink))
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
+	fs_match_path(s, policy, len);
+	if (s->deny & want)
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
+	if (default_deny && (s->allow & want) != want)
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
+	warden_count_allowed(policy_id);
+	return 0;
+}
+
+
+#define WALK_CHUNK 64 /* components per call of walk_chunk */
+#define WALK_CALLS 32 /* 2048 components: a 4095-byte path has at most that many */
+
+/*
+ * Walk up to WALK_CHUNK components from s->walk_dentry towards the task's root, writing
+ * "/name" pieces backwards into s->rev. Crossing a mount goes on from its mountpoint in the
+ * parent mount, as d_path does. A global function, verified once (see fs_walk_chunk).
+ */
+__noinline int walk_chunk(void)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct dentry *d, *parent;
+	struct mount *mnt;
+	struct vfsmount *vfs;
+	__u32 i, off, len;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < WALK_CHUNK; i++) {
+		/*
+		 * Every iteration starts from what the map holds, so all the ways through the
+		 * body end in the same verifier state and the iterations do not multiply.
+		 */
+		if (s->walk_done)
+			break;
+		d = (struct dentry *)s->walk_dentry;
+		mnt = (struct mount *)s->walk_mount;
+		off = s->walk_off;
+		vfs = (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
+		if ((__u64)d == s->root_dentry && (__u64)vfs == s->root_mnt) {
+			s->walk_done = 1;
+			continue;
+		}
+		if (d == BPF_CORE_READ(vfs, mnt_root)) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				s->walk_done = 1; /* the namespace's root */
+			s->walk_dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+			s->walk_mount = (__u64)up;
+			continue;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		len = BPF_CORE_READ(d, d_name.len);
+		if (parent == d) {
+			s->walk_done = 1;
+			continue;
+		}
+		if (len > 255 || off < len + 1) {
+			s->walk_done = 2;
+			continue;
+		}
+		off -= len;
+		bpf_probe_read_kernel(s->rev + (off & (WARDEN_PATH_MAX - 1)), len & 255,
+				      BPF_CORE_READ(d, d_name.name));
+		off -= 1;
+		s->rev[off & (WARDEN_PATH_MAX - 1)] = '/';
+		s->walk_off = off;
+		s->walk_dentry = (__u64)parent;
+	}
+	return 0;
+}
+
+/*
+ * The path of dentry in vfsmount, followed by "/name" when name is set, into s->ev.path as
+ * bpf_d_path would give it: for the write-like hooks, which cannot call bpf_d_path on 5.10
+ * (not sleepable) and get a bare dentry for the file they create or remove. Returns the length
+ * with its NUL, or a negative errno (-ENAMETOOLONG past 4095 bytes).
+ */
+static __always_inline long walk_path(struct warden_scratch *s, struct vfsmount *vfs,
+				      struct dentry *dentry, struct dentry *child)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 off = WARDEN_PATH_MAX - 1, len, i;
+
+	s->rev[WARDEN_PATH_MAX - 1] = 0;
+	if (child) {
+		len = BPF_CORE_READ(child, d_name.len);
+		if (len > 255)
+			return -36;
+		off -= len;
+		bpf_probe_read_kernel(s->rev + (off & (WARDEN_PATH_MAX - 1)), len & 255,
+				      BPF_CORE_READ(child, d_name.name));
+		off -= 1;
+		s->rev[off & (WARDEN_PATH_MAX - 1)] = '/';
+	}
+	s->walk_dentry = (__u64)dentry;
+	s->walk_mount = (__u64)((char *)vfs - bpf_core_field_offset(struct mount, mnt));
+	s->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	s->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	s->walk_off = off;
+	s->walk_done = 0;
+	for (i = 0; i < WALK_CALLS; i++) {
+		walk_chunk();
+		if (s->walk_done)
+			break;
+	}
+	if (s->walk_done != 1)
+		return -36; /* ENAMETOOLONG */
+	off = s->walk_off;
+	if (off == WARDEN_PATH_MAX - 1) {
+		/* the root itself */
+		off -= 1;
+		s->rev[off] = '/';
+	}
+	len = WARDEN_PATH_MAX - off; /* with the NUL */
+	if (off >= WARDEN_PATH_MAX || len > WARDEN_PATH_MAX)
+		return -36;
+	bpf_probe_read_kernel(s->ev.path, len & (WARDEN_PATH_MAX - 1), s->rev + off);
+	s->ev.path[(len - 1) & (WARDEN_PATH_MAX - 1)] = 0;
+	return len;
+}
+
+#endif /* WARDEN_PATH_BPF_H */

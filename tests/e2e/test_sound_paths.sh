@@ -1,0 +1,126 @@
+# shellcheck shell=bash
+# Exact path decisions, and unix sockets judged by their paths and names.
+
+# Every rule hit is exact: names that differ from an allowed program by a byte, a length or a
+# component (what a hash collision would look like to a rule) run nothing, and a directory rule
+# covers nothing but its own directory.
+t_exact_path_decisions() {
+	local d=/tmp/e2e-exact n
+	mkdir -p "$d/bin" "$d/binx"
+	cp /usr/bin/true "$d/bin/allowed"
+	for n in allowed2 allowe allowea Allowed "allowed " allowed.; do cp /usr/bin/true "$d/bin/$n"; done
+	cp /usr/bin/true "$d/binx/allowed"
+	cp /usr/bin/true "$d/bi"
+	echo x >"$d/readable"
+	echo x >"$d/readablf"
+	chmod -R a+rX "$d"
+	apply "$(policy exact <<P
+name: exact
+cgroups: [$CG]
+fs: { deny: [$d/readablf] }
+exec:
+  default: deny
+  allow: [$d/bin/allowed, /usr/bin/setpriv, $WTRY, /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2,
+          /lib64/ld-linux-x86-64.so.2]
+P
+)"
+	expect_eq "$(in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups "$d/bin/allowed" && echo ok)" \
+		"ok" "the allowed program"
+	for n in bin/allowed2 bin/allowe bin/allowea bin/Allowed "bin/allowed " bin/allowed. binx/allowed bi; do
+		expect_eq "$(in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups "$WTRY" exec "$d/$n" 2>&1)" \
+			"EPERM" "exec of $d/$n"
+	done
+	expect_event op=exec path="$d/bin/allowed2" reason=default uid=65534
+	expect_event op=exec path="$d/binx/allowed" reason=default
+	expect_eq "$(wtry_in "$CG" open "$d/readable")" "ok" "a file next to a denied one"
+	expect_eq "$(wtry_in "$CG" open "$d/readablf")" "EPERM" "the denied file"
+	expect_event op=fs.read path="$d/readablf" reason=rule
+}
+
+# unix_listen: serve stream sockets at $d/ok.sock, $d/denied.sock, a datagram socket at
+# $d/denied-d.sock, and abstract names e2e-ok-1 and e2e-secret, from outside the cgroup.
+unix_listen() {
+	python3 - "$1" >"$T/listen.out" 2>&1 <<'PY' &
+import os, socket, sys, threading
+d = sys.argv[1]
+socks = []
+for name, kind in (("ok.sock", socket.SOCK_STREAM), ("denied.sock", socket.SOCK_STREAM),
+                   ("denied-d.sock", socket.SOCK_DGRAM), ("\0e2e-ok-1", socket.SOCK_STREAM),
+                   ("\0e2e-secret", socket.SOCK_STREAM)):
+    s = socket.socket(socket.AF_UNIX, kind)
+    s.bind(name if name[0] == "\0" else os.path.join(d, name))
+    if name[0] != "\0":
+        os.chmod(os.path.join(d, name), 0o777)
+    if kind == socket.SOCK_STREAM:
+        s.listen(16)
+        threading.Thread(target=lambda s=s: [s.accept()[0].close() for _ in iter(int, 1)],
+                         daemon=True).start()
+    socks.append(s)
+print("ready", flush=True)
+threading.Event().wait(60)
+PY
+	for _ in $(seq 50); do grep -q ready "$T/listen.out" 2>/dev/null && return; sleep 0.1; done
+	fail "the unix listeners did not start: $(cat "$T/listen.out")"
+}
+
+# unix_try TARGET...: as uid 65534 in $CG, connect to each (a path, or @name), or send a
+# datagram to it with "dgram:PATH"; prints the outcome of each
+unix_try() {
+	in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups python3 -c '
+import errno, socket, sys
+for t in sys.argv[1:]:
+    kind = socket.SOCK_DGRAM if t.startswith("dgram:") else socket.SOCK_STREAM
+    t = t.split(":", 1)[1] if t.startswith("dgram:") else t
+    addr = "\0" + t[1:] if t.startswith("@") else t
+    s = socket.socket(socket.AF_UNIX, kind)
+    try:
+        if kind == socket.SOCK_DGRAM:
+            s.sendto(b"x", addr)
+        else:
+            s.connect(addr)
+        print("ok")
+    except OSError as e:
+        print(errno.errorcode[e.errno])
+    s.close()
+' "$@" | tr '\n' ' '
+}
+
+# A socket reached by path is fs.write of the path it was bound to; abstract names follow the
+# "@name" connect rules.
+t_unix_sockets_by_path_and_name() {
+	local d=/tmp/e2e-unix listener
+	rm -rf "$d"
+	mkdir -p "$d"
+	chmod 777 "$d"
+	unix_listen "$d"
+	listener=$!
+	ln "$d/denied.sock" "$d/link.sock"
+	apply "$(policy unix <<P
+name: unix
+cgroups: [$CG]
+fs: { deny: [$d/denied.sock, $d/denied-d.sock] }
+net:
+  connect: { allow: ["@e2e-ok-*", "127.0.0.1"], deny: ["@e2e-secret"] }
+P
+)"
+	expect_eq "$(unix_try "$d/ok.sock" "$d/denied.sock" "$d/link.sock" "dgram:$d/denied-d.sock" \
+		@e2e-ok-1 @e2e-secret)" "ok EPERM EPERM EPERM ok EPERM " \
+		"ok, denied, a hard link to it, a denied datagram peer, abstract ok, abstract denied"
+	expect_event op=fs.write path="$d/denied.sock" uid=65534
+	expect_event op=fs.write path="$d/denied-d.sock"
+	expect_event op=net.connect path=@e2e-secret reason=rule
+	apply "$(policy unix <<P
+name: unix
+cgroups: [$CG]
+fs: { default: deny, read: [/], write: [$d/ok.sock] }
+net:
+  connect: { default: deny, allow: ["@e2e-ok-1"] }
+P
+)"
+	expect_eq "$(unix_try "$d/ok.sock" "$d/denied.sock" @e2e-ok-1 @e2e-secret)" "ok EPERM ok EPERM " \
+		"with defaults deny: only what is named"
+	expect_event op=net.connect path=@e2e-secret reason=default
+	expect_event op=fs.write path="$d/denied.sock" reason=default
+	kill "$listener" 2>/dev/null
+	true
+}
