@@ -24,6 +24,7 @@ struct policy_diags {
 	size_t n;
 };
 
+/* Adds nothing when memory runs out: the parser then returns -ENOMEM. */
 void policy_diags_add(struct policy_diags *d, const char *file, int line, int column,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* "file:line:column: message" (or "file: message" without a position). */
