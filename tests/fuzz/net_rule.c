@@ -19,14 +19,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void format_rule(const struct policy_net_rule *r, char *buf, size_t size)
 {
 	char addr[INET6_ADDRSTRLEN] = "";
-	const char *proto = r->proto == IPPROTO_TCP ? "/tcp" : r->proto == IPPROTO_UDP ? "/udp" : "";
+	const char *proto = r->proto == IPPROTO_TCP ? "/tcp" :
+			    r->proto == IPPROTO_UDP ? "/udp" :
+						      "";
 
 	if (r->family)
 		inet_ntop(r->family, r->addr, addr, sizeof(addr));
 	if (!r->family)
 		snprintf(buf, size, "%u-%u%s", r->port_lo, r->port_hi, proto);
 	else if (r->family == AF_INET)
-		snprintf(buf, size, "%s/%d:%u-%u%s", addr, r->prefix, r->port_lo, r->port_hi, proto);
+		snprintf(buf, size, "%s/%d:%u-%u%s", addr, r->prefix, r->port_lo, r->port_hi,
+			 proto);
 	else
 		snprintf(buf, size, "[%s/%d]:%u-%u%s", addr, r->prefix, r->port_lo, r->port_hi,
 			 proto);
@@ -93,7 +96,8 @@ static void check_compile(struct policy_net_rule *r)
 			if (e[i].rule.n != 1 || pr->lo != r->port_lo || pr->hi != r->port_hi ||
 			    pr->proto != r->proto || pr->deny != (op == WARDEN_NET_BIND))
 				abort();
-			if (r->family && (e[i].prefix != r->prefix || memcmp(e[i].addr, r->addr, 16)))
+			if (r->family &&
+			    (e[i].prefix != r->prefix || memcmp(e[i].addr, r->addr, 16)))
 				abort();
 			if (e[i].family != 4 && e[i].family != 6)
 				abort();
@@ -125,8 +129,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_rule(&r);
 	format_rule(&r, buf, sizeof(buf));
 	if (policy_parse_net_rule(buf, &again, err, sizeof(err)) || !same_rule(&r, &again)) {
-		fprintf(stderr, "'%s' parsed, but its form '%s' does not parse back the same (%s)\n",
-			text, buf, err);
+		fprintf(stderr,
+			"'%s' parsed, but its form '%s' does not parse back the same (%s)\n", text,
+			buf, err);
 		abort();
 	}
 	check_compile(&r);

@@ -292,7 +292,8 @@ static void check(const struct policy *p, const struct probes *pr)
 		policy_match_path(rules, nrules, dfa, ndfa, SEED, pr->v[i], &d, &a);
 		expected(p, pr->v[i], &ed, &ea);
 		if (d != ed || a != ea) {
-			fprintf(stderr, "path '%s': deny %#x allow %#x, expected deny %#x allow %#x\n",
+			fprintf(stderr,
+				"path '%s': deny %#x allow %#x, expected deny %#x allow %#x\n",
 				pr->v[i], d, a, ed, ea);
 			abort();
 		}
@@ -327,7 +328,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pr.n = 0;
 	ylen += (size_t)sprintf(yaml, "name: fuzz\n");
 	/* one YAML section per kind of rule: fs, exec, libraries */
-	for (const char *top = "fs"; top; top = !strcmp(top, "fs") ? "exec" : !strcmp(top, "exec") ? "libraries" : NULL) {
+	for (const char *top = "fs"; top; top = !strcmp(top, "fs")   ? "exec" :
+						!strcmp(top, "exec") ? "libraries" :
+								       NULL) {
 		int opened = 0;
 
 		for (size_t s = 0; s < NSECTIONS; s++) {
@@ -369,9 +372,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	{
-		const struct policy_strs *lists[] = { &p->fs.read,	  &p->fs.write,
-						      &p->fs.deny,	  &p->exec.allow,
-						      &p->exec.deny,	  &p->libraries.allow,
+		const struct policy_strs *lists[] = { &p->fs.read,	 &p->fs.write,
+						      &p->fs.deny,	 &p->exec.allow,
+						      &p->exec.deny,	 &p->libraries.allow,
 						      &p->libraries.deny };
 
 		for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
