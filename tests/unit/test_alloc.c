@@ -396,30 +396,12 @@ static void test_invalid_yaml(void **state)
 	inject("name: x\n--- [\n", 0);
 }
 
-/* A second document that is not YAML is an error, like any other. */
-static void test_bad_second_document(void **state)
-{
-	struct compiled c;
-	char buf[256];
-
-	(void)state;
-	compile("name: x\n--- [\n", &c);
-	assert_int_equal(c.ret, -EINVAL);
-	assert_int_equal(c.diags.n, 1);
-	policy_diag_format(&c.diags.v[0], buf, sizeof(buf));
-	assert_string_equal(
-		buf,
-		"p.yaml:3:1: invalid YAML: did not find expected node content while parsing a flow node");
-	compiled_free(&c);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_rule),
 		cmocka_unit_test(test_every_error),
 		cmocka_unit_test(test_invalid_yaml),
-		cmocka_unit_test(test_bad_second_document),
 	};
 
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);

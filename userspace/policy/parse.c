@@ -537,7 +537,9 @@ static int parse_cidr(char *s, struct policy_net_rule *r, char *err, size_t size
 		char *end;
 		long v = strtol(slash + 1, &end, 10);
 
-		if (!slash[1] || *end || v < 0 || v > max) {
+		/* digits only: strtol would also take " 8", "+8" and "-0" */
+		if (!slash[1] || slash[strspn(slash + 1, "0123456789") + 1] || *end || v < 0 ||
+		    v > max) {
 			snprintf(err, size, "bad CIDR prefix '/%s' for an %s address (0-%d)",
 				 slash + 1, max == 32 ? "IPv4" : "IPv6", max);
 			return -EINVAL;
