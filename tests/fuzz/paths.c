@@ -22,19 +22,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_PATH 512
 #define SEED 0x5eed5eed12345678ULL
 
+/* The line tags, in the order of their YAML sections. */
 static const struct section {
 	char tag;
-	const char *yaml; /* "fs:read" etc. */
-	uint32_t deny;
-	uint32_t allow;
+	const char *top;
+	const char *key;
 } sections[] = {
-	{ 'r', "fs read", 0, WARDEN_FS_READ },
-	{ 'w', "fs write", 0, WARDEN_FS_WRITE },
-	{ 'd', "fs deny", WARDEN_FS_READ | WARDEN_FS_WRITE, 0 },
-	{ 'x', "exec allow", 0, WARDEN_FS_EXEC },
-	{ 'X', "exec deny", WARDEN_FS_EXEC, 0 },
-	{ 'l', "libraries allow", 0, WARDEN_FS_LIB },
-	{ 'L', "libraries deny", WARDEN_FS_LIB, 0 },
+	{ 'r', "fs", "read" },	      { 'w', "fs", "write" },  { 'd', "fs", "deny" },
+	{ 'x', "exec", "allow" },     { 'X', "exec", "deny" }, { 'l', "libraries", "allow" },
+	{ 'L', "libraries", "deny" },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -72,8 +68,8 @@ static size_t tokenize(const char *p, size_t len, struct tok *t)
 }
 
 /*
- * Run the tokens over path, forwards: at[k] is whether the tokens so far can have consumed
- * exactly k... Here: ends[j] is set when the whole pattern matches path[0..j).
+ * Run the tokens over path, a byte at a time, keeping every position the pattern can be at:
+ * ends[j] is set when the whole pattern matches path[0..j).
  */
 static void simulate(const struct tok *t, size_t n, const char *path, size_t plen, char *ends)
 {
@@ -309,6 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t lens[MAX_LINES], nlines = 0, pos = 0, ylen = 0;
 	struct policy_diags diags = { 0 };
 	struct policy *p = NULL;
+	const char *opened = NULL; /* the top-level key last written */
 	char *yaml;
 
 	/* split into lines */
@@ -327,31 +324,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	pr.n = 0;
 	ylen += (size_t)sprintf(yaml, "name: fuzz\n");
-	/* one YAML section per kind of rule: fs, exec, libraries */
-	for (const char *top = "fs"; top; top = !strcmp(top, "fs")   ? "exec" :
-						!strcmp(top, "exec") ? "libraries" :
-								       NULL) {
-		int opened = 0;
+	/* the YAML: each section that has rules, in order */
+	for (size_t s = 0; s < NSECTIONS; s++) {
+		int listed = 0;
 
-		for (size_t s = 0; s < NSECTIONS; s++) {
-			const char *key = strchr(sections[s].yaml, ' ') + 1;
-			int listed = 0;
-
-			if (strncmp(sections[s].yaml, top, strlen(top)) ||
-			    sections[s].yaml[strlen(top)] != ' ')
+		for (size_t i = 0; i < nlines; i++) {
+			if (lines[i][0] != sections[s].tag || lens[i] < 2)
 				continue;
-			for (size_t i = 0; i < nlines; i++) {
-				if (lines[i][0] != sections[s].tag || lens[i] < 2)
-					continue;
-				if (!opened)
-					ylen += (size_t)sprintf(yaml + ylen, "%s:\n", top);
-				if (!listed)
-					ylen += (size_t)sprintf(yaml + ylen, "  %s:\n", key);
-				opened = listed = 1;
-				ylen += (size_t)sprintf(yaml + ylen, "    - ");
-				ylen += yaml_quote(yaml + ylen, lines[i] + 1, lens[i] - 1);
-				yaml[ylen++] = '\n';
-			}
+			if (!opened || strcmp(opened, sections[s].top))
+				ylen += (size_t)sprintf(yaml + ylen, "%s:\n", sections[s].top);
+			opened = sections[s].top;
+			if (!listed)
+				ylen += (size_t)sprintf(yaml + ylen, "  %s:\n", sections[s].key);
+			listed = 1;
+			ylen += (size_t)sprintf(yaml + ylen, "    - ");
+			ylen += yaml_quote(yaml + ylen, lines[i] + 1, lens[i] - 1);
+			yaml[ylen++] = '\n';
 		}
 	}
 	yaml[ylen] = 0;
