@@ -5,6 +5,7 @@
 #   make test         unit tests, then the e2e suite in VMs on 5.10, 6.1 and 6.12
 #   make demo         build, then show a real denial and its event in a VM
 #   make unit         unit tests only (no root, no VM)
+#   make fuzz         fuzz the policy parser and compiler (FUZZ_SECONDS per target, default 60)
 #   make e2e KERNELS="6.1"   e2e suite on some kernels only
 #   make bench        cost per open+close in a VM with an instruction-counting clock
 #   make format / format-check
@@ -39,7 +40,7 @@ SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wbench $(BUILD)/tests/warden-next
 
-.PHONY: all deps test unit e2e demo bench format format-check clean install
+.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install
 all: $(BUILD)/warden $(E2E_HELPERS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
@@ -61,12 +62,42 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(patsubst %.c,$(BUILD)/%.o,$(POLICY_
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka -lyaml
 
+# Allocation failures: the policy code and libyaml (its static library, so that its calls are
+# wrapped too) allocate through test_alloc.c's wrappers, which fail the allocations it chooses.
+$(BUILD)/tests/test_alloc: private LDFLAGS += \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=vasprintf,--wrap=free \
+	-Wl,--wrap=yaml_parser_load \
+	-l:libyaml.a
+
 # The upgrade test's "new build": the same warden whose BPF programs differ (WARDEN_VARIANT).
 $(BUILD)/tests/warden-next: $(USER_SRCS) $(wildcard userspace/*.h userspace/policy/*.h bpf/*)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/next BPF_VARIANT=-DWARDEN_VARIANT=2 \
 		$(BUILD)/next/warden
 	@mkdir -p $(@D)
 	cp $(BUILD)/next/warden $@
+
+# Fuzz targets (libFuzzer, clang): the policy code built again with ASan and UBSan, every
+# report fatal. One binary per tests/fuzz/*.c, its seed corpus in tests/fuzz/corpus/NAME/.
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -std=gnu11 $(WARNINGS) -Iuserspace -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 5
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
+FUZZ_OBJS := $(patsubst userspace/policy/%.c,$(BUILD)/fuzz/obj/%.o,$(POLICY_SRCS))
+.SECONDARY: $(FUZZ_OBJS)
+
+$(BUILD)/fuzz/obj/%.o: userspace/policy/%.c userspace/policy/policy.h bpf/abi.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_COVERAGE) -c $< -o $@
+
+# The automaton's set loops compare bits millions of times per input: tracing those comparisons
+# (which guides the fuzzer through parsers) only slows it down threefold there.
+$(BUILD)/fuzz/obj/dfa.o: FUZZ_COVERAGE := -fno-sanitize-coverage=trace-cmp
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lyaml
 
 $(BUILD)/tests/%: tests/e2e/%.c
 	@mkdir -p $(@D)
@@ -78,12 +109,15 @@ deps:
 unit: $(UNIT_TESTS)
 	@tests/run-unit $(UNIT_TESTS)
 
+fuzz: $(FUZZ_TARGETS)
+	@tests/run-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 e2e: all
 	@tests/run-e2e $(KERNELS)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
-	@tests/run-all $(KERNELS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run-all $(KERNELS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -36,16 +36,19 @@ void cmd_free_policies(struct policy_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* Each cgroup a policy names must exist below the cgroup2 mount. */
-static void resolve_cgroups(const struct policy *p, const char *mount, uint64_t *ids,
-			    struct policy_diags *diags)
+/* Each cgroup a policy names must exist below the cgroup2 mount. Returns the errors found. */
+static int resolve_cgroups(const struct policy *p, const char *mount, uint64_t *ids,
+			   struct policy_diags *diags)
 {
+	int errors = 0;
 	size_t i;
 
 	for (i = 0; i < p->cgroups.n; i++) {
 		const struct policy_str *c = &p->cgroups.v[i];
 		int err = cgroup_id(mount, c->s, &ids[i]);
 
+		if (err)
+			errors++;
 		if (err == -ENOENT || err == -ENOTDIR)
 			policy_diags_add(diags, p->file, c->line, c->column,
 					 "cgroup '%s' does not exist (no directory %s%s)", c->s,
@@ -54,58 +57,83 @@ static void resolve_cgroups(const struct policy *p, const char *mount, uint64_t 
 			policy_diags_add(diags, p->file, c->line, c->column,
 					 "cannot resolve cgroup '%s': %s", c->s, strerror(-err));
 	}
+	return errors;
+}
+
+/*
+ * What apply compiles, compiled now: a policy whose rules cannot all be installed is an error,
+ * whatever the reason (too many rules, no memory). Returns the errors found.
+ */
+static int check_compiles(const struct policy *p, struct policy_diags *diags)
+{
+	struct policy_net_entry *entries;
+	struct warden_dfa_state *dfa;
+	char msg[3][256] = { "", "", "" };
+	int ret[3], errors = 0;
+	size_t n;
+
+	ret[0] = policy_compile_net(p, WARDEN_NET_CONNECT, &entries, &n, msg[0], sizeof(msg[0]));
+	if (!ret[0])
+		free(entries);
+	ret[1] = policy_compile_net(p, WARDEN_NET_BIND, &entries, &n, msg[1], sizeof(msg[1]));
+	if (!ret[1])
+		free(entries);
+	ret[2] = policy_compile_dfa(p, &dfa, &n, msg[2], sizeof(msg[2]));
+	if (!ret[2])
+		free(dfa);
+	for (int i = 0; i < 3; i++) {
+		if (!ret[i])
+			continue;
+		errors++;
+		policy_diags_add(diags, p->file, p->name.line, p->name.column, "%s",
+				 msg[i][0] ? msg[i] : strerror(-ret[i]));
+	}
+	return errors;
 }
 
 int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct policy_set *ret)
 {
 	struct policy_diags diags = { 0 };
 	struct policy_set set = { 0 };
-	int i, err = 0;
+	int i, errors = 0, err = 0;
 
 	set.v = calloc(nfiles, sizeof(*set.v));
 	set.cgroup_ids = calloc(nfiles, sizeof(*set.cgroup_ids));
 	if (!set.v || !set.cgroup_ids) {
 		free(set.v);
 		free(set.cgroup_ids);
+		log_error("out of memory");
 		return -ENOMEM;
 	}
+	/* errors are counted, not inferred from diagnostics: one may be lost for want of memory */
 	for (i = 0; i < nfiles; i++) {
 		struct policy *p;
+		uint64_t *ids;
 
-		if (policy_parse_file(files[i], &p, &diags))
+		if (policy_parse_file(files[i], &p, &diags)) {
+			errors++;
 			continue;
+		}
+		ids = calloc(p->cgroups.n ? p->cgroups.n : 1, sizeof(*ids));
+		if (!ids) {
+			policy_diags_add(&diags, files[i], 0, 0, "out of memory");
+			policy_free(p);
+			errors++;
+			continue;
+		}
 		set.v[set.n] = p;
-		set.cgroup_ids[set.n] = calloc(p->cgroups.n ? p->cgroups.n : 1, sizeof(uint64_t));
+		set.cgroup_ids[set.n] = ids;
 		set.n++;
-		for (int op = WARDEN_NET_CONNECT; op <= WARDEN_NET_BIND; op++) {
-			struct policy_net_entry *entries;
-			size_t n;
-			char msg[256];
-
-			if (policy_compile_net(p, op, &entries, &n, msg, sizeof(msg)))
-				policy_diags_add(&diags, p->file, p->name.line, p->name.column,
-						 "%s", msg);
-			else
-				free(entries);
-		}
-		{
-			struct warden_dfa_state *dfa;
-			size_t n;
-			char msg[256];
-
-			if (policy_compile_dfa(p, &dfa, &n, msg, sizeof(msg)) == -E2BIG)
-				policy_diags_add(&diags, p->file, p->name.line, p->name.column,
-						 "%s", msg);
-			else
-				free(dfa);
-		}
+		errors += check_compiles(p, &diags);
 		if (cgroup_mount)
-			resolve_cgroups(p, cgroup_mount, set.cgroup_ids[set.n - 1], &diags);
+			errors += resolve_cgroups(p, cgroup_mount, ids, &diags);
 	}
-	if (!diags.n)
-		policy_check_set(set.v, set.n, &diags);
-	if (diags.n) {
+	if (!errors && policy_check_set(set.v, set.n, &diags))
+		errors++;
+	if (errors) {
 		print_diags(&diags);
+		if (!diags.n)
+			log_error("cannot read the policies: out of memory");
 		err = -EINVAL;
 		cmd_free_policies(&set);
 	} else {

@@ -633,9 +633,13 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		int ncpu = libbpf_num_possible_cpus();
 		struct warden_counters *zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
 
-		if (zero) {
-			bpf_map_update_elem(m->counter, &id, zero, BPF_ANY);
-			free(zero);
+		ret = !zero						  ? -ENOMEM :
+		      bpf_map_update_elem(m->counter, &id, zero, BPF_ANY) ? -errno :
+									    0;
+		free(zero);
+		if (ret) {
+			clear_ruleset(m, rs_new);
+			return ret;
 		}
 	}
 	if (bpf_map_update_elem(m->bank, &id, &bank, BPF_ANY)) {

@@ -165,6 +165,15 @@ static void test_errors(void **state)
 	assert_string_equal(
 		first_error("name: x\n---\nname: y\n"),
 		"p.yaml:2:1: a policy file holds one policy; found a second YAML document");
+	/* a broken second document was once ignored, and the first one accepted */
+	assert_string_equal(
+		first_error("name: x\n--- [\n"),
+		"p.yaml:3:1: invalid YAML: did not find expected node content while parsing a flow node");
+	/* "\0" would make C see "/etc/shadow" where the file says more, and a name too */
+	assert_string_equal(first_error("name: x\nfs: {deny: [\"/etc/shadow\\0x\"]}\n"),
+			    "p.yaml:2:13: a string holds a NUL byte");
+	assert_string_equal(first_error("name: \"x\\0y\"\n"),
+			    "p.yaml:1:7: a string holds a NUL byte");
 }
 
 static void test_every_error_reported(void **state)
@@ -565,6 +574,12 @@ static void test_net_rule_errors(void **state)
 	assert_string_equal(net_error("example.com:80"),
 			    "'example.com' is not an IPv4 or IPv6 address");
 	assert_string_equal(net_error(""), "empty address");
+	assert_string_equal(net_error("10.0.0.0/ 8"),
+			    "bad CIDR prefix '/ 8' for an IPv4 address (0-32)");
+	assert_string_equal(net_error("10.0.0.0/+8"),
+			    "bad CIDR prefix '/+8' for an IPv4 address (0-32)");
+	assert_string_equal(net_error("[::/-0]"),
+			    "bad CIDR prefix '/-0' for an IPv6 address (0-128)");
 	assert_string_equal(
 		first_error("name: x\nnet:\n  connect:\n    allow: [\"1.2.3.4:99999\"]\n"),
 		"p.yaml:4:13: net.connect.allow '1.2.3.4:99999': port 99999 is out of range (0-65535)");

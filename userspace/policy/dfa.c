@@ -128,62 +128,79 @@ static uint64_t set_hash(const uint64_t *s, size_t words)
 	return h ^ (h >> 29);
 }
 
+/* Words of a set of the NFA's states (one more bit than states, as the sets table has). */
+static size_t set_words(const struct nfa *a)
+{
+	return (a->n + 1 + 63) / 64;
+}
+
+/*
+ * Visiting only the states a set holds (not every state of the NFA) keeps the subset
+ * construction linear in the rules' size: a policy of long patterns once took seconds.
+ */
 static void closure(const struct nfa *a, uint64_t *s)
 {
 	/* epsilon moves only go forward, so one pass in index order reaches the fixpoint */
-	for (size_t i = 0; i < a->n; i++) {
-		if (!(s[i / 64] >> (i % 64) & 1))
-			continue;
-		switch (a->v[i].type) {
-		case N_STAR:
-		case N_ANY:
-			s[(i + 1) / 64] |= 1ULL << ((i + 1) % 64);
-			break;
-		case N_DIRS:
-			s[(i + 1) / 64] |= 1ULL << ((i + 1) % 64);
-			s[(i + 2) / 64] |= 1ULL << ((i + 2) % 64);
-			break;
-		default:
-			break;
+	for (size_t w = 0; w < set_words(a); w++) {
+		uint64_t done = 0, bits;
+
+		/* re-read the word: a move may add a later state of the same word */
+		while ((bits = s[w] & ~done)) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+
+			done |= bits & -bits;
+			switch (a->v[i].type) {
+			case N_STAR:
+			case N_ANY:
+				s[(i + 1) / 64] |= 1ULL << ((i + 1) % 64);
+				break;
+			case N_DIRS:
+				s[(i + 1) / 64] |= 1ULL << ((i + 1) % 64);
+				s[(i + 2) / 64] |= 1ULL << ((i + 2) % 64);
+				break;
+			default:
+				break;
+			}
 		}
 	}
 }
 
 static void step(const struct nfa *a, const uint64_t *from, uint64_t *to, uint8_t c)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		size_t go = (size_t)-1, stay = 0;
+	for (size_t w = 0; w < set_words(a); w++) {
+		for (uint64_t bits = from[w]; bits; bits &= bits - 1) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+			size_t go = (size_t)-1, stay = 0;
 
-		if (!(from[i / 64] >> (i % 64) & 1))
-			continue;
-		switch (a->v[i].type) {
-		case N_LIT:
-			if (a->v[i].c == c)
-				go = i + 1;
-			break;
-		case N_STAR:
-			stay = c != '/';
-			break;
-		case N_ANY:
-		case N_ABSORB:
-			stay = 1;
-			break;
-		case N_LOOP:
-			stay = 1;
-			if (c == '/')
-				go = i + 1;
-			break;
-		case N_ENDDIR:
-			if (c == '/')
-				go = i + 1;
-			break;
-		default:
-			break;
+			switch (a->v[i].type) {
+			case N_LIT:
+				if (a->v[i].c == c)
+					go = i + 1;
+				break;
+			case N_STAR:
+				stay = c != '/';
+				break;
+			case N_ANY:
+			case N_ABSORB:
+				stay = 1;
+				break;
+			case N_LOOP:
+				stay = 1;
+				if (c == '/')
+					go = i + 1;
+				break;
+			case N_ENDDIR:
+				if (c == '/')
+					go = i + 1;
+				break;
+			default:
+				break;
+			}
+			if (stay)
+				to[i / 64] |= 1ULL << (i % 64);
+			if (go != (size_t)-1)
+				to[go / 64] |= 1ULL << (go % 64);
 		}
-		if (stay)
-			to[i / 64] |= 1ULL << (i % 64);
-		if (go != (size_t)-1)
-			to[go / 64] |= 1ULL << (go % 64);
 	}
 	closure(a, to);
 }
@@ -263,7 +280,7 @@ int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_sta
 		}
 	}
 
-	t.words = (a.n + 1 + 63) / 64;
+	t.words = set_words(&a);
 	t.cap = 64;
 	t.tsize = 2;
 	while (t.tsize < 2 * max)

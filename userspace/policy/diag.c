@@ -10,22 +10,25 @@ void policy_diags_add(struct policy_diags *d, const char *file, int line, int co
 		      const char *fmt, ...)
 {
 	struct policy_diag *v;
+	char *msg, *name;
 	va_list ap;
-	char *msg;
+	int len;
 
+	/* all or nothing: a diagnostic without its message or file is not added */
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	len = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	v = realloc(d->v, (d->n + 1) * sizeof(*v));
-	if (!v || !msg) {
+	if (len < 0)
+		return;
+	name = strdup(file ? file : "<input>");
+	v = name ? realloc(d->v, (d->n + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(name);
 		free(msg);
-		if (v)
-			d->v = v;
 		return;
 	}
 	d->v = v;
-	v[d->n].file = strdup(file ? file : "<input>");
+	v[d->n].file = name;
 	v[d->n].line = line;
 	v[d->n].column = column;
 	v[d->n].message = msg;

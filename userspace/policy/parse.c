@@ -17,6 +17,7 @@ struct parser {
 	yaml_document_t *doc;
 	struct policy_diags *diags;
 	int errors;
+	int nomem; /* an allocation failed: the policy read so far is incomplete */
 };
 
 static int line_of(const yaml_node_t *n)
@@ -142,8 +143,8 @@ static void parse_paths(struct parser *ps, const yaml_node_t *n, const char *wha
 	yaml_node_item_t *item;
 
 	if (n->type == YAML_SCALAR_NODE) {
-		if (!check_path(ps, n, what, scalar(n)))
-			strs_add(out, scalar(n), n);
+		if (!check_path(ps, n, what, scalar(n)) && strs_add(out, scalar(n), n))
+			ps->nomem = 1;
 		return;
 	}
 	if (n->type != YAML_SEQUENCE_NODE) {
@@ -158,8 +159,8 @@ static void parse_paths(struct parser *ps, const yaml_node_t *n, const char *wha
 				    e ? node_kind(e) : "empty");
 			continue;
 		}
-		if (!check_path(ps, e, what, scalar(e)))
-			strs_add(out, scalar(e), e);
+		if (!check_path(ps, e, what, scalar(e)) && strs_add(out, scalar(e), e))
+			ps->nomem = 1;
 	}
 }
 
@@ -373,7 +374,8 @@ static void parse_net_rules(struct parser *ps, const yaml_node_t *n, const char 
 		rule.text = (char *)scalar(e);
 		rule.line = line_of(e);
 		rule.column = column_of(e);
-		net_rules_add(out, &rule);
+		if (net_rules_add(out, &rule))
+			ps->nomem = 1;
 	}
 }
 
@@ -428,6 +430,8 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 			return;
 		}
 		p->name.s = strdup(s);
+		if (!p->name.s)
+			ps->nomem = 1;
 		p->name.line = line_of(v);
 		p->name.column = column_of(v);
 		break;
@@ -485,12 +489,21 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 static void parse_document(struct parser *ps, struct policy *p)
 {
 	const yaml_node_t *root = yaml_document_get_root_node(ps->doc);
+	const yaml_node_t *n;
 
 	if (!root) {
 		policy_diags_add(ps->diags, ps->file, 0, 0, "empty policy file");
 		ps->errors++;
 		return;
 	}
+	/* "\0" in a quoted string: C would see a shorter string than the file says */
+	for (n = ps->doc->nodes.start; n < ps->doc->nodes.top; n++) {
+		if (n->type == YAML_SCALAR_NODE &&
+		    strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+			parse_error(ps, n, "a string holds a NUL byte");
+	}
+	if (ps->errors)
+		return;
 	if (root->type != YAML_MAPPING_NODE) {
 		parse_error(
 			ps, root,
@@ -499,9 +512,8 @@ static void parse_document(struct parser *ps, struct policy *p)
 		return;
 	}
 	parse_mapping(ps, root, "policy", top_keys, top_key, p);
-	if (!p->name.s && !ps->errors) {
+	if (!p->name.s && !ps->errors && !ps->nomem)
 		parse_error(ps, root, "missing required key 'name'");
-	}
 }
 
 static int parse_port_range(const char *s, struct policy_net_rule *r, char *err, size_t size)
@@ -563,7 +575,9 @@ static int parse_cidr(char *s, struct policy_net_rule *r, char *err, size_t size
 		char *end;
 		long v = strtol(slash + 1, &end, 10);
 
-		if (!slash[1] || *end || v < 0 || v > max) {
+		/* digits only: strtol would also take " 8", "+8" and "-0" */
+		if (!slash[1] || slash[strspn(slash + 1, "0123456789") + 1] || *end || v < 0 ||
+		    v > max) {
 			snprintf(err, size, "bad CIDR prefix '/%s' for an %s address (0-%d)",
 				 slash + 1, max == 32 ? "IPv4" : "IPv6", max);
 			return -EINVAL;
@@ -637,58 +651,94 @@ int policy_parse_net_rule(const char *text, struct policy_net_rule *r, char *err
 	return 0;
 }
 
+/*
+ * A YAML error: -ENOMEM when libyaml ran out of memory, else -EINVAL with its message. Some of
+ * libyaml's allocation failures (a scalar's default tag, in its loader) fail without setting
+ * an error at all.
+ */
+static int yaml_error(struct parser *ps, const yaml_parser_t *parser)
+{
+	if (parser->error == YAML_MEMORY_ERROR || parser->error == YAML_NO_ERROR)
+		return -ENOMEM;
+	ps->errors++;
+	policy_diags_add(ps->diags, ps->file, (int)parser->problem_mark.line + 1,
+			 (int)parser->problem_mark.column + 1, "invalid YAML: %s%s%s",
+			 parser->problem ? parser->problem : "syntax error",
+			 parser->context ? " " : "", parser->context ? parser->context : "");
+	return -EINVAL;
+}
+
+static struct policy *policy_new(const char *file, const char *text, size_t len)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->file = strdup(file);
+	if (!p->file) {
+		free(p);
+		return NULL;
+	}
+	p->namespaces_deny = 1; /* tamper resistance is on unless the policy says otherwise */
+	p->source_hash = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < len; i++)
+		p->source_hash = warden_hash_byte(p->source_hash, (__u8)text[i]);
+	return p;
+}
+
 int policy_parse_string(const char *file, const char *text, size_t len, struct policy **ret_policy,
 			struct policy_diags *diags)
 {
 	struct parser ps = { .file = file, .diags = diags };
+	size_t ndiags = diags->n;
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	struct policy *p;
 	int ret = 0;
 
-	p = calloc(1, sizeof(*p));
-	if (p) {
-		p->namespaces_deny =
-			1; /* tamper resistance is on unless the policy says otherwise */
-		p->source_hash = 0xcbf29ce484222325ULL;
-		for (size_t i = 0; i < len; i++)
-			p->source_hash = warden_hash_byte(p->source_hash, (__u8)text[i]);
+	p = policy_new(file, text, len);
+	if (!p) {
+		ret = -ENOMEM;
+		goto out;
 	}
-	if (!p)
-		return -ENOMEM;
-	p->file = strdup(file);
 	if (!yaml_parser_initialize(&parser)) {
-		policy_free(p);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		policy_diags_add(diags, file, (int)parser.problem_mark.line + 1,
-				 (int)parser.problem_mark.column + 1, "invalid YAML: %s%s%s",
-				 parser.problem ? parser.problem : "syntax error",
-				 parser.context ? " " : "", parser.context ? parser.context : "");
-		ret = -EINVAL;
+		ret = yaml_error(&ps, &parser);
 		goto out_parser;
 	}
 	ps.doc = &doc;
 	parse_document(&ps, p);
 	/* One policy per file: a second document is a mistake, not something to ignore. */
-	if (!ps.errors && yaml_parser_load(&parser, &extra)) {
-		if (yaml_document_get_root_node(&extra)) {
-			policy_diags_add(
-				diags, file, (int)extra.start_mark.line + 1,
-				(int)extra.start_mark.column + 1,
-				"a policy file holds one policy; found a second YAML document");
-			ps.errors++;
+	if (!ps.errors && !ps.nomem) {
+		if (!yaml_parser_load(&parser, &extra)) {
+			ret = yaml_error(&ps, &parser);
+		} else {
+			if (yaml_document_get_root_node(&extra)) {
+				policy_diags_add(
+					diags, file, (int)extra.start_mark.line + 1,
+					(int)extra.start_mark.column + 1,
+					"a policy file holds one policy; found a second YAML document");
+				ps.errors++;
+			}
+			yaml_document_delete(&extra);
 		}
-		yaml_document_delete(&extra);
 	}
 	yaml_document_delete(&doc);
-	if (ps.errors)
+	if (!ret && ps.errors)
 		ret = -EINVAL;
 out_parser:
 	yaml_parser_delete(&parser);
+out:
+	/* an allocation failed, or a diagnostic could not be recorded: each error adds one */
+	if (ps.nomem || (ret == -EINVAL && diags->n - ndiags != (size_t)ps.errors))
+		ret = -ENOMEM;
 	if (ret) {
+		if (ret == -ENOMEM)
+			policy_diags_add(diags, file, 0, 0, "out of memory");
 		policy_free(p);
 		return ret;
 	}
@@ -716,12 +766,18 @@ int policy_parse_file(const char *file, struct policy **ret_policy, struct polic
 
 		if (!mem) {
 			fclose(f);
+			policy_diags_add(diags, file, 0, 0, "out of memory");
 			return -ENOMEM;
 		}
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, mem);
-		ret = ferror(f) ? -EIO : 0;
-		fclose(mem);
+		ret = 0;
+		while (!ret && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+			if (fwrite(buf, 1, n, mem) != n)
+				ret = -ENOMEM; /* the memory stream could not grow */
+		if (!ret && ferror(f))
+			ret = -EIO;
+		/* a stream that could not flush holds less than the file: never parse a part */
+		if (fclose(mem) && !ret)
+			ret = -ENOMEM;
 	}
 	fclose(f);
 	if (ret) {
@@ -820,7 +876,10 @@ int policy_peek_name(const char *file, char *buf, size_t size)
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_file(&parser, f);
-	if (yaml_parser_load(&parser, &doc)) {
+	if (!yaml_parser_load(&parser, &doc)) {
+		if (parser.error == YAML_MEMORY_ERROR || parser.error == YAML_NO_ERROR)
+			ret = -ENOMEM;
+	} else {
 		root = yaml_document_get_root_node(&doc);
 		if (root && root->type == YAML_MAPPING_NODE) {
 			for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;

@@ -24,6 +24,7 @@ struct policy_diags {
 	size_t n;
 };
 
+/* Adds nothing when memory runs out: the parser then returns -ENOMEM. */
 void policy_diags_add(struct policy_diags *d, const char *file, int line, int column,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* "file:line:column: message" (or "file: message" without a position). */
@@ -108,7 +109,8 @@ int policy_parse_net_rule(const char *text, struct policy_net_rule *rule, char *
 /*
  * Parse one policy file. Returns 0 and a policy, or -EINVAL with at least one diagnostic
  * added to diags (or another negative errno, also with a diagnostic, when the file cannot be
- * read).
+ * read). -ENOMEM when memory runs out anywhere (in libyaml too): never a policy with a rule
+ * missing, and its "out of memory" diagnostic only if there was memory for it.
  */
 int policy_parse_file(const char *file, struct policy **ret_policy, struct policy_diags *diags);
 /* The same, from a string; file names it in diagnostics. */
