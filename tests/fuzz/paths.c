@@ -20,7 +20,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_LINES 48
 #define MAX_LINE 160
 #define MAX_PATH 512
-#define SEED 0x5eed5eed12345678ULL
 
 /* The line tags, in the order of their YAML sections. */
 static const struct section {
@@ -267,17 +266,17 @@ static void expected(const struct policy *p, const char *path, uint32_t *deny, u
 
 static void check(const struct policy *p, const struct probes *pr)
 {
-	struct policy_fs_rule *rules;
+	struct policy_fs_trie trie = { 0 };
 	struct warden_dfa_state *dfa;
-	size_t nrules, ndfa;
+	size_t ndfa;
 	char err[256];
 	int ret;
 
-	if (policy_compile_fs(p, SEED, &rules, &nrules))
+	if (policy_compile_fs(p, &trie))
 		abort();
 	ret = policy_compile_dfa(p, &dfa, &ndfa, err, sizeof(err));
 	if (ret == -E2BIG) {
-		free(rules);
+		policy_fs_trie_free(&trie);
 		return; /* too many states: the policy is refused, nothing to match */
 	}
 	if (ret)
@@ -285,7 +284,7 @@ static void check(const struct policy *p, const struct probes *pr)
 	for (size_t i = 0; i < pr->n; i++) {
 		uint32_t d, a, ed, ea;
 
-		policy_match_path(rules, nrules, dfa, ndfa, SEED, pr->v[i], &d, &a);
+		policy_match_path(&trie, dfa, ndfa, pr->v[i], &d, &a);
 		expected(p, pr->v[i], &ed, &ea);
 		if (d != ed || a != ea) {
 			fprintf(stderr,
@@ -294,7 +293,7 @@ static void check(const struct policy *p, const struct probes *pr)
 			abort();
 		}
 	}
-	free(rules);
+	policy_fs_trie_free(&trie);
 	free(dfa);
 }
 

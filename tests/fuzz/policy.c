@@ -13,11 +13,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define SEED 0x0123456789abcdefULL
-
-static void check_paths(const struct policy_strs *l, const struct policy_fs_rule *rules,
-			size_t nrules, const struct warden_dfa_state *dfa, size_t ndfa,
-			uint32_t deny, uint32_t allow)
+static void check_paths(const struct policy_strs *l, const struct policy_fs_trie *trie,
+			const struct warden_dfa_state *dfa, size_t ndfa, uint32_t deny,
+			uint32_t allow)
 {
 	char path[4096];
 
@@ -34,7 +32,7 @@ static void check_paths(const struct policy_strs *l, const struct policy_fs_rule
 		memcpy(path, s, len + 1);
 		if (len > 1 && path[len - 1] == '/')
 			path[len - 1] = 0;
-		policy_match_path(rules, nrules, dfa, ndfa, SEED, path, &d, &a);
+		policy_match_path(trie, dfa, ndfa, path, &d, &a);
 		if ((d & deny) != deny || (a & allow) != allow) {
 			fprintf(stderr, "rule '%s' does not cover its own path\n", s);
 			abort();
@@ -45,9 +43,9 @@ static void check_paths(const struct policy_strs *l, const struct policy_fs_rule
 static void compile(const struct policy *p)
 {
 	struct policy_net_entry *e;
-	struct policy_fs_rule *rules;
+	struct policy_fs_trie trie = { 0 };
 	struct warden_dfa_state *dfa;
-	size_t nrules, ndfa, n;
+	size_t ndfa, n;
 	char err[256];
 	int ret;
 
@@ -64,12 +62,12 @@ static void compile(const struct policy *p)
 				abort();
 		free(e);
 	}
-	if (policy_compile_fs(p, SEED, &rules, &nrules))
+	if (policy_compile_fs(p, &trie))
 		abort();
 	err[0] = 0;
 	ret = policy_compile_dfa(p, &dfa, &ndfa, err, sizeof(err));
 	if (ret == -E2BIG && err[0]) {
-		free(rules);
+		policy_fs_trie_free(&trie);
 		return;
 	}
 	if (ret || ndfa > WARDEN_DFA_POLICY_STATES + 1)
@@ -79,14 +77,14 @@ static void compile(const struct policy *p)
 		for (int b = 0; b < 256; b++)
 			if (dfa[s].next[b] >= ndfa)
 				abort();
-	check_paths(&p->fs.read, rules, nrules, dfa, ndfa, 0, WARDEN_FS_READ);
-	check_paths(&p->fs.write, rules, nrules, dfa, ndfa, 0, WARDEN_FS_WRITE);
-	check_paths(&p->fs.deny, rules, nrules, dfa, ndfa, WARDEN_FS_READ | WARDEN_FS_WRITE, 0);
-	check_paths(&p->exec.allow, rules, nrules, dfa, ndfa, 0, WARDEN_FS_EXEC);
-	check_paths(&p->exec.deny, rules, nrules, dfa, ndfa, WARDEN_FS_EXEC, 0);
-	check_paths(&p->libraries.allow, rules, nrules, dfa, ndfa, 0, WARDEN_FS_LIB);
-	check_paths(&p->libraries.deny, rules, nrules, dfa, ndfa, WARDEN_FS_LIB, 0);
-	free(rules);
+	check_paths(&p->fs.read, &trie, dfa, ndfa, 0, WARDEN_FS_READ);
+	check_paths(&p->fs.write, &trie, dfa, ndfa, 0, WARDEN_FS_WRITE);
+	check_paths(&p->fs.deny, &trie, dfa, ndfa, WARDEN_FS_READ | WARDEN_FS_WRITE, 0);
+	check_paths(&p->exec.allow, &trie, dfa, ndfa, 0, WARDEN_FS_EXEC);
+	check_paths(&p->exec.deny, &trie, dfa, ndfa, WARDEN_FS_EXEC, 0);
+	check_paths(&p->libraries.allow, &trie, dfa, ndfa, 0, WARDEN_FS_LIB);
+	check_paths(&p->libraries.deny, &trie, dfa, ndfa, WARDEN_FS_LIB, 0);
+	policy_fs_trie_free(&trie);
 	free(dfa);
 }
 

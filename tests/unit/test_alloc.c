@@ -209,15 +209,12 @@ struct compiled {
 	int ret;
 	struct policy *p;
 	struct policy_diags diags;
-	struct policy_fs_rule *rules;
-	size_t nrules;
+	struct policy_fs_trie trie;
 	struct warden_dfa_state *dfa;
 	size_t ndfa;
 	struct policy_net_entry *net[2];
 	size_t nnet[2];
 };
-
-#define SEED 0x1234567890abcdefULL
 
 /* Parse and compile text as warden apply does; the first failure ends it. */
 static void compile(const char *text, struct compiled *c)
@@ -228,7 +225,7 @@ static void compile(const char *text, struct compiled *c)
 	c->ret = policy_parse_string("p.yaml", text, strlen(text), &c->p, &c->diags);
 	if (c->ret)
 		return;
-	c->ret = policy_compile_fs(c->p, SEED, &c->rules, &c->nrules);
+	c->ret = policy_compile_fs(c->p, &c->trie);
 	if (c->ret)
 		return;
 	c->ret = policy_compile_dfa(c->p, &c->dfa, &c->ndfa, err, sizeof(err));
@@ -246,7 +243,7 @@ static void compiled_free(struct compiled *c)
 {
 	policy_free(c->p);
 	policy_diags_free(&c->diags);
-	free(c->rules);
+	policy_fs_trie_free(&c->trie);
 	free(c->dfa);
 	free(c->net[0]);
 	free(c->net[1]);
@@ -323,8 +320,8 @@ static void expect_same(const struct compiled *a, const struct compiled *b)
 	if (a->ret)
 		return;
 	expect_same_policy(a->p, b->p);
-	assert_int_equal(a->nrules, b->nrules);
-	assert_memory_equal(a->rules, b->rules, a->nrules * sizeof(*a->rules));
+	assert_int_equal(a->trie.n, b->trie.n);
+	assert_memory_equal(a->trie.v, b->trie.v, a->trie.n * sizeof(*a->trie.v));
 	assert_int_equal(a->ndfa, b->ndfa);
 	if (a->ndfa)
 		assert_memory_equal(a->dfa, b->dfa, a->ndfa * sizeof(*a->dfa));
