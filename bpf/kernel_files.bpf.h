@@ -48,7 +48,7 @@ enum kfile {
 #define KWALK 64 /* d_parent steps at most; deeper files are switches (fail closed) */
 
 /* The last KDEPTH names of the file's path below its filesystem's root, in s->rev. */
-#define KN(s, i) ((s)->rev + (i) * KNAME)
+#define KN(s, i) ((s)->rev + (i)*KNAME)
 
 /* name (NUL-terminated, in a KNAME buffer) equals want (a literal shorter than KNAME) */
 static __always_inline int kname_is(const char *name, const char *want)
@@ -79,10 +79,11 @@ static __always_inline int kname_starts(const char *name, const char *want)
 /* The path below the filesystem root is a/b/c (depth 3) and so on. */
 #define KPATH1(a) (depth == 1 && kname_is(KN(s, 0), a))
 #define KPATH2(a, b) (depth == 2 && kname_is(KN(s, 1), a) && kname_is(KN(s, 0), b))
-#define KPATH3(a, b, c) (depth == 3 && kname_is(KN(s, 2), a) && kname_is(KN(s, 1), b) && \
-			 kname_is(KN(s, 0), c))
-#define KPATH4(a, b, c, d) (depth == 4 && kname_is(KN(s, 3), a) && kname_is(KN(s, 2), b) && \
-			    kname_is(KN(s, 1), c) && kname_is(KN(s, 0), d))
+#define KPATH3(a, b, c) \
+	(depth == 3 && kname_is(KN(s, 2), a) && kname_is(KN(s, 1), b) && kname_is(KN(s, 0), c))
+#define KPATH4(a, b, c, d)                                                                        \
+	(depth == 4 && kname_is(KN(s, 3), a) && kname_is(KN(s, 2), b) && kname_is(KN(s, 1), c) && \
+	 kname_is(KN(s, 0), d))
 
 /*
  * /proc/sys files that switch off what warden stands on or make the kernel run a program of the
@@ -180,8 +181,20 @@ __noinline int kfile_class(__u64 dentry_addr, __u32 want, __u32 policy_id)
 	case NFSD_MAGIC:
 		return (want & WARDEN_FS_WRITE) ? KFILE_SWITCH : KFILE_PLAIN;
 	case PROC_SUPER_MAGIC:
+		if (want & WARDEN_FS_WRITE)
+			break;
+		/* read: only /proc/kcore, right below the root, matters; no walk for the rest */
+		parent = BPF_CORE_READ(d, d_parent);
+		if (parent != d && BPF_CORE_READ(parent, d_parent) == parent) {
+			bpf_probe_read_kernel_str(KN(s, 0), KNAME, BPF_CORE_READ(d, d_name.name));
+			if (kname_is(KN(s, 0), "kcore"))
+				return KFILE_DEVICE;
+		}
+		return KFILE_PLAIN;
 	case SYSFS_MAGIC:
-		break;
+		if (want & WARDEN_FS_WRITE)
+			break;
+		return KFILE_PLAIN;
 	default:
 		return KFILE_PLAIN;
 	}
@@ -199,25 +212,22 @@ __noinline int kfile_class(__u64 dentry_addr, __u32 want, __u32 policy_id)
 		depth++;
 	}
 	if (i == KWALK)
-		return (want & WARDEN_FS_WRITE) ? KFILE_SWITCH : KFILE_PLAIN;
+		return KFILE_SWITCH;
 
-	if (magic == SYSFS_MAGIC) {
-		if (!(want & WARDEN_FS_WRITE))
-			return KFILE_PLAIN;
+	if (magic == SYSFS_MAGIC)
 		return sysfs_escape(s, depth) ? KFILE_ESCAPE : KFILE_SWITCH;
-	}
 
-	/* procfs: /proc/kcore is all of the kernel's memory */
+	/* procfs, written: /proc/kcore is all of the kernel's memory */
 	if (KPATH1("kcore"))
 		return KFILE_DEVICE;
-	if (!(want & WARDEN_FS_WRITE))
-		return KFILE_PLAIN;
 	/* /proc/PID/...: another process, unless it is confined by the same policy */
 	if (top) {
 		bpf_probe_read_kernel(&c, 1, BPF_CORE_READ(top, d_name.name));
 		if (c >= '0' && c <= '9') {
-			struct proc_inode *pi = (struct proc_inode *)((char *)inode -
-					bpf_core_field_offset(struct proc_inode, vfs_inode));
+			struct proc_inode *pi =
+				(struct proc_inode *)((char *)inode -
+						      bpf_core_field_offset(struct proc_inode,
+									    vfs_inode));
 			struct pid *pid = inode ? BPF_CORE_READ(pi, pid) : NULL;
 
 			if (pid)
