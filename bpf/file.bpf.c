@@ -5,6 +5,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "path.bpf.h"
+#include "kernel_files.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -61,13 +62,15 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	struct warden_event *ev;
 	__u32 policy_id = 0;
 	long len;
-	int tagged;
+	int tagged, klass, verdict;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
 	if (sb_magic(BPF_CORE_READ(dir, dentry)) == BPF_FS_MAGIC)
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
+	klass = kfile_class(child ? kaddr(child) : kaddr(BPF_CORE_READ(dir, dentry)),
+			    WARDEN_FS_WRITE, policy_id);
 	ev = &s->ev;
 	if (old) {
 		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
@@ -81,8 +84,15 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 					     WARDEN_REASON_RULE);
 	}
 	len = walk_path(s, BPF_CORE_READ(dir, mnt), BPF_CORE_READ(dir, dentry), child);
-	return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
-			   policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
+	if (klass >= KFILE_ESCAPE) {
+		ev->path_len = len > 0 ? len : 0;
+		return kfile_refuse(s, policy, policy_id, klass);
+	}
+	verdict = path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
+			      policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
+	if (verdict || klass == KFILE_PLAIN)
+		return verdict;
+	return kfile_exact(s, policy, policy_id, klass, WARDEN_FS_WRITE);
 }
 
 SEC("lsm/path_mknod") /* also every open(O_CREAT) that creates a file */
@@ -337,7 +347,7 @@ static __always_inline int file_open_decide(struct file *file)
 	__u32 default_deny;
 	__u16 op;
 	long len;
-	int tagged, exec, verdict;
+	int tagged, exec, verdict, klass = KFILE_PLAIN;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
@@ -365,7 +375,15 @@ static __always_inline int file_open_decide(struct file *file)
 			if (magic == BPF_FS_MAGIC)
 				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
 		}
-		cached = bpf_map_lookup_elem(&warden_verdict, &dentry);
+		/* before the cache: a switch or a device is never cached, and some are refused */
+		klass = kfile_class(kaddr(file->f_path.dentry), want, policy_id);
+		if (klass >= KFILE_ESCAPE) {
+			len = bpf_d_path((struct path *)&file->f_path, s->ev.path,
+					 sizeof(s->ev.path));
+			s->ev.path_len = len > 0 ? len : 0;
+			return kfile_refuse(s, policy, policy_id, klass);
+		}
+		cached = klass ? NULL : bpf_map_lookup_elem(&warden_verdict, &dentry);
 		if (cached && !(want & ~cached->allowed) &&
 		    verdict_holds(cached, mnt, s->ruleset, policy)) {
 			warden_count_allowed(policy_id);
@@ -387,6 +405,8 @@ static __always_inline int file_open_decide(struct file *file)
 		path_decide(s, policy, policy_id, len, op, want, default_deny, exec ? file : NULL);
 	if (verdict)
 		return verdict;
+	if (klass)
+		return kfile_exact(s, policy, policy_id, klass, want);
 
 	if (!exec && !(fresh.rename_seq & 1) && !(fresh.mount_seq & 1) &&
 	    opener_root(&fresh.root_mnt, &fresh.root_dentry)) {
@@ -426,8 +446,31 @@ int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
 	return 0;
 }
 
+#define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
 #define VM_EXEC 0x4
+
+/*
+ * process.exec_memory: deny. Machine code that no exec or libraries rule sees is written to
+ * memory and then run: an anonymous mapping made executable, a mapping both writable and
+ * executable, or a private file mapping written to (its pages are then anonymous copies,
+ * vma->anon_vma is set) and then made executable. As SELinux's execmem and execmod, and
+ * systemd's MemoryDenyWriteExecute. 0 when the mapping is allowed or the policy does not ask.
+ */
+static __always_inline int memory_exec_decide(int anon, unsigned long prot)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0;
+	int tagged;
+
+	if (!anon && !(prot & PROT_WRITE))
+		return 0;
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0 || !(policy->flags & WARDEN_POLICY_EXEC_MEMORY_DENY))
+		return tagged < 0 ? tagged : 0;
+	return warden_report(&s->ev, policy, policy_id, WARDEN_OP_MEMORY_EXEC, WARDEN_REASON_RULE);
+}
 
 /*
  * A file mapped executable by a tagged process: a shared library, a native addon, a plugin.
@@ -470,8 +513,12 @@ int BPF_PROG(warden_mmap_file, struct file *file, unsigned long reqprot, unsigne
 {
 	if (ret)
 		return ret;
-	if (!file || !(prot & PROT_EXEC))
+	if (!(prot & PROT_EXEC))
 		return 0;
+	/* a private file mapping written later is judged at its mprotect */
+	ret = memory_exec_decide(!file, prot);
+	if (ret || !file)
+		return ret;
 	return map_exec_decide(file);
 }
 
@@ -484,10 +531,14 @@ int BPF_PROG(warden_file_mprotect, struct vm_area_struct *vma, unsigned long req
 
 	if (ret)
 		return ret;
-	if (!(prot & PROT_EXEC) || (BPF_CORE_READ(vma, vm_flags) & VM_EXEC))
+	if (!(prot & PROT_EXEC))
 		return 0;
 	file = BPF_CORE_READ(vma, vm_file);
-	if (!file)
-		return 0;
+	if (BPF_CORE_READ(vma, vm_flags) & VM_EXEC)
+		/* already executable: only making it writable too is new */
+		return (prot & PROT_WRITE) ? memory_exec_decide(0, prot) : 0;
+	ret = memory_exec_decide(!file || BPF_CORE_READ(vma, anon_vma), prot);
+	if (ret || !file)
+		return ret;
 	return map_exec_decide(file);
 }

@@ -164,18 +164,83 @@ static __always_inline int namespace_decide(void)
  */
 #define CAP_SYS_ADMIN 21
 
+#define CAP_DAC_READ_SEARCH 2
+
+/*
+ * System calls that have no LSM hook of their own but ask for a capability first, by their
+ * number in the 64-bit table (x32 calls have the same number with bit 30 set) and in the
+ * i386 one, which the user code segment of the saved registers tells apart.
+ */
+#define X32_SYSCALL_BIT 0x40000000
+#define USER32_CS 0x23
+#define NR_OPEN_BY_HANDLE_AT 304
+#define NR_OPEN_BY_HANDLE_AT_32 342
+/* the same numbers in both tables: open_tree..fspick, mount_setattr */
+#define NR_OPEN_TREE 428
+#define NR_FSPICK 433
+#define NR_MOUNT_SETATTR 442
+
+static __always_inline int current_compat(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pt_regs *regs =
+		(struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + THREAD_SIZE) - 1;
+
+	return (BPF_CORE_READ(regs, cs) & 0xffff) == USER32_CS;
+}
+
+/*
+ * open_by_handle_at reaches any file of a filesystem by its handle, with no path the fs rules
+ * could judge (cgroup.procs of another cgroup, a file outside a chroot). It asks for
+ * CAP_DAC_READ_SEARCH and, since 6.9, falls back to CAP_SYS_ADMIN over the mount: both are
+ * refused inside it unless the policy allows file handles.
+ */
+static __always_inline int handle_decide(void)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0;
+	int tagged;
+
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	if (policy->flags & WARDEN_POLICY_HANDLES_ALLOW) {
+		warden_count_allowed(policy_id);
+		return 0;
+	}
+	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_HANDLE);
+}
+
 SEC("lsm/capable")
 int BPF_PROG(warden_capable, const struct cred *cred, struct user_namespace *ns, int cap,
 	     unsigned int opts, int ret)
 {
 	long nr;
 
-	if (ret || cap != CAP_SYS_ADMIN)
+	if (ret || (cap != CAP_SYS_ADMIN && cap != CAP_DAC_READ_SEARCH))
 		return ret;
 	nr = current_syscall();
-	if (nr != NR_UNSHARE && nr != NR_UNSHARE_32)
-		return 0;
-	return namespace_decide();
+	if (cap == CAP_SYS_ADMIN && (nr == NR_UNSHARE || nr == NR_UNSHARE_32))
+		return namespace_decide();
+	if (current_compat()) {
+		if (nr == NR_OPEN_BY_HANDLE_AT_32)
+			return handle_decide();
+	} else {
+		nr &= ~X32_SYSCALL_BIT;
+		if (nr == NR_OPEN_BY_HANDLE_AT)
+			return handle_decide();
+	}
+	/*
+	 * The new mount API: a detached copy of a tree (open_tree with OPEN_TREE_CLONE), a new
+	 * filesystem (fsopen, fsconfig, fsmount), reconfiguring one (fspick) and changing a
+	 * mount's flags (mount_setattr) all ask for CAP_SYS_ADMIN (may_mount, mount_capable)
+	 * before they do anything.
+	 */
+	if (cap == CAP_SYS_ADMIN &&
+	    ((nr >= NR_OPEN_TREE && nr <= NR_FSPICK) || nr == NR_MOUNT_SETATTR))
+		return warden_guard(WARDEN_TAMPER_MOUNT);
+	return 0;
 }
 
 /* New user namespaces, however made (6.1 and later have this hook)... */

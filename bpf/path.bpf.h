@@ -178,7 +178,6 @@ static __always_inline int path_decide(struct warden_scratch *s, struct warden_p
 	return 0;
 }
 
-
 #define WALK_CHUNK 64 /* components per call of walk_chunk */
 #define WALK_CALLS 32 /* 2048 components: a 4095-byte path has at most that many */
 

@@ -576,7 +576,9 @@ static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struc
 		       (p->bind.default_deny ? WARDEN_POLICY_BIND_DEFAULT_DENY : 0) |
 		       (p->fork_deny ? WARDEN_POLICY_FORK_DENY : 0) |
 		       (p->ptrace_deny ? WARDEN_POLICY_PTRACE_DENY : 0) |
-		       (p->namespaces_deny ? 0 : WARDEN_POLICY_NAMESPACES_ALLOW);
+		       (p->namespaces_deny ? 0 : WARDEN_POLICY_NAMESPACES_ALLOW) |
+		       (p->handles_deny ? 0 : WARDEN_POLICY_HANDLES_ALLOW) |
+		       (p->exec_memory_deny ? WARDEN_POLICY_EXEC_MEMORY_DENY : 0);
 	snprintf(header.name, sizeof(header.name), "%s", p->name.s);
 	header.source_hash = p->source_hash;
 	if (bpf_map_update_elem(m->policy, &rs, &header, BPF_ANY))

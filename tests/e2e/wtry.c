@@ -18,6 +18,10 @@
  *   wtry open-for MS PATH...    open each PATH in turn, again and again for MS milliseconds;
  *                               prints "PATH ok=N eperm=N other=N" for each
  *   wtry mprotect-exec PATH     map it readable, then mprotect it executable
+ *   wtry exec-memory FILE       the ways to executable memory, each printed as "NAME=RESULT":
+ *                               anonymous RWX and RX mappings, mprotect RX of anonymous memory
+ *                               and of a written private mapping of FILE, a shared writable
+ *                               and executable mapping of FILE, and a plain RX mapping of FILE
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
  * operation, so a policy confines the operation and not the start of wtry itself.
@@ -161,6 +165,40 @@ static int try_socket(const char *op, const char *addr, const char *port, const 
 	return report(ret);
 }
 
+static void map_result(const char *name, void *p)
+{
+	printf("%s=%s ", name,
+	       p != MAP_FAILED ? "ok" : (strerrorname_np(errno) ? strerrorname_np(errno) : "?"));
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+}
+
+static int try_exec_memory(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	void *p;
+
+	if (fd < 0)
+		return report(errno);
+	map_result("anon-rwx", mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	map_result("anon-rx",
+		   mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	map_result("mprotect-anon", mprotect(p, 4096, PROT_READ | PROT_EXEC) ? MAP_FAILED : p);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (p != MAP_FAILED)
+		*(volatile char *)p = 1;
+	map_result("mprotect-written",
+		   p == MAP_FAILED || mprotect(p, 4096, PROT_READ | PROT_EXEC) ? MAP_FAILED : p);
+	map_result("shared-wx",
+		   mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED, fd, 0));
+	map_result("file-rx", mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0));
+	putchar('\n');
+	close(fd);
+	return 0;
+}
+
 static void *thread_fn(void *arg)
 {
 	return arg;
@@ -246,8 +284,11 @@ int main(int argc, char **argv)
 		return try_open_for(atol(argv[2]), argv + 3, argc - 3);
 	if (argc == 3 && (!strcmp(argv[1], "mmap-exec") || !strcmp(argv[1], "mprotect-exec")))
 		return try_map_exec(argv[2], argv[1][1] == 'p');
+	if (argc == 3 && !strcmp(argv[1], "exec-memory"))
+		return try_exec_memory(argv[2]);
 	fprintf(stderr, "usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
 			"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
-			"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH...\n");
+			"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
+			"       exec-memory FILE\n");
 	return 2;
 }

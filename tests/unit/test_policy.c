@@ -370,6 +370,24 @@ static void test_wildcards_state_limit(void **state)
 	policy_free(p);
 }
 
+/* File handles are refused and executable memory allowed unless a policy says otherwise. */
+static void test_file_handles_and_exec_memory(void **state)
+{
+	struct policy *a = parse_ok("name: x\n");
+	struct policy *b = parse_ok("name: x\nprocess: {file_handles: allow, exec_memory: deny}\n");
+
+	(void)state;
+	assert_int_equal(a->handles_deny, 1);
+	assert_int_equal(a->exec_memory_deny, 0);
+	assert_int_equal(b->handles_deny, 0);
+	assert_int_equal(b->exec_memory_deny, 1);
+	assert_string_equal(
+		first_error("name: x\nprocess: {exec_memory: no}\n"),
+		"p.yaml:2:24: 'process.exec_memory' must be 'allow' or 'deny', not 'no'");
+	policy_free(a);
+	policy_free(b);
+}
+
 /* Tamper resistance is on unless a policy allows namespaces; the source hash tracks bytes. */
 static void test_namespaces_and_source_hash(void **state)
 {
@@ -664,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_abstract_socket_names),
 		cmocka_unit_test(test_wildcards),
 		cmocka_unit_test(test_namespaces_and_source_hash),
+		cmocka_unit_test(test_file_handles_and_exec_memory),
 		cmocka_unit_test(test_wildcards_state_limit),
 		cmocka_unit_test(test_net_rule_forms),
 		cmocka_unit_test(test_net_rule_errors),

@@ -397,15 +397,23 @@ static void net_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 	parse_mapping(ps, v, c.what, files_keys, rules_key, &c);
 }
 
-enum { PROCESS_FORK, PROCESS_PTRACE, PROCESS_NAMESPACES };
-static const char *const process_keys[] = { "fork", "ptrace", "namespaces", NULL };
+enum {
+	PROCESS_FORK,
+	PROCESS_PTRACE,
+	PROCESS_NAMESPACES,
+	PROCESS_FILE_HANDLES,
+	PROCESS_EXEC_MEMORY
+};
+static const char *const process_keys[] = { "fork",	    "ptrace",	   "namespaces",
+					    "file_handles", "exec_memory", NULL };
 
 static void process_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 {
-	static const char *const what[] = { "process.fork", "process.ptrace",
-					    "process.namespaces" };
+	static const char *const what[] = { "process.fork", "process.ptrace", "process.namespaces",
+					    "process.file_handles", "process.exec_memory" };
 	struct policy *p = ctx;
-	int *out[] = { &p->fork_deny, &p->ptrace_deny, &p->namespaces_deny };
+	int *out[] = { &p->fork_deny, &p->ptrace_deny, &p->namespaces_deny, &p->handles_deny,
+		       &p->exec_memory_deny };
 
 	parse_default(ps, v, what[key], out[key]);
 }
@@ -680,6 +688,7 @@ static struct policy *policy_new(const char *file, const char *text, size_t len)
 		return NULL;
 	}
 	p->namespaces_deny = 1; /* tamper resistance is on unless the policy says otherwise */
+	p->handles_deny = 1;
 	p->source_hash = 0xcbf29ce484222325ULL;
 	for (size_t i = 0; i < len; i++)
 		p->source_hash = warden_hash_byte(p->source_hash, (__u8)text[i]);
