@@ -111,7 +111,9 @@ write ok" "SIGIO to the daemon's group"
 	kill -0 "$DPID" || fail "SIGIO killed the daemon"
 
 	# its cgroup: control files and children; the writer's own cgroup stays writable
-	expect_eq "$(wtry_in "$CG" open "$CGROOT$dcg/cgroup.kill" w)" "EPERM" "cgroup.kill"
+	# (5.10 has no cgroup.kill: it came in 5.14)
+	[ ! -e "$CGROOT$dcg/cgroup.kill" ] ||
+		expect_eq "$(wtry_in "$CG" open "$CGROOT$dcg/cgroup.kill" w)" "EPERM" "cgroup.kill"
 	expect_eq "$(wtry_in "$CG" open "$CGROOT$dcg/cgroup.freeze" w)" "EPERM" "cgroup.freeze"
 	expect_eq "$(wtry_in "$CG" open "$CGROOT$dcg/cgroup.max.descendants" w)" "EPERM" \
 		"a limit of the daemon's cgroup"
@@ -163,7 +165,11 @@ ofd_lock ok" "the lock outside"
 	kill -0 "$DPID" || fail "the daemon died"
 	# and it still works: a change is applied
 	printf 'name: sound\ncgroups: [%s]\nfs: { deny: [/etc/hostname] }\n' "$CG" >"$dir/a.yaml"
-	wait_for "$T/d.err" "applied policy 'sound' from $dir/a.yaml"
+	for _ in $(seq 100); do
+		[ "$(wtry_in "$CG" open /etc/hostname)" = EPERM ] && break
+		sleep 0.3
+	done
+	expect_eq "$(wtry_in "$CG" open /etc/hostname)" "EPERM" "a change the daemon applied"
 	kill -9 "$DPID"
 	wait "$DPID" 2>/dev/null
 	true
