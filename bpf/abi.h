@@ -120,6 +120,25 @@ struct warden_config {
 };
 _Static_assert(sizeof(struct warden_config) == 32, "warden_config layout");
 
+/*
+ * warden_guarded: inodes a confined process may not change, by the kernel's device number
+ * (s_dev, not stat's encoding) and inode number: the daemon's policy directory, whose entries
+ * may not be created, written, renamed, linked or removed, and the directories above it, which
+ * may not be renamed or removed.
+ */
+#define WARDEN_GUARD_DIR 1
+#define WARDEN_GUARD_ABOVE 2
+#define WARDEN_MAX_GUARDED 256
+
+struct warden_inode {
+	__u64 dev;
+	__u64 ino;
+};
+_Static_assert(sizeof(struct warden_inode) == 16, "warden_inode layout");
+
+/* warden_overflow (one __u32): set for good once a cgroup's tag could not be recorded. */
+#define WARDEN_OVERFLOW_CGROUPS 1
+
 /* warden_cgroups (effective, cgroup id -> policy) and warden_binding (explicit bindings). */
 struct warden_cgroup {
 	__u32 policy_id;

@@ -12,6 +12,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define EEXIST 17
+
 /* cgroup v1 hierarchies have their own id space; only the default (v2) hierarchy, id 0, counts. */
 static __always_inline int on_default_hierarchy(struct cgroup *cgrp)
 {
@@ -59,6 +61,19 @@ static __always_inline struct warden_bindpath *bound_by_path(const char *path)
 	return NULL;
 }
 
+/*
+ * A tag that could not be written (warden_cgroups is full): from now on the hooks look for a
+ * tagged ancestor of every untagged task's cgroup (decide.bpf.h), so the new cgroup is denied
+ * everything rather than left unconfined. A tracepoint cannot refuse the mkdir itself.
+ */
+static __always_inline void tag_lost(void)
+{
+	__u32 zero = 0, *overflow = bpf_map_lookup_elem(&warden_overflow, &zero);
+
+	if (overflow)
+		*overflow = WARDEN_OVERFLOW_CGROUPS; /* a plain store: 5.10 has no atomic or */
+}
+
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
@@ -66,6 +81,7 @@ int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	struct warden_bindpath *bound;
 	struct cgroup *parent;
 	__u64 id, parent_id;
+	long err;
 
 	if (!on_default_hierarchy(cgrp))
 		return 0;
@@ -75,8 +91,9 @@ int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 		/* A bound cgroup created again: its own policy, whatever its parent has. */
 		tag.policy_id = bound->policy_id;
 		tag.pad = 0;
-		bpf_map_update_elem(&warden_binding, &id, &tag, BPF_ANY);
-		bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_ANY);
+		if (bpf_map_update_elem(&warden_binding, &id, &tag, BPF_ANY) |
+		    bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_ANY))
+			tag_lost();
 		return 0;
 	}
 	/* self is the first member of struct cgroup: the parent css is the parent cgroup. */
@@ -89,7 +106,10 @@ int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	if (!parent_tag)
 		return 0;
 	tag = *parent_tag;
-	bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_NOEXIST);
+	/* -EEXIST: userspace's walk wrote it first; anything else (-E2BIG: full) loses it */
+	err = bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		tag_lost();
 
 	/*
 	 * Userspace may have changed the parent between our read and our write. It always
@@ -102,7 +122,8 @@ int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 		bpf_map_delete_elem(&warden_cgroups, &id);
 	} else if (parent_tag->policy_id != tag.policy_id) {
 		tag = *parent_tag;
-		bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_ANY);
+		if (bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_ANY))
+			tag_lost();
 	}
 	return 0;
 }

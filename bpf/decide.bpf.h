@@ -22,7 +22,46 @@ const volatile __u32 warden_variant = WARDEN_VARIANT;
  * bound cgroup have their own entry (copied at mkdir time by cgroup.bpf.c and at bind time by
  * userspace), so this is one hash lookup whatever the cgroup's depth, and two array lookups
  * for the rule set in force (read once: see warden_bank in bpf/abi.h).
+ *
+ * A tag that could not be recorded (warden_cgroups full) must not leave a cgroup unconfined:
+ * once that has happened (warden_overflow, one more array lookup for an untagged task), an
+ * untagged cgroup with a tagged ancestor, or a bound one only warden_binding knows, returns 2
+ * with that policy, and warden_begin denies everything it does.
  */
+/* Cgroup levels warden_lost_policy walks up; a deeper cgroup is "cannot tell": denied. */
+#define WARDEN_ANCESTOR_DEPTH 32
+
+/*
+ * Only once warden_cgroups has overflowed: the policy id of the nearest ancestor of the current
+ * task's cgroup (itself included) that either tag map knows, 0 when none does up to the root,
+ * and -1 when it cannot tell. A subprogram, so the walk is verified once per program and costs
+ * nothing to hooks until the overflow.
+ */
+static __noinline int warden_lost_policy(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	struct warden_cgroup *tag;
+	__u64 id;
+	int i;
+
+	for (i = 0; i < WARDEN_ANCESTOR_DEPTH; i++) {
+		if (!cgrp)
+			return i ? 0 : -1;
+		id = BPF_CORE_READ(cgrp, kn, id);
+		tag = bpf_map_lookup_elem(&warden_cgroups, &id);
+		if (!tag)
+			tag = bpf_map_lookup_elem(&warden_binding, &id);
+		if (tag)
+			return tag->policy_id && tag->policy_id < WARDEN_MAX_POLICIES ?
+				       (int)tag->policy_id :
+				       -1;
+		/* self is the first member of struct cgroup: the parent css is the parent cgroup */
+		cgrp = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
+	}
+	return -1;
+}
+
 static __always_inline int warden_current_policy(struct warden_policy **ret_policy, __u32 *ret_id,
 						 __u32 *ret_ruleset)
 {
@@ -32,10 +71,21 @@ static __always_inline int warden_current_policy(struct warden_policy **ret_poli
 	__u8 *bank;
 	__u32 id, ruleset;
 
+	int lost = 0;
+
 	tag = bpf_map_lookup_elem(&warden_cgroups, &cgid);
-	if (!tag)
-		return 0;
-	id = tag->policy_id;
+	if (tag) {
+		id = tag->policy_id;
+	} else {
+		__u32 zero = 0, *overflow = bpf_map_lookup_elem(&warden_overflow, &zero);
+
+		if (!overflow || !*overflow)
+			return 0;
+		lost = warden_lost_policy();
+		if (lost <= 0)
+			return lost;
+		id = lost;
+	}
 	bank = bpf_map_lookup_elem(&warden_bank, &id);
 	if (!bank)
 		return -1;
@@ -46,7 +96,7 @@ static __always_inline int warden_current_policy(struct warden_policy **ret_poli
 	*ret_policy = policy;
 	*ret_id = id;
 	*ret_ruleset = ruleset;
-	return 1;
+	return lost ? 2 : 1;
 }
 
 /* Clear what only some operations fill in: path, address, ptrace target. */
@@ -69,6 +119,9 @@ static __always_inline struct warden_scratch *warden_scratch_get(void)
 	return bpf_map_lookup_elem(&warden_scratch, &zero);
 }
 
+static __always_inline int warden_report(struct warden_event *ev, struct warden_policy *policy,
+					 __u32 policy_id, __u16 op, __u8 reason);
+
 /*
  * The start every hook shares: 0 when the task is untagged (allow, nothing else to do), -EPERM
  * when it is tagged but cannot be judged (fail closed), 1 with the policy and a reset scratch
@@ -88,6 +141,12 @@ static __always_inline int warden_begin(struct warden_policy **ret_policy, __u32
 		return -EPERM;
 	s->ruleset = ruleset;
 	warden_event_reset(&s->ev);
+	if (tagged == 2) {
+		/* a cgroup whose tag was lost: nothing it does can be judged */
+		s->ev.what = WARDEN_TAMPER_STATE;
+		return warden_report(&s->ev, *ret_policy, *ret_id, WARDEN_OP_TAMPER,
+				     WARDEN_REASON_UNRESOLVED);
+	}
 	*ret_s = s;
 	return 1;
 }

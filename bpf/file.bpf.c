@@ -49,6 +49,51 @@ static __always_inline int is_cgroup_move_file(struct dentry *d, unsigned long m
 }
 
 /*
+ * Whether the cgroup whose cgroupfs directory is dir carries policy_id's tag. A kernfs inode's
+ * i_private is its kernfs node, and on the v2 hierarchy a cgroup's id is its node's id.
+ */
+static __always_inline int cgroup_is_own(struct dentry *dir, __u32 policy_id)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(dir, d_inode, i_private);
+	struct warden_cgroup *tag;
+	__u64 id;
+
+	if (!kn)
+		return 0;
+	id = BPF_CORE_READ(kn, id);
+	tag = bpf_map_lookup_elem(&warden_cgroups, &id);
+	return tag && tag->policy_id == policy_id;
+}
+
+/*
+ * Whether a write-like access to cgroupfs file or directory entry d, in directory dir, is
+ * outside the writer's own cgroups: the control files (cgroup.kill, cgroup.freeze, limits) and
+ * the children of a cgroup another policy, or no policy, owns (the daemon's among them). v1
+ * hierarchies number their cgroups apart from warden's tags: never writable.
+ */
+static __always_inline int cgroup_foreign(struct dentry *dir, unsigned long magic, __u32 policy_id)
+{
+	if (magic == CGROUP_SUPER_MAGIC)
+		return 1;
+	return magic == CGROUP2_SUPER_MAGIC && !cgroup_is_own(dir, policy_id);
+}
+
+/* The WARDEN_GUARD_* kind of d's inode in warden_guarded, 0 when not there (or negative). */
+static __always_inline __u32 guard_kind(struct dentry *d)
+{
+	struct inode *inode = BPF_CORE_READ(d, d_inode);
+	struct warden_inode key = {};
+	__u32 *kind;
+
+	if (!inode)
+		return 0;
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	kind = bpf_map_lookup_elem(&warden_guarded, &key);
+	return kind ? *kind : 0;
+}
+
+/*
  * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
  * child of directory dir, or on dir itself when child is NULL: judged as fs.write of its path.
  * With old set (link), the file being linked must carry no deny rule either, so a hard link
@@ -61,16 +106,31 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	struct warden_scratch *s;
 	struct warden_event *ev;
 	__u32 policy_id = 0;
+	struct dentry *d, *parent;
+	unsigned long magic;
 	long len;
 	int tagged, klass, verdict;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
-	if (sb_magic(BPF_CORE_READ(dir, dentry)) == BPF_FS_MAGIC)
+	d = BPF_CORE_READ(dir, dentry);
+	magic = sb_magic(d);
+	if (magic == BPF_FS_MAGIC)
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
-	klass = kfile_class(child ? kaddr(child) : kaddr(BPF_CORE_READ(dir, dentry)),
-			    WARDEN_FS_WRITE, policy_id);
+	/* without child, d is the entry itself (truncate, chmod, chown): its directory counts */
+	parent = child ? d : BPF_CORE_READ(d, d_parent);
+	if (cgroup_foreign(parent, magic, policy_id))
+		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
+	/*
+	 * The daemon's policy directory: nothing in it is created, removed, renamed, linked or
+	 * changed, and neither it nor a directory above it is renamed or removed.
+	 */
+	if (guard_kind(parent) == WARDEN_GUARD_DIR || (child && guard_kind(child)) ||
+	    (!child && guard_kind(d) == WARDEN_GUARD_DIR) ||
+	    (old && guard_kind(BPF_CORE_READ(old, d_parent)) == WARDEN_GUARD_DIR))
+		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
+	klass = kfile_class(child ? kaddr(child) : kaddr(d), WARDEN_FS_WRITE, policy_id);
 	ev = &s->ev;
 	if (old) {
 		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
@@ -202,6 +262,7 @@ int BPF_PROG(warden_path_rename4, const struct path *old_dir, struct dentry *old
 
 /* ELF: e_ident, e_type, e_phoff and program header types (include/uapi/linux/elf.h) */
 #define ET_DYN 3
+#define SIGKILL 9
 #define PT_LOAD 1
 #define PT_INTERP 3
 #define BINPRM_BUF 256
@@ -274,9 +335,20 @@ int BPF_PROG(warden_bprm_committed_creds, struct linux_binprm *bprm)
 
 	if (warden_begin(&policy, &policy_id, &s) <= 0)
 		return 0;
-	if (elf_is_loader(bprm, s))
-		bpf_map_update_elem(&warden_loader, &tgid, &one, BPF_ANY);
-	else
+	if (elf_is_loader(bprm, s)) {
+		/*
+		 * Unrecorded (warden_loader is full), the loader's program would escape the exec
+		 * rules. This hook cannot fail the exec, which is past its point of no return:
+		 * the process is killed before it runs a single instruction of its own.
+		 */
+		if (bpf_map_update_elem(&warden_loader, &tgid, &one, BPF_ANY)) {
+			bpf_send_signal(SIGKILL);
+			s->ev.what = WARDEN_TAMPER_STATE;
+			warden_report(&s->ev, policy, policy_id, WARDEN_OP_TAMPER,
+				      WARDEN_REASON_RULE);
+			return 0;
+		}
+	} else
 		bpf_map_delete_elem(&warden_loader, &tgid);
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
 			NULL);
@@ -370,10 +442,15 @@ static __always_inline int file_open_decide(struct file *file)
 
 			unsigned long magic = sb_magic(d);
 
+			struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
 			if (is_cgroup_move_file(d, magic))
 				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_CGROUP);
 			if (magic == BPF_FS_MAGIC)
 				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
+			if (cgroup_foreign(parent, magic, policy_id) ||
+			    guard_kind(parent) == WARDEN_GUARD_DIR)
+				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
 		}
 		/* before the cache: a switch or a device is never cached, and some are refused */
 		klass = kfile_class(kaddr(file->f_path.dentry), want, policy_id);

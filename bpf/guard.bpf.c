@@ -102,17 +102,14 @@ int BPF_PROG(warden_kernel_load_data, enum kernel_load_data_id id, bool contents
 	return warden_guard(WARDEN_TAMPER_MODULE);
 }
 
-SEC("lsm/task_kill")
-int BPF_PROG(warden_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
-	     const struct cred *cred, int ret)
+/* An operation on the daemon's process by a tagged task: refused. */
+static __always_inline int daemon_guard(__u32 target)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s = NULL;
-	__u32 policy_id = 0, target = BPF_CORE_READ(p, tgid);
+	__u32 policy_id = 0;
 	int tagged;
 
-	if (ret)
-		return ret;
 	if (!warden_is_daemon(target))
 		return 0;
 	tagged = warden_begin(&policy, &policy_id, &s);
@@ -120,6 +117,116 @@ int BPF_PROG(warden_task_kill, struct task_struct *p, struct kernel_siginfo *inf
 		return tagged;
 	s->ev.target_pid = target;
 	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(warden_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	if (ret)
+		return ret;
+	return daemon_guard(BPF_CORE_READ(p, tgid));
+}
+
+/* The daemon may not be starved either: its limits, priority, policy and memory placement. */
+SEC("lsm/task_setrlimit")
+int BPF_PROG(warden_task_setrlimit, struct task_struct *p, unsigned int resource,
+	     struct rlimit *new_rlim, int ret)
+{
+	if (ret)
+		return ret;
+	return daemon_guard(BPF_CORE_READ(p, tgid));
+}
+
+SEC("lsm/task_setnice")
+int BPF_PROG(warden_task_setnice, struct task_struct *p, int nice, int ret)
+{
+	if (ret)
+		return ret;
+	return daemon_guard(BPF_CORE_READ(p, tgid));
+}
+
+SEC("lsm/task_setioprio")
+int BPF_PROG(warden_task_setioprio, struct task_struct *p, int ioprio, int ret)
+{
+	if (ret)
+		return ret;
+	return daemon_guard(BPF_CORE_READ(p, tgid));
+}
+
+SEC("lsm/task_setscheduler")
+int BPF_PROG(warden_task_setscheduler, struct task_struct *p, int ret)
+{
+	if (ret)
+		return ret;
+	return daemon_guard(BPF_CORE_READ(p, tgid));
+}
+
+SEC("lsm/task_movememory")
+int BPF_PROG(warden_task_movememory, struct task_struct *p, int ret)
+{
+	if (ret)
+		return ret;
+	return daemon_guard(BPF_CORE_READ(p, tgid));
+}
+
+/*
+ * SIGIO and SIGURG sent to a file's owner (F_SETOWN, F_SETOWN_EX, F_SETSIG), the way around
+ * task_kill: the daemon sets no owner on any file, so it gets none of these signals, whoever's
+ * I/O sends them (the sender may be an interrupt or another process). A tagged sender is
+ * reported.
+ */
+SEC("lsm/file_send_sigiotask")
+int BPF_PROG(warden_file_send_sigiotask, struct task_struct *tsk, struct fown_struct *fown, int sig,
+	     int ret)
+{
+	__u32 target = BPF_CORE_READ(tsk, tgid);
+
+	if (ret)
+		return ret;
+	if (!warden_is_daemon(target))
+		return 0;
+	daemon_guard(target); /* reports a tagged sender */
+	return -EPERM;
+}
+
+/* include/uapi/asm-generic/fcntl.h */
+#define F_SETOWN 8
+#define F_SETOWN_EX 15
+#define F_OWNER_PGRP 2
+
+/* Naming the daemon as a file's owner is refused where it is asked for (see above for groups). */
+SEC("lsm/file_fcntl")
+int BPF_PROG(warden_file_fcntl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	struct f_owner_ex ex = {};
+
+	if (ret)
+		return ret;
+	if (cmd == F_SETOWN)
+		return (int)arg > 0 ? daemon_guard((int)arg) : 0;
+	if (cmd != F_SETOWN_EX)
+		return 0;
+	if (bpf_probe_read_user(&ex, sizeof(ex), (void *)arg))
+		return 0; /* the kernel's own copy fails too: EFAULT */
+	return ex.type != F_OWNER_PGRP && ex.pid > 0 ? daemon_guard(ex.pid) : 0;
+}
+
+/*
+ * warden apply, remove and the daemon serialize on a flock of /sys/fs/bpf (loader_lock): a
+ * tagged process may not take any lock or lease in the BPF filesystem, so it cannot make them
+ * wait forever.
+ */
+#define BPF_FS_MAGIC 0xcafe4a11
+
+SEC("lsm/file_lock")
+int BPF_PROG(warden_file_lock, struct file *file, unsigned int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	if (BPF_CORE_READ(file, f_path.dentry, d_sb, s_magic) != BPF_FS_MAGIC)
+		return 0;
+	return warden_guard(WARDEN_TAMPER_DAEMON);
 }
 
 /*

@@ -151,6 +151,27 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_daemon SEC(".maps");
 
+/* The daemon's policy directory and the directories above it (see bpf/abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_GUARDED);
+	__type(key, struct warden_inode);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_guarded SEC(".maps");
+
+/*
+ * Nonzero once cgroup.bpf.c could not record a new cgroup's tag (warden_cgroups was full):
+ * from then on an untagged task's cgroup is checked for a tagged ancestor (decide.bpf.h).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_overflow SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, WARDEN_EVENTS_BYTES);

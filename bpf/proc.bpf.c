@@ -13,6 +13,18 @@ char LICENSE[] SEC("license") = "GPL";
 #define CLONE_NEWUSER 0x10000000
 #define CLONE_INTO_CGROUP 0x200000000ULL
 
+/* include/linux/ptrace.h: a check the kernel makes only to decide what to show, not an access */
+#define PTRACE_MODE_NOAUDIT 0x04
+
+/* Whether task is confined by policy_id: its cgroup carries that policy's tag. */
+static __always_inline int same_policy(struct task_struct *task, __u32 policy_id)
+{
+	__u64 cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	struct warden_cgroup *tag = bpf_map_lookup_elem(&warden_cgroups, &cgid);
+
+	return tag && tag->policy_id == policy_id;
+}
+
 /*
  * Deny op for the current task when its policy has flag set. Tracing the warden daemon is
  * refused whatever the policy says.
@@ -64,12 +76,37 @@ int BPF_PROG(warden_task_alloc, struct task_struct *task, unsigned long clone_fl
 	return proc_decide(WARDEN_POLICY_FORK_DENY, WARDEN_OP_FORK, 0);
 }
 
+/*
+ * Every way to reach into another process passes ptrace_may_access and this hook: ptrace
+ * attach, pidfd_getfd, process_vm_readv/writev, kcmp, and the /proc files that show its memory,
+ * environment, mappings, open files, stack and namespaces. A process outside the caller's policy
+ * is refused whatever process.ptrace says, which governs only processes inside it. (The
+ * caller's own threads never get here: ptrace_may_access allows them first.)
+ */
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(warden_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s;
+	__u32 policy_id = 0, target = BPF_CORE_READ(child, tgid);
+	int tagged;
+
 	if (ret)
 		return ret;
-	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE, BPF_CORE_READ(child, tgid));
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	if (!warden_is_daemon(target) && !same_policy(child, policy_id)) {
+		/*
+		 * A probe (ps reading /proc/PID/stat, for instance) is refused without an event:
+		 * the kernel only leaves fields out, and one event per process listed would flood.
+		 */
+		if (mode & PTRACE_MODE_NOAUDIT)
+			return -EPERM;
+		s->ev.target_pid = target;
+		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_PROCESS);
+	}
+	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE, target);
 }
 
 /* PTRACE_TRACEME: a confined process may not offer itself to its parent either. */

@@ -124,11 +124,22 @@ int cgroup_children(const char *mount, const char *path, cgroup_child_fn fn, voi
 
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		/*
+		 * A child that cannot be named or identified would stay untagged, its processes
+		 * unconfined: an error, never skipped.
+		 */
 		if ((size_t)snprintf(child, sizeof(child), "%s/%s", strcmp(path, "/") ? path : "",
-				     de->d_name) >= sizeof(child))
-			continue;
-		if (cgroup_id(mount, child, &id))
+				     de->d_name) >= sizeof(child)) {
+			ret = -ENAMETOOLONG;
+			break;
+		}
+		ret = cgroup_id(mount, child, &id);
+		if (ret == -ENOENT || ret == -ESTALE) {
+			ret = 0;
 			continue; /* removed while we walked: it has no processes to confine */
+		}
+		if (ret)
+			break;
 		ret = fn(child, id, ctx);
 		if (ret)
 			break;

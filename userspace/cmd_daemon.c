@@ -358,6 +358,11 @@ int cmd_daemon(int argc, char **argv)
 	if (err || loader_open(&d.maps))
 		goto out;
 	maps_set_daemon(&d.maps, (uint32_t)getpid());
+	err = maps_guard_dir(&d.maps, d.dir);
+	if (err) {
+		log_error("cannot guard policy directory '%s': %s", d.dir, strerror(-err));
+		goto out;
+	}
 	sigaction(SIGTERM, &term, NULL);
 	sigaction(SIGINT, &term, NULL);
 	sigaction(SIGHUP, &hup, NULL);
@@ -390,8 +395,10 @@ int cmd_daemon(int argc, char **argv)
 	log_info("stopping; the policies stay enforced");
 	ret = 0;
 out:
-	if (d.maps.daemon >= 0 && d.maps.config > 0)
+	if (d.maps.daemon >= 0 && d.maps.config > 0) {
 		maps_set_daemon(&d.maps, 0);
+		maps_guard_dir(&d.maps, NULL);
+	}
 	events_free(e);
 	loader_close(&d.maps);
 	if (fd >= 0)

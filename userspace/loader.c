@@ -49,6 +49,8 @@ static const struct {
 	{ "warden_daemon", offsetof(struct warden_maps, daemon) },
 	{ "warden_loader", offsetof(struct warden_maps, loader) },
 	{ "warden_events", offsetof(struct warden_maps, events) },
+	{ "warden_guarded", offsetof(struct warden_maps, guarded) },
+	{ "warden_overflow", offsetof(struct warden_maps, overflow) },
 };
 
 #define MAP_COUNT (sizeof(map_pins) / sizeof(map_pins[0]))

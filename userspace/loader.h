@@ -22,6 +22,8 @@ struct warden_maps {
 	int daemon;
 	int loader;
 	int events;
+	int guarded;
+	int overflow;
 };
 
 /*

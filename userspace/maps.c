@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
@@ -200,7 +202,8 @@ static int propagate(const char *path, uint64_t id, void *arg)
 	ret = set_effective(c, id);
 	if (ret)
 		return ret;
-	return cgroup_children(c->mount, path, propagate, c);
+	ret = cgroup_children(c->mount, path, propagate, c);
+	return ret == -ENOENT ? 0 : ret; /* removed while we walked */
 }
 
 static int apply_subtree(const struct warden_maps *m, const char *mount, const char *path,
@@ -740,6 +743,57 @@ int maps_set_daemon(const struct warden_maps *m, uint32_t tgid)
 	__u32 zero = 0;
 
 	return bpf_map_update_elem(m->daemon, &zero, &tgid, BPF_ANY) ? -errno : 0;
+}
+
+/* The kernel's dev_t (MAJOR << 20 | MINOR), which st_dev encodes differently. */
+static __u64 kernel_dev(dev_t dev)
+{
+	return (__u64)major(dev) << 20 | minor(dev);
+}
+
+int maps_guard_dir(const struct warden_maps *m, const char *dir)
+{
+	struct warden_inode key, next;
+	char *path = NULL, *slash;
+	struct stat st;
+	__u32 kind = WARDEN_GUARD_DIR;
+	int err = 0;
+
+	/* forget what an earlier daemon guarded */
+	while (bpf_map_get_next_key(m->guarded, NULL, &next) == 0) {
+		key = next;
+		if (bpf_map_delete_elem(m->guarded, &key))
+			return -errno;
+	}
+	if (!dir)
+		return 0;
+	path = realpath(dir, NULL);
+	if (!path)
+		return -errno;
+	for (;;) {
+		if (stat(path, &st)) {
+			err = -errno;
+			goto out;
+		}
+		memset(&key, 0, sizeof(key));
+		key.dev = kernel_dev(st.st_dev);
+		key.ino = st.st_ino;
+		if (bpf_map_update_elem(m->guarded, &key, &kind, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+		kind = WARDEN_GUARD_ABOVE;
+		slash = strrchr(path, '/');
+		if (!slash || !strcmp(path, "/"))
+			break;
+		if (slash == path)
+			slash[1] = 0; /* the root */
+		else
+			*slash = 0;
+	}
+out:
+	free(path);
+	return err;
 }
 
 int maps_policy_header(const struct warden_maps *m, uint32_t id, struct warden_policy *ret)

@@ -45,6 +45,13 @@ int maps_policy_header(const struct warden_maps *m, uint32_t id, struct warden_p
 /* Register the warden daemon (tgid; 0 for none): tagged processes may not signal or trace it. */
 int maps_set_daemon(const struct warden_maps *m, uint32_t tgid);
 
+/*
+ * Guard the daemon's policy directory dir (NULL: forget the one guarded) against tagged
+ * processes: nothing in it may change, and neither it nor a directory above it may be renamed
+ * or removed.
+ */
+int maps_guard_dir(const struct warden_maps *m, const char *dir);
+
 struct maps_counters {
 	uint64_t allowed;
 	uint64_t denied;

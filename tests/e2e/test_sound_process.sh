@@ -1,0 +1,202 @@
+# shellcheck shell=bash
+# Processes outside the policy, the control plane and full maps (issue 8, section 3): a root
+# process in a tagged cgroup whose policy allows everything else cannot reach into a process
+# its policy does not confine, cannot stop, starve or reconfigure the daemon, and is not left
+# unconfined when warden's maps are full.
+
+WPROC="$REPO/build/tests/wproc"
+PIN=/sys/fs/bpf/warden
+
+# sound_policy CGROUP: a policy that allows everything
+sound_policy() {
+	apply "$(policy sound <<P
+name: sound
+cgroups: [$1]
+P
+)"
+}
+
+# expect_lines OUTPUT EXPECTED WHAT: OUTPUT and EXPECTED (lines "NAME RESULT") are equal
+expect_lines() {
+	[ "$1" = "$2" ] || fail "$3: expected
+$2
+got
+$1"
+}
+
+t_sound_process_outside_policy() {
+	local out inside outside nobody
+	sleep 1000 &
+	outside=$!
+	setpriv --reuid 65534 --regid 65534 --clear-groups sleep 1000 &
+	nobody=$!
+	# shellcheck disable=SC2064
+	trap "kill $outside $nobody \$inside 2>/dev/null" EXIT
+	sound_policy "$CG"
+	bash -c 'echo $BASHPID >"$0/cgroup.procs" && exec sleep 1000' "$CGROOT$CG" &
+	inside=$!
+	out=$(in_cg "$CG" "$WPROC" peek "$outside")
+	# the kernel reports a refusal of the /proc views as EACCES (ptrace_may_access is a bool)
+	expect_lines "$out" "ptrace EPERM
+pidfd_getfd EPERM
+process_vm_readv EPERM
+process_vm_writev EPERM
+proc_mem EACCES
+proc_environ EACCES
+proc_maps EACCES
+proc_fd EACCES" "a process outside the policy"
+	expect_event op=tamper what=process target="$outside" uid=0
+	kill -0 "$outside" || fail "the process outside died"
+	expect_eq "$(in_cg "$CG" cut -d' ' -f3 "/proc/$outside/stat")" "S" \
+		"what ps reads of it (the kernel only leaves fields out)"
+
+	# the same, as uid 65534 against a process of the same uid
+	out=$(in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups "$WPROC" peek "$nobody")
+	expect_contains "$out" "process_vm_readv EPERM" "uid 65534"
+	expect_event op=tamper what=process target="$nobody" uid=65534
+
+	# process.ptrace governs the policy's own processes; allowed here
+	out=$(in_cg "$CG" "$WPROC" peek "$inside")
+	expect_lines "$out" "ptrace ok
+pidfd_getfd ok
+process_vm_readv ok
+process_vm_writev ok
+proc_mem ok
+proc_environ ok
+proc_maps ok
+proc_fd ok" "a process of the same policy"
+	kill -0 "$inside" || fail "the traced process died"
+}
+
+# r CMD...: run CMD and print ok, EPERM, or its message
+r() {
+	local out
+	if out=$("$@" 2>&1); then
+		echo ok
+	else
+		case $out in
+		*"Operation not permitted"*) echo EPERM ;;
+		*) echo "$out" ;;
+		esac
+	fi
+}
+
+t_sound_process_daemon() {
+	local dir=$T/policies dcg=${CG}-daemon out DPID
+	mkdir -p "$dir" "$CGROOT$dcg"
+	printf 'name: sound\ncgroups: [%s]\n' "$CG" >"$dir/a.yaml"
+	# the daemon in a cgroup of its own, leading its own process group
+	bash -c 'echo $BASHPID >"$0/cgroup.procs" && exec setsid "$@"' "$CGROOT$dcg" \
+		"$W" daemon --policy-dir "$dir" >"$T/d.out" 2>"$T/d.err" &
+	DPID=$!
+	# shellcheck disable=SC2064
+	trap "kill -9 $DPID 2>/dev/null" EXIT
+	wait_for "$T/d.err" "applied policy 'sound'"
+	expect_eq "$(cat "/proc/$DPID/comm")" "warden" "the daemon's pid"
+
+	out=$(in_cg "$CG" "$WPROC" starve "$DPID")
+	expect_lines "$out" "kill EPERM
+pidfd_send_signal EPERM
+f_setown EPERM
+f_setown_ex EPERM
+prlimit EPERM
+setpriority EPERM
+sched_setscheduler EPERM
+ioprio_set EPERM" "stop or starve the daemon"
+	wait_for "$T/d.out" '"what":"daemon"'
+	# SIGIO to its process group: the owner is a group, so the signal itself is refused
+	out=$(in_cg "$CG" "$WPROC" sigio "$DPID")
+	expect_lines "$out" "f_setown_pgrp ok
+write ok" "SIGIO to the daemon's group"
+	kill -0 "$DPID" || fail "SIGIO killed the daemon"
+
+	# its cgroup: control files and children; the writer's own cgroup stays writable
+	# (5.10 has no cgroup.kill: it came in 5.14)
+	[ ! -e "$CGROOT$dcg/cgroup.kill" ] ||
+		expect_eq "$(wtry_in "$CG" open "$CGROOT$dcg/cgroup.kill" w)" "EPERM" "cgroup.kill"
+	expect_eq "$(wtry_in "$CG" open "$CGROOT$dcg/cgroup.freeze" w)" "EPERM" "cgroup.freeze"
+	expect_eq "$(wtry_in "$CG" open "$CGROOT$dcg/cgroup.max.descendants" w)" "EPERM" \
+		"a limit of the daemon's cgroup"
+	expect_eq "$(wtry_in "$CG" open "$CGROOT/cgroup.subtree_control" w)" "EPERM" "the root's"
+	expect_eq "$(wtry_in "$CG" open "$CGROOT$CG/cgroup.max.descendants" w)" "ok" "its own"
+	out=$(in_cg "$CG" bash -c "$(declare -f r)
+		r mkdir '$CGROOT$dcg/x'; r mkdir '$CGROOT$CG/x'; r rmdir '$CGROOT$CG/x'")
+	expect_lines "$out" "EPERM
+ok
+ok" "cgroups below the daemon's, and its own"
+
+	# the policy directory and the directories above it; the lock
+	out=$(in_cg "$CG" bash -c "$(declare -f r)"'
+		r touch "$1/policies/new.yaml"
+		r bash -c "echo >>$1/policies/a.yaml"
+		r truncate -s 0 "$1/policies/a.yaml"
+		r chmod 600 "$1/policies/a.yaml"
+		r rm "$1/policies/a.yaml"
+		r mv "$1/policies/a.yaml" "$1/policies/b.yaml"
+		r mv "$1/policies/a.yaml" "$1/b.yaml"
+		r ln "$1/policies/a.yaml" "$1/hard"
+		r ln -s /etc/passwd "$1/policies/s.yaml"
+		r mv "$1/policies" "$1/p2"
+		r rmdir "$1/policies"
+		r mv "$1" "$1-moved"
+		r touch "$1/beside"' _ "$T")
+	expect_lines "$out" "EPERM
+EPERM
+EPERM
+EPERM
+EPERM
+EPERM
+EPERM
+EPERM
+EPERM
+EPERM
+EPERM
+EPERM
+ok" "the daemon's policy directory"
+	expect_eq "$(cat "$dir/a.yaml")" "name: sound
+cgroups: [$CG]" "the policy file"
+	out=$(in_cg "$CG" "$WPROC" lock /sys/fs/bpf)
+	expect_lines "$out" "flock EPERM
+fcntl_lock EPERM
+ofd_lock EPERM" "warden's lock"
+	expect_lines "$("$WPROC" lock /sys/fs/bpf)" "flock ok
+fcntl_lock ok
+ofd_lock ok" "the lock outside"
+	kill -0 "$DPID" || fail "the daemon died"
+	# and it still works: a change is applied
+	printf 'name: sound\ncgroups: [%s]\nfs: { deny: [/etc/hostname] }\n' "$CG" >"$dir/a.yaml"
+	for _ in $(seq 100); do
+		[ "$(wtry_in "$CG" open /etc/hostname)" = EPERM ] && break
+		sleep 0.3
+	done
+	expect_eq "$(wtry_in "$CG" open /etc/hostname)" "EPERM" "a change the daemon applied"
+	kill -9 "$DPID"
+	wait "$DPID" 2>/dev/null
+	true
+}
+
+t_sound_process_full_maps() {
+	local out
+	# shellcheck disable=SC2064
+	trap "'$WPROC' drain $PIN/warden_cgroups 8; '$WPROC' drain $PIN/warden_loader 4;
+		'$WPROC' set $PIN/warden_overflow 0" EXIT
+	sound_policy "$CG"
+	out=$("$WPROC" fill $PIN/warden_cgroups 8 8)
+	expect_contains "$out" "E2BIG" "filling warden_cgroups"
+	cg_make "$CG/sub"
+	expect_eq "$(wtry_in "$CG/sub" open /etc/hostname)" "EPERM" "a new cgroup whose tag was lost"
+	expect_event op=tamper what=state policy=sound
+	expect_eq "$(wtry_in "$CG" open /etc/hostname)" "ok" "its parent, tagged"
+	expect_eq "$("$WTRY" open /etc/hostname)" "ok" "an untagged process"
+	"$WPROC" drain $PIN/warden_cgroups 8
+	"$WPROC" set $PIN/warden_overflow 0
+
+	# a dynamic loader run directly whose program cannot be recorded: killed before it runs
+	out=$("$WPROC" fill $PIN/warden_loader 4 4)
+	expect_contains "$out" "E2BIG" "filling warden_loader"
+	in_cg "$CG" /lib64/ld-linux-x86-64.so.2 /bin/true
+	expect_eq "$?" "137" "ld.so /bin/true"
+	expect_event op=tamper what=state comm=ld-linux-x86-64
+	expect_eq "$(in_cg "$CG" /bin/true && echo ok)" "ok" "an ordinary exec"
+	"$WPROC" drain $PIN/warden_loader 4
+}
