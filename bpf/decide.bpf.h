@@ -62,10 +62,28 @@ static __always_inline void warden_event_reset(struct warden_event *ev)
 	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
 }
 
+/*
+ * The scratch of the current program run, which no other task may touch while the program
+ * runs. From 5.11 a non-sleepable program runs with migration disabled but can be preempted
+ * (preempt=full, PREEMPT_RT), and the next task on that CPU runs the same programs: a per-CPU
+ * scratch would be overwritten under the first one's decision. So it lives in the task's own
+ * storage there, created on the task's first decision: NULL (memory is short) is a denial
+ * for warden_begin's callers. 5.10 has no task storage, and there migrate_disable() is
+ * preempt_disable() (the real one came in 5.11): nothing can run between a program's start
+ * and its end on that CPU but an interrupt, so a per-CPU scratch is safe. The test is
+ * resolved against the kernel's BTF at load time, and the verifier drops the other branch.
+ * Global subprograms call this again and get the same scratch: the lookup of an existing
+ * task storage cannot fail on 6.2 and later (6.1 refuses it while another task is preempted
+ * inside task storage code on that CPU: preempt=full only).
+ * No program using the scratch may run in interrupt context on behalf of the interrupted task.
+ */
 static __always_inline struct warden_scratch *warden_scratch_get(void)
 {
 	__u32 zero = 0;
 
+	if (bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_TASK_STORAGE))
+		return bpf_task_storage_get(&warden_tscratch, bpf_get_current_task_btf(), NULL,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	return bpf_map_lookup_elem(&warden_scratch, &zero);
 }
 
