@@ -112,15 +112,61 @@ static __always_inline void warden_event_reset(struct warden_event *ev)
 	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
 }
 
+/*
+ * The scratch of the current program run, which no other task may touch while it runs. From
+ * 5.11 a non-sleepable program runs with migration disabled but can be preempted (preempt=full),
+ * and the next task on that CPU runs the same programs: it would overwrite a per-CPU scratch
+ * under the first one's decision. There the scratch is the task's own storage, created on its
+ * first decision (NULL when memory is short: warden_begin denies). 5.10 has no task storage,
+ * but its migrate_disable() is preempt_disable(): nothing but an interrupt runs between a
+ * program's start and end on that CPU, so a per-CPU scratch is safe (the loader refuses a
+ * PREEMPT_RT 5.10). The test is resolved against the kernel's BTF at load time and the
+ * verifier drops the other branch; the loader creates the task storage map only where it is
+ * taken. Global subprograms look the scratch up again and get the same one: on 6.2 and later
+ * that cannot fail; 6.1 fails any task storage lookup on a CPU where another task is preempted
+ * inside task storage code (preempt=full only), so a NULL there must mean "deny".
+ * No program using the scratch may run in interrupt context on behalf of the task it
+ * interrupted.
+ */
 static __always_inline struct warden_scratch *warden_scratch_get(void)
 {
 	__u32 zero = 0;
 
+	if (bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_TASK_STORAGE))
+		return bpf_task_storage_get(&warden_tscratch, bpf_get_current_task_btf(), NULL,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	return bpf_map_lookup_elem(&warden_scratch, &zero);
 }
 
 static __always_inline int warden_report(struct warden_event *ev, struct warden_policy *policy,
 					 __u32 policy_id, __u16 op, __u8 reason);
+
+/*
+ * A tagged task whose decision cannot be made for want of a scratch (task storage is
+ * allocated on a task's first decision, which fails when memory is short): denied, and said
+ * so by an event built in ring buffer space (a tamper of class "state": what warden needs
+ * could not be had), copied out by warden_report like any other.
+ */
+static __always_inline int warden_no_scratch(struct warden_policy *policy, __u32 policy_id)
+{
+	struct warden_event *ev = bpf_ringbuf_reserve(&warden_events, sizeof(*ev), 0);
+	struct warden_counters *c;
+	int verdict;
+
+	if (!ev) {
+		c = bpf_map_lookup_elem(&warden_counter, &policy_id);
+		if (c) {
+			__sync_fetch_and_add(&c->denied, 1);
+			__sync_fetch_and_add(&c->dropped, 1);
+		}
+		return -EPERM;
+	}
+	warden_event_reset(ev);
+	ev->what = WARDEN_TAMPER_STATE;
+	verdict = warden_report(ev, policy, policy_id, WARDEN_OP_TAMPER, WARDEN_REASON_RULE);
+	bpf_ringbuf_discard(ev, 0);
+	return verdict;
+}
 
 /*
  * The start every hook shares: 0 when the task is untagged (allow, nothing else to do), -EPERM
@@ -136,9 +182,11 @@ static __always_inline int warden_begin(struct warden_policy **ret_policy, __u32
 
 	if (!tagged)
 		return 0;
-	s = tagged > 0 ? warden_scratch_get() : NULL;
-	if (!s)
+	if (tagged < 0)
 		return -EPERM;
+	s = warden_scratch_get();
+	if (!s)
+		return warden_no_scratch(*ret_policy, *ret_id);
 	s->ruleset = ruleset;
 	warden_event_reset(&s->ev);
 	if (tagged == 2) {
@@ -179,18 +227,21 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
 	ev->cgroup_id = bpf_get_current_cgroup_id();
 	ev->policy_id = policy_id;
-	ev->pid = pid_tgid >> 32;
+	/* keys on the stack: ev may be ring buffer memory (warden_no_scratch), no key for 5.10 */
+	__u32 tgid = pid_tgid >> 32, ppid = BPF_CORE_READ(task, real_parent, tgid);
+
+	ev->pid = tgid;
 	ev->tid = (__u32)pid_tgid;
-	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->ppid = ppid;
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	ev->op = op;
 	ev->action = audit ? WARDEN_ACTION_AUDIT : WARDEN_ACTION_DENY;
 	ev->reason = reason;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	/* a child that forked without exec runs its parent's executable */
-	exe = bpf_map_lookup_elem(&warden_exe, &ev->pid);
+	exe = bpf_map_lookup_elem(&warden_exe, &tgid);
 	if (!exe)
-		exe = bpf_map_lookup_elem(&warden_exe, &ev->ppid);
+		exe = bpf_map_lookup_elem(&warden_exe, &ppid);
 	if (exe)
 		__builtin_memcpy(ev->exe, exe->path, sizeof(ev->exe));
 	else

@@ -138,8 +138,7 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 			return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE,
 					   WARDEN_FS_WRITE, 0, NULL);
 		ev->path_len = len;
-		fs_match_path(s, policy, len);
-		if (s->deny & (WARDEN_FS_READ | WARDEN_FS_WRITE))
+		if (fs_match_path(s, policy, len) || (s->deny & (WARDEN_FS_READ | WARDEN_FS_WRITE)))
 			return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
 					     WARDEN_REASON_RULE);
 	}
@@ -498,14 +497,31 @@ static __always_inline int file_open_decide(struct file *file)
 }
 
 /*
- * File opens are judged by fmod_ret on security_file_open rather than an LSM program on
- * file_open: bpf_d_path is allowed there on every kernel (5.10 cannot make file_open
- * sleepable), and the program is not sleepable, so an RCU grace period covers it (rule set
- * replacement relies on that). Returning an error denies the open before any LSM runs;
- * returning 0 lets security_file_open, and every LSM, run as usual.
+ * File opens, in one of two programs the loader chooses between. Both are non-sleepable, so an
+ * RCU grace period covers them (rule set replacement relies on that), and both resolve the path
+ * with bpf_d_path.
+ *
+ * An LSM program where the kernel allows bpf_d_path in a non-sleepable one (6.x: file_open is
+ * among its sleepable hooks): the trampoline runs LSM programs without the per-CPU recursion
+ * check it gives tracing programs, which skips a program (and lets its open through) when a
+ * task preempted inside it (preempt=full) leaves it marked as running on that CPU.
+ */
+SEC("lsm/file_open")
+int BPF_PROG(warden_file_open, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	return file_open_decide(file);
+}
+
+/*
+ * Elsewhere (5.10, which cannot make file_open sleepable and allows bpf_d_path only in tracing
+ * programs on a few functions) fmod_ret on security_file_open: returning an error denies the
+ * open before any LSM runs; returning 0 lets security_file_open, and every LSM, run as usual.
+ * 5.10's trampoline has no recursion check and runs programs with preemption disabled.
  */
 SEC("fmod_ret/security_file_open")
-int BPF_PROG(warden_file_open, struct file *file, int ret)
+int BPF_PROG(warden_file_open_fmod, struct file *file, int ret)
 {
 	if (ret)
 		return ret;

@@ -179,9 +179,9 @@ struct {
 } warden_events SEC(".maps");
 
 /*
- * Per-CPU scratch: the event being built (a path does not fit in the 512-byte BPF stack) and
- * the state of the path walk, which global subprograms read and write here because on 5.10
- * they cannot take pointers to memory.
+ * Scratch: the event being built (a path does not fit in the 512-byte BPF stack) and the state
+ * of the path walk, which global subprograms read and write here because on 5.10 they cannot
+ * take pointers to memory. warden_scratch_get (decide.bpf.h) says where it lives.
  */
 struct warden_scratch {
 	struct warden_event ev;
@@ -209,11 +209,26 @@ struct warden_scratch {
 		 256]; /* + room the verifier needs for a 255-byte name at any offset */
 };
 
+/* Per CPU: for 5.10, and for programs that run with preemption disabled (tracepoints). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct warden_scratch);
 } warden_scratch SEC(".maps");
+
+/*
+ * Per task: the scratch of LSM programs on kernels with task storage (5.11 and later), where a
+ * program can be preempted halfway and another task on the same CPU would overwrite a per-CPU
+ * scratch. Shared by every object through its pin (one scratch per task, not one per object);
+ * not created at all on kernels without task storage (the loader turns it off).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct warden_scratch);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_tscratch SEC(".maps");
 
 #endif /* WARDEN_MAPS_BPF_H */

@@ -207,7 +207,8 @@ static __always_inline int unix_decide(struct sock *peer)
 				     WARDEN_REASON_UNREADABLE);
 	}
 	s->ev.path_len = len;
-	fs_match_path(s, policy, len);
+	if (fs_match_path(s, policy, len))
+		s->deny = WARDEN_FS_UNIX; /* the rules could not all be looked up */
 	if (cut)
 		s->allow = 0;
 	if (s->deny & WARDEN_FS_UNIX)

@@ -23,7 +23,9 @@ __noinline int fs_trie_descend(void)
 	struct warden_scratch *s = warden_scratch_get();
 	struct warden_fs_node *n = NULL;
 
-	if (!s || !s->live)
+	if (!s)
+		return -1;
+	if (!s->live)
 		return 0;
 	s->key.parent = s->node;
 	if (s->klen < WARDEN_COMPONENT_MAX)
@@ -55,10 +57,11 @@ __noinline int fs_step(__u32 idx)
 	__u8 c;
 
 	if (!s)
-		return 0;
+		return -1;
 	c = s->ev.path[idx & (WARDEN_PATH_MAX - 1)];
 	if (c == '/') {
-		fs_trie_descend();
+		if (fs_trie_descend() < 0)
+			return -1;
 	} else {
 		/* past 255 bytes (never from the kernel) it overwrites itself; klen rules it out */
 		s->key.name[s->klen & (WARDEN_COMPONENT_MAX - 1)] = c;
@@ -81,12 +84,13 @@ __noinline int fs_walk_chunk(__u32 start)
 	__u32 i;
 
 	if (!s)
-		return 0;
+		return -1;
 	for (i = 0; i < FS_CHUNK; i++) {
 		/* s->len counts the terminating NUL, as bpf_d_path returns it */
 		if (start + i + 1 >= s->len)
 			break;
-		fs_step(start + i);
+		if (fs_step(start + i) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -98,10 +102,11 @@ __noinline int fs_walk_chunk(__u32 start)
  * socket name, "@name") is read as if it did. userspace/policy/match.c (policy_match_path)
  * computes the same from the same rules.
  */
-static __always_inline void fs_match_path(struct warden_scratch *s, struct warden_policy *policy,
-					  __u32 len)
+static __always_inline int fs_match_path(struct warden_scratch *s, struct warden_policy *policy,
+					 __u32 len)
 {
 	struct warden_dfa_state *row;
+	int err = 0;
 
 	s->deny = 0;
 	s->allow = 0;
@@ -117,17 +122,17 @@ static __always_inline void fs_match_path(struct warden_scratch *s, struct warde
 	s->node_allow = 0;
 	s->live = 1;
 	if (s->ev.path[0] != '/')
-		fs_trie_descend(); /* the root */
-	fs_walk_chunk(0);
+		err |= fs_trie_descend(); /* the root */
+	err |= fs_walk_chunk(0);
 	if (len > FS_CHUNK)
-		fs_walk_chunk(FS_CHUNK);
+		err |= fs_walk_chunk(FS_CHUNK);
 	if (len > 2 * FS_CHUNK)
-		fs_walk_chunk(2 * FS_CHUNK);
+		err |= fs_walk_chunk(2 * FS_CHUNK);
 	if (len > 3 * FS_CHUNK)
-		fs_walk_chunk(3 * FS_CHUNK);
+		err |= fs_walk_chunk(3 * FS_CHUNK);
 	/* the last component (after the last '/', maybe empty), unless the path is the root */
 	if (s->live && !(len == 2 && s->ev.path[0] == '/'))
-		fs_trie_descend();
+		err |= fs_trie_descend();
 	if (s->live) {
 		s->exact_deny = s->node_deny;
 		s->exact_allow = s->node_allow;
@@ -141,6 +146,7 @@ static __always_inline void fs_match_path(struct warden_scratch *s, struct warde
 			s->allow |= row->allow;
 		}
 	}
+	return err ? -1 : 0;
 }
 
 /*
@@ -169,7 +175,10 @@ static __always_inline int path_decide(struct warden_scratch *s, struct warden_p
 	 */
 	if (fileless && default_deny && !BPF_CORE_READ(fileless, f_inode, __i_nlink))
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_FILELESS);
-	fs_match_path(s, policy, len);
+	if (fs_match_path(s, policy, len)) {
+		ev->error = -11; /* EAGAIN: the rules could not all be looked up */
+		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_UNRESOLVED);
+	}
 	if (s->deny & want)
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_RULE);
 	if (default_deny && (s->allow & want) != want)

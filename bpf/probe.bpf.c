@@ -42,6 +42,19 @@ int BPF_PROG(warden_probe_path, struct file *file, int ret)
 	return 0;
 }
 
+/* The same from an LSM program, which 6.x allows (file_open is among its sleepable hooks). */
+SEC("lsm/file_open")
+int BPF_PROG(warden_probe_lsm_path, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	if (mine()) {
+		bpf_d_path((struct path *)&file->f_path, probe_path, sizeof(probe_path));
+		__sync_fetch_and_add(&probe_hits, 1);
+	}
+	return 0;
+}
+
 /* Only loaded: whether the kernel attaches to hooks taking a struct by value (kuid_t). */
 SEC("lsm/path_chown")
 int BPF_PROG(warden_probe_chown, const struct path *path, unsigned int uid, unsigned int gid,

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
@@ -138,7 +139,7 @@ void loader_explain(int err, char *buf, size_t size)
 int loader_probe(enum loader_probe_kind kind, int run, const char **ret_stage)
 {
 	struct warden_probe_bpf *skel;
-	struct bpf_program *progs[3];
+	struct bpf_program *progs[4];
 	struct bpf_link *link;
 	int err = 0, fd, i;
 
@@ -149,7 +150,8 @@ int loader_probe(enum loader_probe_kind kind, int run, const char **ret_stage)
 	progs[LOADER_PROBE_LSM] = skel->progs.warden_probe_lsm;
 	progs[LOADER_PROBE_PATH] = skel->progs.warden_probe_path;
 	progs[LOADER_PROBE_CHOWN] = skel->progs.warden_probe_chown;
-	for (i = 0; i < 3; i++)
+	progs[LOADER_PROBE_LSM_PATH] = skel->progs.warden_probe_lsm_path;
+	for (i = 0; i < 4; i++)
 		bpf_program__set_autoload(progs[i], i == (int)kind);
 	skel->rodata->probe_tgid = getpid();
 	*ret_stage = "load";
@@ -167,7 +169,8 @@ int loader_probe(enum loader_probe_kind kind, int run, const char **ret_stage)
 	if (fd >= 0)
 		close(fd);
 	if (!skel->bss->probe_hits ||
-	    (kind == LOADER_PROBE_PATH && strcmp(skel->bss->probe_path, "/dev/null")))
+	    ((kind == LOADER_PROBE_PATH || kind == LOADER_PROBE_LSM_PATH) &&
+	     strcmp(skel->bss->probe_path, "/dev/null")))
 		err = -ENOSYS;
 	bpf_link__destroy(link);
 out:
@@ -283,11 +286,21 @@ out:
 	return err;
 }
 
+/*
+ * The name of a program's pins: its own, except that both ways of judging file opens
+ * (choose_file_open) pin as warden_file_open, whose link says that the programs are attached.
+ */
+static const char *pin_name(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+
+	return strcmp(name, "warden_file_open_fmod") ? name : "warden_file_open";
+}
+
 /* An upgrade's new links are pinned as new_link_NAME (bpffs refuses names with a '.'). */
 static void link_pin_path(const struct bpf_program *prog, char *buf, size_t size, int upgrade)
 {
-	snprintf(buf, size, "%s/%slink_%s", WARDEN_PIN_ROOT, upgrade ? "new_" : "",
-		 bpf_program__name(prog));
+	snprintf(buf, size, "%s/%slink_%s", WARDEN_PIN_ROOT, upgrade ? "new_" : "", pin_name(prog));
 }
 
 /*
@@ -331,7 +344,7 @@ static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel,
 		bpf_link__destroy(link);
 		/* and the program itself is pinned too, for inspection (bpftool prog show pinned) */
 		snprintf(pin, sizeof(pin), "%s/%sprog_%s", WARDEN_PIN_ROOT, upgrade ? "new_" : "",
-			 bpf_program__name(prog));
+			 pin_name(prog));
 		unlink(pin);
 		err = bpf_program__pin(prog, pin);
 		if (err)
@@ -394,6 +407,84 @@ static void choose_variants(struct warden_file_bpf *file, struct warden_guard_bp
 	else
 		bpf_program__set_autoload(guard->progs.warden_userns_create, false);
 	btf__free(vmlinux);
+}
+
+/* Whether enum type in btf has an enumerator called name, as bpf_core_enum_value_exists asks. */
+static int btf_has_enumerator(const struct btf *btf, const char *type, const char *name)
+{
+	int id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_ENUM) : -ENOENT;
+	const struct btf_type *t;
+	const struct btf_enum *e;
+
+	if (id <= 0)
+		return 0;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++) {
+		if (!strcmp(btf__name_by_offset(btf, e->name_off), name))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Where the programs keep their scratch (warden_scratch_get in bpf/decide.bpf.h): in task
+ * storage where the kernel has it, the same test the programs make; otherwise the task storage
+ * map must not be created at all. A new build's programs (fresh set true) get a new task
+ * storage, as its layout may differ from the pinned one's: the old programs keep theirs until
+ * they detach (nothing in a scratch outlives a program run).
+ */
+static int choose_scratch(struct bpf_object **objs, size_t n, int fresh)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int task = btf_has_enumerator(vmlinux, "bpf_map_type", "BPF_MAP_TYPE_TASK_STORAGE");
+
+	btf__free(vmlinux);
+	log_debug("scratch: %s", task ? "task storage" : "per CPU");
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(objs[i], "warden_tscratch");
+
+		if (map)
+			bpf_map__set_autocreate(map, task);
+	}
+	if (fresh && unlink(PIN("warden_tscratch")) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Without task storage (5.10) the programs' per-CPU scratch is safe only because the kernel
+ * runs BPF programs with preemption disabled (its migrate_disable() is preempt_disable()),
+ * which a PREEMPT_RT kernel does not do: refuse that one.
+ */
+static int check_preemption(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int task = btf_has_enumerator(vmlinux, "bpf_map_type", "BPF_MAP_TYPE_TASK_STORAGE");
+	struct utsname u;
+
+	btf__free(vmlinux);
+	if (task || uname(&u) || !strstr(u.version, "PREEMPT_RT"))
+		return 0;
+	log_error(
+		"this kernel (%s %s) can preempt BPF programs and has no task storage to keep their state in: warden cannot enforce soundly on it; use a kernel without PREEMPT_RT, or 5.11 or later",
+		u.release, u.version);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * Which program judges file opens (bpf/file.bpf.c): the LSM one where the kernel lets it
+ * resolve paths (6.x), since the trampoline's recursion check can skip the fmod_ret one on a
+ * preemptible kernel; fmod_ret on security_file_open elsewhere (5.10).
+ */
+static void choose_file_open(struct warden_file_bpf *file)
+{
+	const char *stage;
+	int lsm = !loader_probe(LOADER_PROBE_LSM_PATH, 0, &stage);
+
+	log_debug("file opens: %s", lsm ? "lsm/file_open" : "fmod_ret/security_file_open");
+	bpf_program__set_autoload(file->progs.warden_file_open, lsm);
+	bpf_program__set_autoload(file->progs.warden_file_open_fmod, !lsm);
 }
 
 /*
@@ -464,6 +555,8 @@ int loader_load(void)
 	if (!access(PIN("link_warden_file_open"), F_OK) && pinned_programs_id() == programs_id())
 		return 0;
 	err = check_bpf_lsm();
+	if (!err)
+		err = check_preemption();
 	if (err)
 		return err;
 	fresh = access(PIN("warden_config"), F_OK) != 0;
@@ -500,6 +593,15 @@ int loader_load(void)
 			goto fail;
 	}
 	choose_variants(file, guard);
+	choose_file_open(file);
+	{
+		struct bpf_object *objs[] = { cgroup->obj, file->obj, net->obj, proc->obj,
+					      guard->obj };
+
+		err = choose_scratch(objs, sizeof(objs) / sizeof(objs[0]), fresh || upgrade);
+		if (err)
+			goto fail;
+	}
 	/*
 	 * Kernels that cannot attach to hooks taking a struct by value (5.10: path_chown's kuid_t)
 	 * do not judge chown.

@@ -57,6 +57,7 @@ enum loader_probe_kind {
 	LOADER_PROBE_LSM, /* lsm/file_open: BPF LSM programs load, attach and run */
 	LOADER_PROBE_PATH, /* fmod_ret/security_file_open with bpf_d_path */
 	LOADER_PROBE_CHOWN, /* lsm/path_chown: a hook taking a struct (kuid_t) by value */
+	LOADER_PROBE_LSM_PATH, /* lsm/file_open with bpf_d_path (6.x) */
 };
 
 /*

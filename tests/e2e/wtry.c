@@ -22,6 +22,8 @@
  *                               anonymous RWX and RX mappings, mprotect RX of anonymous memory
  *                               and of a written private mapping of FILE, a shared writable
  *                               and executable mapping of FILE, and a plain RX mapping of FILE
+ *   wtry hammer MS DENIED DIR   for MS milliseconds: open DENIED, create DIR/f, open it, remove
+ *                               it; prints "denied ok=N eperm=N other=N allowed ok=N failed=N"
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
  * operation, so a policy confines the operation and not the start of wtry itself.
@@ -127,6 +129,39 @@ static int try_open_for(long ms, char **paths, int n)
 		printf("%s ok=%ld eperm=%ld other=%ld\n", paths[i], tally[i][0], tally[i][1],
 		       tally[i][2]);
 	free(tally);
+	return 0;
+}
+
+/*
+ * Alternate an open that the policy denies with operations it allows that make every hook on
+ * the way build a whole decision (a new file's create, first open and removal are never
+ * cached), so processes sharing a CPU preempt one another inside the programs.
+ */
+static int try_hammer(long ms, const char *denied, const char *dir)
+{
+	long end = now_ms() + ms, tally[3] = { 0 }, ok = 0, failed = 0;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/f", dir);
+	while (now_ms() < end) {
+		int fd = open(denied, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			close(fd);
+		tally[fd >= 0 ? 0 : errno == EPERM ? 1 : 2]++;
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		fd = fd >= 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (fd >= 0 && !unlink(path))
+			ok++;
+		else
+			failed++;
+	}
+	printf("denied ok=%ld eperm=%ld other=%ld allowed ok=%ld failed=%ld\n", tally[0], tally[1],
+	       tally[2], ok, failed);
 	return 0;
 }
 
@@ -282,6 +317,8 @@ int main(int argc, char **argv)
 		return try_open(argv[2], "r", 1);
 	if (argc >= 4 && !strcmp(argv[1], "open-for"))
 		return try_open_for(atol(argv[2]), argv + 3, argc - 3);
+	if (argc == 5 && !strcmp(argv[1], "hammer"))
+		return try_hammer(atol(argv[2]), argv[3], argv[4]);
 	if (argc == 3 && (!strcmp(argv[1], "mmap-exec") || !strcmp(argv[1], "mprotect-exec")))
 		return try_map_exec(argv[2], argv[1][1] == 'p');
 	if (argc == 3 && !strcmp(argv[1], "exec-memory"))
@@ -289,6 +326,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
 			"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
 			"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
-			"       exec-memory FILE\n");
+			"       exec-memory FILE |\n"
+			"       hammer MS DENIED DIR\n");
 	return 2;
 }
