@@ -96,16 +96,25 @@ static __always_inline int net_verdict(struct net_ctx *c, __u8 op, __u8 reason)
 			     reason);
 }
 
-/* The rules' answer for the event's address, port and protocol: 0 (allow) or a reason. */
-static __always_inline __u8 net_check(struct net_ctx *c, __u8 op)
+/*
+ * The rules' answer for the scratch event's address, port and protocol: 0 (allow) or a reason.
+ * A global function, so the verifier checks it once rather than at every call site (an SCTP
+ * list judges up to NET_SCTP_ADDRS addresses, each twice for [::]); it takes only scalars, as
+ * 5.10 requires of global functions, and finds the event in the per-CPU scratch itself.
+ */
+__noinline int net_rules(__u32 op, __u32 policy_flags)
 {
-	struct warden_event *ev = &c->s->ev;
+	struct warden_scratch *s = warden_scratch_get();
 	struct warden_net_key key = {};
 	struct warden_net_rule *rule;
+	struct warden_event *ev;
 	__u32 allow = 0, deny = 0, i;
 
+	if (!s)
+		return WARDEN_REASON_UNREADABLE;
+	ev = &s->ev;
 	key.prefixlen = 64 + (ev->family == 4 ? 32 : 128);
-	key.ruleset = c->s->ruleset;
+	key.ruleset = s->ruleset;
 	key.op = op;
 	key.family = ev->family;
 	__builtin_memcpy(key.addr, ev->addr, 16);
@@ -129,10 +138,15 @@ static __always_inline __u8 net_check(struct net_ctx *c, __u8 op)
 	if (deny)
 		return WARDEN_REASON_RULE;
 	if (!allow &&
-	    (c->policy->flags & (op == WARDEN_NET_CONNECT ? WARDEN_POLICY_CONNECT_DEFAULT_DENY :
-							    WARDEN_POLICY_BIND_DEFAULT_DENY)))
+	    (policy_flags & (op == WARDEN_NET_CONNECT ? WARDEN_POLICY_CONNECT_DEFAULT_DENY :
+							WARDEN_POLICY_BIND_DEFAULT_DENY)))
 		return WARDEN_REASON_DEFAULT;
 	return 0;
+}
+
+static __always_inline __u8 net_check(struct net_ctx *c, __u8 op)
+{
+	return net_rules(op, c->policy->flags);
 }
 
 static __always_inline int net_addr_zero(const __u8 *a, int n)

@@ -204,9 +204,10 @@ int main(int argc, char **argv)
 	if (!strcmp(op, "listen"))
 		return report(listen(fd, 1) ? errno : 0);
 	if (!strcmp(op, "bindx"))
-		return report(setsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_BINDX_ADD, buf, len) ? errno : 0);
+		return report(setsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_BINDX_ADD, buf, len) ? errno :
+											   0);
 	if (!strcmp(op, "connectx"))
-		return report(setsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_CONNECTX, buf, len) < 0 ? errno :
-											       0);
+		return report(
+			setsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_CONNECTX, buf, len) < 0 ? errno : 0);
 	return usage();
 }
