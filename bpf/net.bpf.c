@@ -144,11 +144,6 @@ __noinline int net_rules(__u32 op, __u32 policy_flags)
 	return 0;
 }
 
-static __always_inline __u8 net_check(struct net_ctx *c, __u8 op)
-{
-	return net_rules(op, c->policy->flags);
-}
-
 static __always_inline int net_addr_zero(const __u8 *a, int n)
 {
 	int i;
@@ -167,12 +162,19 @@ static __always_inline int net_addr_zero(const __u8 *a, int n)
  *   127.0.0.1 or ::1;
  * - a local [::] on a socket without IPV6_V6ONLY also receives IPv4, so it is judged as [::]
  *   and as 0.0.0.0, and both must be allowed.
+ * A global function like net_rules, for the same reason: the event is in the per-CPU scratch.
  */
-static __always_inline __u8 net_check_addr(struct net_ctx *c, __u8 op)
+__noinline int net_judge(__u32 op, __u32 policy_flags, __u32 v6only)
 {
-	struct warden_event *ev = &c->s->ev;
-	__u8 *a = ev->addr, reason;
+	struct warden_scratch *s = warden_scratch_get();
+	struct warden_event *ev;
+	__u8 *a;
+	int reason;
 
+	if (!s)
+		return WARDEN_REASON_UNREADABLE;
+	ev = &s->ev;
+	a = ev->addr;
 	if (ev->family == 6 && net_addr_zero(a, 10) && a[10] == 0xff && a[11] == 0xff) {
 		ev->family = 4;
 		__builtin_memmove(a, a + 12, 4);
@@ -186,12 +188,16 @@ static __always_inline __u8 net_check_addr(struct net_ctx *c, __u8 op)
 			a[15] = 1;
 		}
 	}
-	reason = net_check(c, op);
-	if (reason || op != WARDEN_NET_BIND || ev->family != 6 || c->v6only ||
-	    !net_addr_zero(a, 16))
+	reason = net_rules(op, policy_flags);
+	if (reason || op != WARDEN_NET_BIND || ev->family != 6 || v6only || !net_addr_zero(a, 16))
 		return reason;
 	ev->family = 4;
-	return net_check(c, op);
+	return net_rules(op, policy_flags);
+}
+
+static __always_inline __u8 net_check_addr(struct net_ctx *c, __u8 op)
+{
+	return net_judge(op, c->policy->flags, c->v6only);
 }
 
 /*
