@@ -40,7 +40,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define SCTP_SOCKOPT_CONNECTX 110
 #define SCTP_SENDMSG_CONNECT 126
 /* addresses of one SCTP list judged; a longer list is refused */
-#define NET_SCTP_ADDRS 16
+#define NET_SCTP_ADDRS 4
 
 /* how a sockaddr reaches the kernel, which decides how the kernel reads it */
 #define NET_HOW_CONNECT 1
