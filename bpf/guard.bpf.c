@@ -238,16 +238,20 @@ int BPF_PROG(warden_file_lock, struct file *file, unsigned int cmd, int ret)
 #define NR_UNSHARE 272
 #define NR_UNSHARE_32 310
 
-static __always_inline long current_syscall(void)
+static __always_inline struct pt_regs *current_regs(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pt_regs *regs =
-		(struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + THREAD_SIZE) - 1;
 
-	return BPF_CORE_READ(regs, orig_ax);
+	return (struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + THREAD_SIZE) - 1;
 }
 
-static __always_inline int namespace_decide(void)
+static __always_inline long current_syscall(void)
+{
+	return BPF_CORE_READ(current_regs(), orig_ax);
+}
+
+/* A tamper of class what, unless the policy has allow_flag. */
+static __always_inline int tamper_unless(__u32 allow_flag, __u32 what)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s = NULL;
@@ -257,11 +261,16 @@ static __always_inline int namespace_decide(void)
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
-	if (policy->flags & WARDEN_POLICY_NAMESPACES_ALLOW) {
+	if (policy->flags & allow_flag) {
 		warden_count_allowed(policy_id);
 		return 0;
 	}
-	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_NAMESPACE);
+	return warden_tamper(s, policy, policy_id, what);
+}
+
+static __always_inline int namespace_decide(void)
+{
+	return tamper_unless(WARDEN_POLICY_NAMESPACES_ALLOW, WARDEN_TAMPER_NAMESPACE);
 }
 
 /*
@@ -289,11 +298,7 @@ static __always_inline int namespace_decide(void)
 
 static __always_inline int current_compat(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct pt_regs *regs =
-		(struct pt_regs *)((char *)BPF_CORE_READ(task, stack) + THREAD_SIZE) - 1;
-
-	return (BPF_CORE_READ(regs, cs) & 0xffff) == USER32_CS;
+	return (BPF_CORE_READ(current_regs(), cs) & 0xffff) == USER32_CS;
 }
 
 /*
@@ -304,19 +309,7 @@ static __always_inline int current_compat(void)
  */
 static __always_inline int handle_decide(void)
 {
-	struct warden_policy *policy = NULL;
-	struct warden_scratch *s = NULL;
-	__u32 policy_id = 0;
-	int tagged;
-
-	tagged = warden_begin(&policy, &policy_id, &s);
-	if (tagged <= 0)
-		return tagged;
-	if (policy->flags & WARDEN_POLICY_HANDLES_ALLOW) {
-		warden_count_allowed(policy_id);
-		return 0;
-	}
-	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_HANDLE);
+	return tamper_unless(WARDEN_POLICY_HANDLES_ALLOW, WARDEN_TAMPER_HANDLE);
 }
 
 SEC("lsm/capable")
