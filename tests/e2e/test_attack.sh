@@ -100,23 +100,3 @@ PY
 	expect_contains "$out" "clone-pid Operation not permitted" "clone(CLONE_NEWPID)"
 }
 
-# The kernel loads a module on behalf of a confined process (request_module for an address
-# family, here AF_TIPC): modprobe runs as root outside every cgroup. No kernel_module_request
-# hook judges it. Tried as uid 65534, which needs no capability for it.
-t_attack_module_autoload() {
-	local m=tipc
-	modinfo "$m" >/dev/null 2>&1 || { echo "      no module $m: skipped" >&2; return 0; }
-	rmmod "$m" 2>/dev/null
-	grep -q "^$m " /proc/modules && fail "$m is loaded before the test"
-	apply "$(policy mod <<P
-name: mod
-cgroups: [$CG]
-P
-)"
-	in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups python3 -c \
-		'import socket; socket.socket(30, socket.SOCK_RDM)' 2>/dev/null
-	local loaded=no
-	grep -q "^$m " /proc/modules && loaded=yes
-	rmmod "$m" 2>/dev/null
-	expect_eq "$loaded" "no" "$m loaded for a confined uid 65534 process"
-}
