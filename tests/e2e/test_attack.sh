@@ -100,3 +100,49 @@ PY
 	expect_contains "$out" "clone-pid Operation not permitted" "clone(CLONE_NEWPID)"
 }
 
+
+# The same through a unix socket: its bound path follows the rename of its directory, so a
+# socket fs.write denies is reached under the new name.
+t_attack_rename_unix_socket() {
+	local d=/tmp/e2e-atk-sock
+	rm -rf "$d" "$d-2"
+	mkdir -p "$d/run"
+	python3 - "$d/run/denied.sock" >"$T/listen.out" 2>&1 <<'PY' &
+import socket, sys, threading
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(8)
+print("ready", flush=True)
+threading.Thread(target=lambda: [s.accept()[0].close() for _ in iter(int, 1)], daemon=True).start()
+threading.Event().wait(30)
+PY
+	local lp=$!
+	while ! grep -q ready "$T/listen.out" 2>/dev/null; do sleep 0.1; done
+	apply "$(policy sock <<P
+name: sock
+cgroups: [$CG]
+fs: { deny: [$d/run/denied.sock] }
+P
+)"
+	local out
+	out=$(in_cg "$CG" python3 - "$d" <<'PY'
+import os, socket, sys
+d = sys.argv[1]
+def conn(p):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(p)
+        return "ok"
+    except OSError as e:
+        return os.strerror(e.errno)
+print("before", conn(d + "/run/denied.sock"))
+os.rename(d + "/run", d + "/run2")
+print("after", conn(d + "/run2/denied.sock"))
+PY
+)
+	kill "$lp" 2>/dev/null
+	echo "      $out" | tr '\n' ' ' >&2
+	echo >&2
+	expect_contains "$out" "before Operation not permitted" "the denied socket by its name"
+	expect_contains "$out" "after Operation not permitted" "the denied socket after renaming its directory"
+}
