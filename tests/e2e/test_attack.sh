@@ -1,0 +1,148 @@
+# shellcheck shell=bash
+# Attacks on docs/security.md's claims (a security review). A test FAILS when the bypass works.
+
+# A file with a deny rule gets an unruled name by renaming a directory above it: the rename
+# judges the two directory names (no rule), never the denied names below them.
+t_attack_rename_ancestor() {
+	local d=/tmp/e2e-atk-ren
+	rm -rf "$d" "$d-2"
+	mkdir -p "$d/sub/bin"
+	echo secret >"$d/sub/secret"
+	cp /usr/bin/true "$d/sub/bin/tool"
+	apply "$(policy ren <<P
+name: ren
+cgroups: [$CG]
+fs: { deny: [$d/sub/secret] }
+exec: { deny: [$d/sub/bin/tool] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" open "$d/sub/secret")" "EPERM" "the denied file, by its name"
+	expect_eq "$(wtry_in "$CG" exec "$d/sub/bin/tool" 2>&1)" "EPERM" "the denied program"
+	in_cg "$CG" mv "$d" "$d-2"
+	local r x
+	r=$(wtry_in "$CG" open "$d-2/sub/secret")
+	x=$(wtry_in "$CG" exec "$d-2/sub/bin/tool" 2>&1)
+	mv "$d-2" "$d" 2>/dev/null
+	echo "      read after rename: '$r', exec after rename: '$x'" >&2
+	expect_eq "$r" "EPERM" "the denied file after renaming its grandparent"
+	expect_eq "$x" "EPERM" "the denied program after renaming its grandparent"
+}
+
+# Changes to a file with a deny rule that no hook judges: extended attributes, timestamps.
+t_attack_xattr_utime() {
+	local d=/tmp/e2e-atk-xattr
+	rm -rf "$d"
+	mkdir -p "$d"
+	echo x >"$d/file"
+	apply "$(policy xa <<P
+name: xa
+cgroups: [$CG]
+fs: { deny: [$d/file] }
+P
+)"
+	local out
+	out=$(in_cg "$CG" python3 - "$d/file" <<'PY'
+import os, sys
+f = sys.argv[1]
+def t(what, fn):
+    try:
+        fn()
+        print(what, "ok")
+    except OSError as e:
+        print(what, os.strerror(e.errno))
+t("setxattr", lambda: os.setxattr(f, "trusted.warden", b"1"))
+t("removexattr", lambda: os.removexattr(f, "trusted.warden"))
+t("utime", lambda: os.utime(f, (0, 0)))
+PY
+)
+	echo "      $out" | tr '\n' ' ' >&2
+	echo >&2
+	expect_contains "$out" "setxattr Operation not permitted" "setxattr of the denied file"
+	expect_contains "$out" "utime Operation not permitted" "utime of the denied file"
+}
+
+# New namespaces other than mount and user ones through clone(2), which unshare(2) refuses
+# (the capable() check is judged only inside unshare).
+t_attack_clone_namespaces() {
+	apply "$(policy ns <<P
+name: ns
+cgroups: [$CG]
+P
+)"
+	local out
+	out=$(in_cg "$CG" python3 - <<'PY'
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+SIGCHLD = 17
+flags = {"net": 0x40000000, "uts": 0x04000000, "ipc": 0x08000000, "pid": 0x20000000,
+         "cgroup": 0x02000000}
+for name, f in flags.items():
+    r = libc.unshare(f)
+    print("unshare-" + name, "ok" if r == 0 else os.strerror(ctypes.get_errno()))
+for name, f in flags.items():
+    before = os.readlink("/proc/self/ns/" + name)
+    pid = libc.syscall(56, f | SIGCHLD, 0, 0, 0, 0)
+    if pid == 0:
+        if name == "pid":
+            os._exit(0 if os.getpid() == 1 else 1)
+        os._exit(0 if os.readlink("/proc/self/ns/" + name) != before else 1)
+    if pid < 0:
+        print("clone-" + name, os.strerror(ctypes.get_errno()))
+        continue
+    _, st = os.waitpid(pid, 0)
+    print("clone-" + name, "new-namespace" if os.WEXITSTATUS(st) == 0 else "same")
+PY
+)
+	echo "      $out" | tr '\n' ' ' >&2
+	echo >&2
+	expect_contains "$out" "unshare-net Operation not permitted" "unshare(CLONE_NEWNET)"
+	expect_contains "$out" "clone-net Operation not permitted" "clone(CLONE_NEWNET)"
+	expect_contains "$out" "clone-pid Operation not permitted" "clone(CLONE_NEWPID)"
+}
+
+
+# The same through a unix socket: its bound path follows the rename of its directory, so a
+# socket fs.write denies is reached under the new name.
+t_attack_rename_unix_socket() {
+	local d=/tmp/e2e-atk-sock
+	rm -rf "$d" "$d-2"
+	mkdir -p "$d/run"
+	python3 - "$d/run/denied.sock" >"$T/listen.out" 2>&1 <<'PY' &
+import socket, sys, threading
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(8)
+print("ready", flush=True)
+threading.Thread(target=lambda: [s.accept()[0].close() for _ in iter(int, 1)], daemon=True).start()
+threading.Event().wait(30)
+PY
+	local lp=$!
+	while ! grep -q ready "$T/listen.out" 2>/dev/null; do sleep 0.1; done
+	apply "$(policy sock <<P
+name: sock
+cgroups: [$CG]
+fs: { deny: [$d/run/denied.sock] }
+P
+)"
+	local out
+	out=$(in_cg "$CG" python3 - "$d" <<'PY'
+import os, socket, sys
+d = sys.argv[1]
+def conn(p):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(p)
+        return "ok"
+    except OSError as e:
+        return os.strerror(e.errno)
+print("before", conn(d + "/run/denied.sock"))
+os.rename(d + "/run", d + "/run2")
+print("after", conn(d + "/run2/denied.sock"))
+PY
+)
+	kill "$lp" 2>/dev/null
+	echo "      $out" | tr '\n' ' ' >&2
+	echo >&2
+	expect_contains "$out" "before Operation not permitted" "the denied socket by its name"
+	expect_contains "$out" "after Operation not permitted" "the denied socket after renaming its directory"
+}
