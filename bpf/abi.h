@@ -103,8 +103,9 @@ struct warden_dfa_state {
 	__u32 deny;
 	__u32 allow;
 	__u16 next[256];
+	__u32 reach_deny; /* deny bits of this state and of every state reachable from it */
 };
-_Static_assert(sizeof(struct warden_dfa_state) == 520, "warden_dfa_state layout");
+_Static_assert(sizeof(struct warden_dfa_state) == 524, "warden_dfa_state layout");
 
 /* warden_net_key.op */
 #define WARDEN_NET_CONNECT 1
@@ -191,7 +192,7 @@ struct warden_fs_node {
 	__u32 allow; /* WARDEN_FS_* bits allowed to exactly this path */
 	__u32 dir_deny; /* denied to this path and everything below it ("/a/b/") */
 	__u32 dir_allow;
-	__u32 pad;
+	__u32 subtree_deny; /* deny bits of every rule at or below this path: moving it lifts them */
 };
 _Static_assert(sizeof(struct warden_fs_node) == 24, "warden_fs_node layout");
 

@@ -97,10 +97,12 @@ static __always_inline __u32 guard_kind(struct dentry *d)
  * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
  * child of directory dir, or on dir itself when child is NULL: judged as fs.write of its path.
  * With old set (link), the file being linked must carry no deny rule either, so a hard link
- * cannot give a denied file a name that is allowed.
+ * cannot give a denied file a name that is allowed. With moving set (the source of a rename),
+ * no deny rule may cover the entry or lie below it: renaming a directory above a denied file
+ * would otherwise give that file a name no rule denies.
  */
 static __always_inline int write_decide(const struct path *dir, struct dentry *child,
-					struct dentry *old)
+					struct dentry *old, int moving)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s;
@@ -138,7 +140,7 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 			return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE,
 					   WARDEN_FS_WRITE, 0, NULL);
 		ev->path_len = len;
-		if (fs_match_path(s, policy, len) || (s->deny & (WARDEN_FS_READ | WARDEN_FS_WRITE)))
+		if (fs_match_path(s, policy, len) || lifts_deny(s))
 			return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
 					     WARDEN_REASON_RULE);
 	}
@@ -149,6 +151,8 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	}
 	verdict = path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
 			      policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
+	if (!verdict && moving && lifts_deny(s))
+		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
 	if (verdict || klass == KFILE_PLAIN)
 		return verdict;
 	return kfile_exact(s, policy, policy_id, klass, WARDEN_FS_WRITE);
@@ -160,7 +164,7 @@ int BPF_PROG(warden_path_mknod, const struct path *dir, struct dentry *dentry, u
 {
 	if (ret)
 		return ret;
-	return write_decide(dir, dentry, NULL);
+	return write_decide(dir, dentry, NULL, 0);
 }
 
 SEC("lsm/path_mkdir")
@@ -169,7 +173,7 @@ int BPF_PROG(warden_path_mkdir, const struct path *dir, struct dentry *dentry, u
 {
 	if (ret)
 		return ret;
-	return write_decide(dir, dentry, NULL);
+	return write_decide(dir, dentry, NULL, 0);
 }
 
 SEC("lsm/path_unlink")
@@ -177,7 +181,7 @@ int BPF_PROG(warden_path_unlink, const struct path *dir, struct dentry *dentry, 
 {
 	if (ret)
 		return ret;
-	return write_decide(dir, dentry, NULL);
+	return write_decide(dir, dentry, NULL, 0);
 }
 
 SEC("lsm/path_rmdir")
@@ -185,7 +189,7 @@ int BPF_PROG(warden_path_rmdir, const struct path *dir, struct dentry *dentry, i
 {
 	if (ret)
 		return ret;
-	return write_decide(dir, dentry, NULL);
+	return write_decide(dir, dentry, NULL, 0);
 }
 
 SEC("lsm/path_symlink")
@@ -194,7 +198,7 @@ int BPF_PROG(warden_path_symlink, const struct path *dir, struct dentry *dentry,
 {
 	if (ret)
 		return ret;
-	return write_decide(dir, dentry, NULL);
+	return write_decide(dir, dentry, NULL, 0);
 }
 
 SEC("lsm/path_link")
@@ -203,7 +207,7 @@ int BPF_PROG(warden_path_link, struct dentry *old_dentry, const struct path *new
 {
 	if (ret)
 		return ret;
-	return write_decide(new_dir, new_dentry, old_dentry);
+	return write_decide(new_dir, new_dentry, old_dentry, 0);
 }
 
 SEC("lsm/path_truncate")
@@ -211,7 +215,7 @@ int BPF_PROG(warden_path_truncate, const struct path *path, int ret)
 {
 	if (ret)
 		return ret;
-	return write_decide(path, NULL, NULL);
+	return write_decide(path, NULL, NULL, 0);
 }
 
 SEC("lsm/path_chmod")
@@ -219,7 +223,7 @@ int BPF_PROG(warden_path_chmod, const struct path *path, umode_t mode, int ret)
 {
 	if (ret)
 		return ret;
-	return write_decide(path, NULL, NULL);
+	return write_decide(path, NULL, NULL, 0);
 }
 
 SEC("lsm/path_chown")
@@ -228,17 +232,21 @@ int BPF_PROG(warden_path_chown, const struct path *path, unsigned int uid, unsig
 {
 	if (ret)
 		return ret;
-	return write_decide(path, NULL, NULL);
+	return write_decide(path, NULL, NULL, 0);
 }
 
 /* Both names of a rename are written. path_rename gained a flags argument in 5.19: the
  * loader keeps the variant whose argument count matches the running kernel. */
-static __always_inline int rename_decide(const struct path *old_dir, struct dentry *old_dentry,
-					 const struct path *new_dir, struct dentry *new_dentry)
-{
-	int err = write_decide(old_dir, old_dentry, NULL);
+#define RENAME_EXCHANGE 2
 
-	return err ? err : write_decide(new_dir, new_dentry, NULL);
+static __always_inline int rename_decide(const struct path *old_dir, struct dentry *old_dentry,
+					 const struct path *new_dir, struct dentry *new_dentry,
+					 unsigned int flags)
+{
+	int err = write_decide(old_dir, old_dentry, NULL, 1);
+
+	/* an exchange moves both (before 5.19 the kernel calls the hook twice, swapped) */
+	return err ? err : write_decide(new_dir, new_dentry, NULL, !!(flags & RENAME_EXCHANGE));
 }
 
 SEC("lsm/path_rename")
@@ -247,7 +255,7 @@ int BPF_PROG(warden_path_rename, const struct path *old_dir, struct dentry *old_
 {
 	if (ret)
 		return ret;
-	return rename_decide(old_dir, old_dentry, new_dir, new_dentry);
+	return rename_decide(old_dir, old_dentry, new_dir, new_dentry, flags);
 }
 
 SEC("lsm/path_rename")
@@ -256,7 +264,7 @@ int BPF_PROG(warden_path_rename4, const struct path *old_dir, struct dentry *old
 {
 	if (ret)
 		return ret;
-	return rename_decide(old_dir, old_dentry, new_dir, new_dentry);
+	return rename_decide(old_dir, old_dentry, new_dir, new_dentry, 0);
 }
 
 /* ELF: e_ident, e_type, e_phoff and program header types (include/uapi/linux/elf.h) */

@@ -191,6 +191,7 @@ struct warden_scratch {
 	__u32 live; /* 0 once no literal rule can match the rest of the path */
 	__u32 node_deny; /* the exact masks of node, for a path that ends at it */
 	__u32 node_allow;
+	__u32 node_subtree; /* the deny bits of the rules at or below node */
 	__u32 deny;
 	__u32 allow;
 	__u32 exact_deny; /* the masks of rules naming exactly this path (no directory, no wildcard) */

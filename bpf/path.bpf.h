@@ -37,6 +37,7 @@ __noinline int fs_trie_descend(void)
 	s->node = n->id;
 	s->node_deny = n->deny;
 	s->node_allow = n->allow;
+	s->node_subtree = n->subtree_deny;
 	s->deny |= n->dir_deny;
 	s->allow |= n->dir_allow;
 	__builtin_memset(s->key.name, 0, sizeof(s->key.name));
@@ -120,6 +121,7 @@ static __always_inline int fs_match_path(struct warden_scratch *s, struct warden
 	s->node = 0;
 	s->node_deny = 0;
 	s->node_allow = 0;
+	s->node_subtree = 0;
 	s->live = 1;
 	if (s->ev.path[0] != '/')
 		err |= fs_trie_descend(); /* the root */
@@ -147,6 +149,31 @@ static __always_inline int fs_match_path(struct warden_scratch *s, struct warden
 		}
 	}
 	return err ? -1 : 0;
+}
+
+/*
+ * After fs_match_path: whether moving the path away (a rename, a hard link) would take a deny
+ * rule off something: a rule covering the path itself, a literal rule below it (the trie node's
+ * subtree), or a wildcard rule that could still match below it (the automaton's state after
+ * "PATH/" can reach a deny).
+ */
+static __always_inline int lifts_deny(struct warden_scratch *s)
+{
+	struct warden_dfa_state *row;
+	__u32 below;
+
+	if (s->deny || (s->live && s->node_subtree))
+		return 1;
+	if (!s->dfa_state)
+		return 0;
+	row = bpf_map_lookup_elem(&warden_dfa, &s->dfa_state);
+	if (!row)
+		return 1;
+	below = row->next['/'];
+	if (!below)
+		return 0;
+	row = bpf_map_lookup_elem(&warden_dfa, &below);
+	return !row || row->reach_deny;
 }
 
 /*

@@ -11,6 +11,11 @@ char LICENSE[] SEC("license") = "GPL";
 #define CLONE_THREAD 0x00010000
 #define CLONE_NEWNS 0x00020000
 #define CLONE_NEWUSER 0x10000000
+/* every namespace clone can create: cgroup, uts, ipc, user, pid, net (time: clone3 only) */
+#define CLONE_NEWTIME 0x00000080
+#define CLONE_NEW_ANY                                                                      \
+	(CLONE_NEWNS | 0x02000000 | 0x04000000 | 0x08000000 | CLONE_NEWUSER | 0x20000000 | \
+	 0x40000000)
 #define CLONE_INTO_CGROUP 0x200000000ULL
 
 /* include/linux/ptrace.h: a check the kernel makes only to decide what to show, not an access */
@@ -61,8 +66,8 @@ int BPF_PROG(warden_task_alloc, struct task_struct *task, unsigned long clone_fl
 
 	if (ret)
 		return ret;
-	if (clone_flags & (CLONE_INTO_CGROUP | CLONE_NEWNS | CLONE_NEWUSER)) {
-		/* clone3 into another cgroup, or into new mount or user namespaces */
+	if (clone_flags & (CLONE_INTO_CGROUP | CLONE_NEW_ANY | CLONE_NEWTIME)) {
+		/* clone3 into another cgroup, or into new namespaces of any kind */
 		tagged = warden_begin(&policy, &policy_id, &s);
 		if (tagged <= 0)
 			return tagged;

@@ -535,7 +535,8 @@ static int install_trie(const struct warden_maps *m, uint32_t rs, const struct p
 					      .deny = n->deny,
 					      .allow = n->allow,
 					      .dir_deny = n->dir_deny,
-					      .dir_allow = n->dir_allow };
+					      .dir_allow = n->dir_allow,
+					      .subtree_deny = n->subtree_deny };
 
 		memcpy(key.name, n->name, sizeof(key.name));
 		if (bpf_map_update_elem(m->fs_rule, &key, &val, BPF_ANY))

@@ -424,6 +424,10 @@ static void test_compile_exec_and_libraries_bits(void **state)
 	assert_int_equal(node_of(&t, "/usr/bin/od")->allow, 0);
 	assert_int_equal(node_of(&t, "/usr/lib/")->dir_allow, WARDEN_FS_LIB);
 	assert_int_equal(node_of(&t, "/usr/bin/")->dir_allow, WARDEN_FS_EXEC);
+	/* moving /usr or /usr/bin would lift the deny rules of /usr/bin/od; /usr/lib has none */
+	assert_int_equal(node_of(&t, "/usr/")->subtree_deny, WARDEN_FS_EXEC | WARDEN_FS_LIB);
+	assert_int_equal(node_of(&t, "/usr/bin/")->subtree_deny, WARDEN_FS_EXEC | WARDEN_FS_LIB);
+	assert_int_equal(node_of(&t, "/usr/lib/")->subtree_deny, 0);
 	policy_fs_trie_free(&t);
 	policy_free(p);
 }

@@ -233,6 +233,29 @@ static long sets_find_or_add(struct sets *t, const uint64_t *s, size_t max)
 	return (long)t->n++;
 }
 
+/* Each state's deny bits and those of every state it can reach: what moving a path can lift. */
+static void dfa_reach(struct warden_dfa_state *v, size_t n)
+{
+	size_t i;
+	int changed = 1;
+
+	for (i = 0; i < n; i++)
+		v[i].reach_deny = v[i].deny;
+	while (changed) {
+		changed = 0;
+		for (i = n; i-- > 0;) {
+			uint32_t r = v[i].reach_deny;
+
+			for (int b = 1; b < 256; b++)
+				r |= v[v[i].next[b]].reach_deny;
+			if (r != v[i].reach_deny) {
+				v[i].reach_deny = r;
+				changed = 1;
+			}
+		}
+	}
+}
+
 int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_states, size_t *ret_n,
 		       char *err, size_t err_size)
 {
@@ -345,6 +368,7 @@ int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_sta
 			o->next[b] = (uint16_t)to[classes[b] >= 0 ? classes[b] : nclasses - 1];
 		o->next[0] = 0; /* paths hold no NUL */
 	}
+	dfa_reach(out, t.n);
 	*ret_states = out;
 	*ret_n = t.n;
 	out = NULL;

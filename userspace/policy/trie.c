@@ -145,6 +145,13 @@ int policy_fs_trie_add(struct policy_fs_trie *t, const char *path, uint32_t deny
 		n->deny |= deny;
 		n->allow |= allow;
 	}
+	/* the node and every node above it have a rule denying these at or below them */
+	for (;;) {
+		n->subtree_deny |= deny;
+		if (!deny || !n->parent)
+			break;
+		n = &t->v[n->parent - 1];
+	}
 	return 0;
 }
 
