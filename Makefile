@@ -10,7 +10,7 @@
 #   make bench        cost per open+close in a VM with an instruction-counting clock
 #   make format / format-check
 #   make SANITIZE=1   build userspace and unit tests with ASan and UBSan
-#   make install      /usr/local/bin/warden and the systemd unit (warden.service)
+#   make install      /usr/local/bin/warden, its man pages, bash completion and the systemd unit
 
 CC ?= gcc
 CLANG ?= clang
@@ -41,7 +41,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wnet $(BUILD)/tests/wbench \
 	$(BUILD)/tests/warden-next $(BUILD)/tests/wproc
 
-.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install
+.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install FORCE
 all: $(BUILD)/warden $(E2E_HELPERS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
@@ -54,6 +54,16 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/userspace/%.o: userspace/%.c $(wildcard userspace/*.h userspace/policy/*.h) bpf/abi.h $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The version is git describe's (a fresh clone without tags: the commit), kept in a header that
+# is rewritten only when it changes.
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define WARDEN_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(BUILD)/userspace/main.o: $(BUILD)/version.h
+FORCE:
 
 $(BUILD)/warden: $(USER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -142,6 +152,10 @@ install: $(BUILD)/warden
 	install -D -m 0644 userspace/systemd/warden.service \
 		$(DESTDIR)/etc/systemd/system/warden.service
 	install -d -m 0755 $(DESTDIR)/etc/warden/policies
+	install -D -m 0644 docs/man/warden.8 $(DESTDIR)$(PREFIX)/share/man/man8/warden.8
+	install -D -m 0644 docs/man/warden-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/warden-policy.5
+	install -D -m 0644 userspace/completion/warden \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/warden
 
 clean:
 	rm -rf $(BUILD)

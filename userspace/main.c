@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "commands.h"
 #include "log.h"
+#include "version.h"
 
 static const struct command {
 	const char *name;
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: warden [-v] COMMAND [ARGS...]\n\ncommands:\n", f);
+	fputs("usage: warden [-v] COMMAND [ARGS...]\n       warden --version\n\ncommands:\n", f);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'warden COMMAND --help' describes a command. -v shows libbpf's messages (-vv: all).\n",
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	size_t i;
@@ -99,6 +101,9 @@ int main(int argc, char **argv)
 		case 'v':
 			log_verbose++;
 			break;
+		case 'V':
+			printf("warden %s\n", WARDEN_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
