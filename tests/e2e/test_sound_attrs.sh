@@ -85,7 +85,8 @@ t_sound_module_request() {
 # SCTP: the SCTP_DSTADDRV4/V6 control messages of a sendmsg that starts an association add
 # peers that no LSM hook sees; each is judged as net.connect on the primary address's port.
 t_sound_sctp_dstaddrs() {
-	attrs_setup
+	chmod 755 "$T"
+	cp "$REPO/build/tests/wnet" "$T/"
 	modprobe sctp || fail "cannot load the sctp module"
 	apply "$(policy sctp <<P
 name: sctp
