@@ -58,7 +58,8 @@ static int set_acl(const char *path)
 	struct {
 		uint32_t version;
 		struct acl_entry e[3];
-	} __attribute__((packed)) acl = { 2, { { 0x01, 6, -1 }, { 0x04, 4, -1 }, { 0x20, 4, -1 } } };
+	} __attribute__((packed))
+	acl = { 2, { { 0x01, 6, -1 }, { 0x04, 4, -1 }, { 0x20, 4, -1 } } };
 
 	return setxattr(path, "system.posix_acl_access", &acl, sizeof(acl), 0) ? errno : 0;
 }
