@@ -39,7 +39,7 @@ SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wnet $(BUILD)/tests/wbench \
-	$(BUILD)/tests/warden-next $(BUILD)/tests/wproc
+	$(BUILD)/tests/warden-next $(BUILD)/tests/wproc $(BUILD)/tests/wattr
 
 .PHONY: all deps test unit fuzz e2e demo bench format format-check clean install FORCE
 all: $(BUILD)/warden $(E2E_HELPERS)

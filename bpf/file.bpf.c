@@ -267,6 +267,282 @@ int BPF_PROG(warden_path_rename4, const struct path *old_dir, struct dentry *old
 	return rename_decide(old_dir, old_dentry, new_dir, new_dentry, 0);
 }
 
+/*
+ * Extended attributes, times and (where path_chown cannot attach) owners: the kernel's hooks
+ * for these get a dentry but no mount (inode_setxattr, inode_removexattr, inode_setattr,
+ * inode_set_acl), and the system calls (setxattr, lsetxattr, fsetxattr, io_uring's setxattr and
+ * fsetxattr, utimensat, futimens, utimes, chown) reach them by path or by descriptor. The path
+ * is built from the mounts of the dentry's filesystem that the caller's mount namespace holds,
+ * that contain the dentry and that lead up to the caller's root: each is judged, so a file also
+ * reachable through a bind mount is changed only when every name it has there allows it. A
+ * dentry no such mount reaches is the kernel's own work on a mount no path of the caller's
+ * reaches (overlayfs copying a file up, with the lower file's xattrs and times, on its layer
+ * mounts, which are private or outside the root; a memfd), or a file passed in from another
+ * namespace: it is not judged (and the kernel honours no file capability or set-id bit of a
+ * mount outside the caller's namespace for an exec there: mnt_may_suid).
+ */
+#define ATTR_MOUNTS 4 /* mounts of one file judged; a file with more is refused */
+#define ATTR_SCAN 256 /* mounts of one filesystem looked through (all namespaces) */
+#define ATTR_DEPTH 2048 /* components of a path: a 4095-byte path has at most that many */
+
+/* Whether dentry is root or below it: 1, 0 when not, -1 past ATTR_DEPTH. A global function. */
+__noinline int attr_below(__u64 dentry, __u64 root)
+{
+	struct dentry *d = (struct dentry *)dentry, *parent;
+
+	for (int i = 0; i < ATTR_DEPTH; i++) {
+		if ((__u64)d == root)
+			return 1;
+		parent = BPF_CORE_READ(d, d_parent);
+		if (!parent || parent == d)
+			return 0;
+		d = parent;
+	}
+	return -1;
+}
+
+/*
+ * A super_block's mounts are a list through mount.mnt_instance up to 6.17 (later kernels chain
+ * them through mnt_next_for_sb, which vmlinux.h describes): the list's own types, for CO-RE.
+ */
+struct mount___list {
+	struct list_head mnt_instance;
+	struct mnt_namespace *mnt_ns;
+	struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct super_block___list {
+	struct list_head s_mounts;
+} __attribute__((preserve_access_index));
+
+/* The first mount of sb (after: the one after it), NULL at the end of the list. */
+static __always_inline struct mount *sb_mount_next(struct super_block *sb, struct mount *after)
+{
+	struct super_block___list *sbl = (void *)sb;
+	struct list_head *head, *pos;
+
+	head = (struct list_head *)((char *)sb +
+				    bpf_core_field_offset(struct super_block___list, s_mounts));
+	pos = after ? BPF_CORE_READ((struct mount___list *)after, mnt_instance.next) :
+		      BPF_CORE_READ(sbl, s_mounts.next);
+	if (!pos || pos == head)
+		return NULL;
+	return (struct mount *)((char *)pos -
+				bpf_core_field_offset(struct mount___list, mnt_instance));
+}
+
+/*
+ * Whether mount m, entry i of its super_block's list, is one attr_next_mount returns: at or past
+ * skip, in the current task's mount namespace, and containing dentry. 1 or 0; -1 when the path
+ * is too long to tell. A global function, so the list walk calling it has one way through per
+ * entry (the comparisons here would otherwise multiply the verifier's states per iteration).
+ */
+__noinline int attr_mount_ok(__u64 m, __u64 dentry, int i, int skip)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct mount___list *mnt = (struct mount___list *)m;
+
+	if (i < skip || BPF_CORE_READ(mnt, mnt_ns) != BPF_CORE_READ(task, nsproxy, mnt_ns))
+		return 0;
+	return attr_below(dentry, (__u64)BPF_CORE_READ(mnt, mnt.mnt_root));
+}
+
+/*
+ * The next mount after the first skip ones of dentry's filesystem (its super_block's mounts, in
+ * every namespace) that is in the current task's mount namespace and contains dentry, into
+ * s->walk_mount. Returns how many entries to skip for the one after it, 0 when there is none,
+ * -1 when the list or the path is too long to tell. A global function.
+ */
+__noinline int attr_next_mount(__u64 dentry, int skip)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct super_block *sb = BPF_CORE_READ((struct dentry *)dentry, d_sb);
+	struct mount *m = NULL;
+	int ok;
+
+	if (!s || !sb)
+		return -1;
+	for (int i = 0; i < ATTR_SCAN; i++) {
+		m = sb_mount_next(sb, m);
+		if (!m)
+			return 0;
+		ok = attr_mount_ok((__u64)m, dentry, i, skip);
+		if (ok) {
+			if (ok > 0)
+				s->walk_mount = (__u64)m;
+			return ok > 0 ? i + 1 : -1;
+		}
+	}
+	return -1;
+}
+
+/* Whether the xattr name is in a namespace no tagged task may change (the first 9 bytes). */
+static __always_inline int xattr_guarded(const char *name)
+{
+	char n[16] = {};
+
+	bpf_probe_read_kernel_str(n, sizeof(n), name);
+	return (n[0] == 's' && n[1] == 'e' && n[2] == 'c' && n[3] == 'u' && n[4] == 'r' &&
+		n[5] == 'i' && n[6] == 't' && n[7] == 'y' && n[8] == '.') ||
+	       (n[0] == 't' && n[1] == 'r' && n[2] == 'u' && n[3] == 's' && n[4] == 't' &&
+		n[5] == 'e' && n[6] == 'd' && n[7] == '.');
+}
+
+/*
+ * A change of dentry's attributes by the current task: with guarded set (a security.* or
+ * trusted.* xattr: file capabilities, LSM labels, IMA/EVM, overlayfs's own) refused outright,
+ * otherwise fs.write of every name the file has in the caller's mount namespace, as chmod.
+ */
+static __always_inline int attr_decide(struct dentry *dentry, int guarded)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0;
+	struct path path;
+	long len;
+	int tagged, skip = 0, err, k;
+
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	path.dentry = dentry;
+	for (k = 0; k <= ATTR_MOUNTS; k++) {
+		skip = attr_next_mount(kaddr(dentry), skip);
+		if (skip <= 0)
+			break;
+		if (k == ATTR_MOUNTS) {
+			skip = -1; /* more names than are judged */
+			break;
+		}
+		path.mnt = (struct vfsmount *)(s->walk_mount +
+					       bpf_core_field_offset(struct mount, mnt));
+		len = walk_path(s, path.mnt, dentry, NULL);
+		if (len <= 0)
+			return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE,
+					   WARDEN_FS_WRITE, 0, NULL);
+		/*
+		 * A mount the walk left through the namespace's root, never meeting the task's:
+		 * no path of the task reaches it there (overlayfs's upper layer, mounted in the
+		 * namespace outside the root switch_root or pivot_root moved away from).
+		 */
+		if (s->walk_dentry != s->root_dentry ||
+		    s->walk_mount + bpf_core_field_offset(struct mount, mnt) != s->root_mnt)
+			continue;
+		if (guarded) {
+			s->ev.path_len = len;
+			return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_XATTR);
+		}
+		err = write_decide(&path, NULL, NULL, 0);
+		if (err)
+			return err;
+	}
+	if (skip < 0) {
+		warden_begin(&policy, &policy_id, &s); /* write_decide reset s->ev */
+		return path_decide(s, policy, policy_id, -7, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE, 0,
+				   NULL); /* E2BIG: too many mounts or components to tell */
+	}
+	return 0;
+}
+
+/* inode_setxattr gained the mount's user namespace in 5.12 (an idmap in 6.3) before dentry. */
+SEC("lsm/inode_setxattr")
+int BPF_PROG(warden_inode_setxattr, void *idmap, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return attr_decide(dentry, xattr_guarded(name));
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(warden_inode_setxattr5, struct dentry *dentry, const char *name, const void *value,
+	     size_t size, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return attr_decide(dentry, xattr_guarded(name));
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(warden_inode_removexattr, void *idmap, struct dentry *dentry, const char *name,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return attr_decide(dentry, xattr_guarded(name));
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(warden_inode_removexattr2, struct dentry *dentry, const char *name, int ret)
+{
+	if (ret)
+		return ret;
+	return attr_decide(dentry, xattr_guarded(name));
+}
+
+/*
+ * POSIX ACLs change who may access the file, as chmod does: fs.write. Up to 6.1 they are set
+ * and removed as system.posix_acl_* xattrs (the hooks above); from 6.2 through their own hooks.
+ */
+SEC("lsm/inode_set_acl")
+int BPF_PROG(warden_inode_set_acl, void *idmap, struct dentry *dentry, const char *acl_name,
+	     void *kacl, int ret)
+{
+	if (ret)
+		return ret;
+	return attr_decide(dentry, 0);
+}
+
+SEC("lsm/inode_remove_acl")
+int BPF_PROG(warden_inode_remove_acl, void *idmap, struct dentry *dentry, const char *acl_name,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return attr_decide(dentry, 0);
+}
+
+/* include/linux/fs.h */
+#define ATTR_UID 2
+#define ATTR_GID 4
+#define ATTR_SIZE 8
+#define ATTR_ATIME 16
+#define ATTR_MTIME 32
+#define ATTR_ATIME_SET 128
+#define ATTR_MTIME_SET 256
+
+/*
+ * Explicit times (utimensat, futimens, utimes, with times or UTIME_NOW) and owners (chown,
+ * also judged by path_chown where it attaches: not on 5.10, whose trampolines cannot take
+ * path_chown's kuid_t by value). Truncation sets times with the size: path_truncate judges it.
+ */
+static __always_inline int setattr_decide(struct dentry *dentry, struct iattr *attr)
+{
+	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
+
+	if (!(valid & (ATTR_UID | ATTR_GID | ATTR_ATIME_SET | ATTR_MTIME_SET)) &&
+	    (!(valid & (ATTR_ATIME | ATTR_MTIME)) || (valid & ATTR_SIZE)))
+		return 0;
+	return attr_decide(dentry, 0);
+}
+
+/* inode_setattr gained the mount's idmap in 6.3, before dentry. */
+SEC("lsm/inode_setattr")
+int BPF_PROG(warden_inode_setattr, void *idmap, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	if (ret)
+		return ret;
+	return setattr_decide(dentry, attr);
+}
+
+SEC("lsm/inode_setattr")
+int BPF_PROG(warden_inode_setattr2, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	if (ret)
+		return ret;
+	return setattr_decide(dentry, attr);
+}
+
 /* ELF: e_ident, e_type, e_phoff and program header types (include/uapi/linux/elf.h) */
 #define ET_DYN 3
 #define SIGKILL 9

@@ -102,6 +102,32 @@ int BPF_PROG(warden_kernel_load_data, enum kernel_load_data_id id, bool contents
 	return warden_guard(WARDEN_TAMPER_MODULE);
 }
 
+/*
+ * On-demand module loading (request_module: a socket family, a crypto algorithm, a line
+ * discipline, a netdev or filesystem type whose module is not loaded): the kernel runs
+ * modprobe as root, outside every cgroup, for a name the caller can pick in part. The module
+ * asked for is the event's path. Most callers report a failed request as "not supported"
+ * (socket(2) says EAFNOSUPPORT), not EPERM.
+ */
+SEC("lsm/kernel_module_request")
+int BPF_PROG(warden_kernel_module_request, char *kmod_name, int ret)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0;
+	long len;
+	int tagged;
+
+	if (ret)
+		return ret;
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	len = bpf_probe_read_kernel_str(s->ev.path, 256, kmod_name);
+	s->ev.path_len = len > 0 ? len : 0;
+	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_MODULE);
+}
+
 /* An operation on the daemon's process by a tagged task: refused. */
 static __always_inline int daemon_guard(__u32 target)
 {

@@ -42,6 +42,11 @@ char LICENSE[] SEC("license") = "GPL";
 #define SCTP_SENDMSG_CONNECT 126
 /* addresses of one SCTP list judged; a longer list is refused */
 #define NET_SCTP_ADDRS 4
+/* sendmsg control messages naming more peers of a new association (enum sctp_cmsg_type) */
+#define SCTP_DSTADDRV4 7
+#define SCTP_DSTADDRV6 8
+/* control messages of one SCTP sendmsg walked; a longer control buffer is refused */
+#define NET_CMSGS 8
 
 /* how a sockaddr reaches the kernel, which decides how the kernel reads it */
 #define NET_HOW_CONNECT 1
@@ -355,6 +360,67 @@ int BPF_PROG(warden_socket_listen, struct socket *sock, int backlog, int ret)
 	return net_autobind(&c);
 }
 
+/* struct cmsghdr, whose data follows at CMSG_ALIGN(16) */
+struct net_cmsg {
+	__u64 len;
+	__s32 level;
+	__s32 type;
+};
+
+/*
+ * The peers an SCTP sendmsg adds to the association it starts, besides its msg_name:
+ * sctp_sendmsg_new_asoc passes each SCTP_DSTADDRV4 (an in_addr) and SCTP_DSTADDRV6 (an
+ * in6_addr) control message to sctp_connect_add_peer, on msg_name's port, and no LSM hook sees
+ * them. Each is judged as net.connect. The control buffer is the kernel's copy
+ * (____sys_sendmsg); one that is not, that cannot be read or that is longer than NET_CMSGS
+ * messages is refused.
+ */
+static __always_inline int net_sctp_dstaddrs(struct net_ctx *c, struct msghdr *msg)
+{
+	struct warden_event *ev = &c->s->ev;
+	__u64 ctl = (__u64)BPF_CORE_READ(msg, msg_control);
+	__u64 size = BPF_CORE_READ(msg, msg_controllen), off = 0;
+	__u16 port = ev->port;
+	struct net_cmsg h;
+	__u8 reason;
+	int i;
+
+	if (size < sizeof(h))
+		return 0; /* no control message (for_each_cmsghdr) */
+	if (BPF_CORE_READ_BITFIELD_PROBED(msg, msg_control_is_user))
+		return net_verdict(c, WARDEN_NET_CONNECT, WARDEN_REASON_UNREADABLE);
+	for (i = 0; i < NET_CMSGS; i++) {
+		if (off + sizeof(h) > size)
+			return 0;
+		/* a message the kernel would refuse (CMSG_OK) is refused here too */
+		if (bpf_probe_read_kernel(&h, sizeof(h), (void *)(ctl + off)) ||
+		    h.len < sizeof(h) || h.len > size - off)
+			break;
+		if (h.level == IPPROTO_SCTP &&
+		    (h.type == SCTP_DSTADDRV4 || h.type == SCTP_DSTADDRV6)) {
+			__builtin_memset(ev->addr, 0, sizeof(ev->addr));
+			ev->port = port;
+			ev->proto = IPPROTO_SCTP;
+			if (h.type == SCTP_DSTADDRV4) {
+				ev->family = 4;
+				if (h.len < sizeof(h) + 4 ||
+				    bpf_probe_read_kernel(ev->addr, 4, (void *)(ctl + off + 16)))
+					break;
+			} else {
+				ev->family = 6;
+				if (h.len < sizeof(h) + 16 ||
+				    bpf_probe_read_kernel(ev->addr, 16, (void *)(ctl + off + 16)))
+					break;
+			}
+			reason = net_check_addr(c, WARDEN_NET_CONNECT);
+			if (reason)
+				return net_verdict(c, WARDEN_NET_CONNECT, reason);
+		}
+		off += (h.len + 7) & ~7ULL;
+	}
+	return net_verdict(c, WARDEN_NET_CONNECT, WARDEN_REASON_UNREADABLE);
+}
+
 /*
  * sendmsg, sendto, sendmmsg and io_uring's send and sendmsg (with or without zero copy) all
  * come here with the kernel's copy of the address. A send to an address is a connect to it:
@@ -382,6 +448,12 @@ int BPF_PROG(warden_socket_sendmsg, struct socket *sock, struct msghdr *msg, int
 		go = net_sockaddr(&c, name, namelen, WARDEN_NET_CONNECT, NET_HOW_SEND);
 		if (go)
 			return go;
+		/* more peers of the association this send may start (on msg_name's port) */
+		if (c.proto == IPPROTO_SCTP) {
+			go = net_sctp_dstaddrs(&c, msg);
+			if (go)
+				return go;
+		}
 	}
 	if (c.num || c.type == SOCK_RAW ||
 	    (c.proto != IPPROTO_UDP && c.proto != IPPROTO_UDPLITE && c.proto != IPPROTO_SCTP))

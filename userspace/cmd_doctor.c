@@ -158,9 +158,9 @@ int cmd_doctor(int argc, char **argv)
 			line(&r, 1, 0, "chown", "path_chown (a hook taking kuid_t by value) loads",
 			     "");
 		else
-			line(&r, 0, 0, "chown",
-			     "this kernel cannot attach to hooks taking a struct by value (before 6.1): chown and fchown are not judged",
-			     "a 6.1 or later kernel judges them");
+			line(&r, 1, 0, "chown",
+			     "path_chown takes a struct by value, which this kernel cannot attach to (before 6.1): chown and fchown are judged in inode_setattr",
+			     "");
 	} else {
 		line(&r, 0, 1, "BPF LSM program runs", "not tried: needs root",
 		     "run 'warden doctor' as root");

@@ -389,18 +389,36 @@ static int func_args(const struct btf *vmlinux, const char *fn)
 /*
  * Hooks whose arguments changed between kernels: keep the program written for this kernel's.
  * path_rename gained flags in 5.19, bpf gained kernel in 6.9; userns_create came in 6.1.
+ * Without vmlinux BTF (-ENOENT) the newest form is kept.
  */
 static void choose_variants(struct warden_file_bpf *file, struct warden_guard_bpf *guard)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	int rename = func_args(vmlinux, "bpf_lsm_path_rename");
 	int bpf = func_args(vmlinux, "bpf_lsm_bpf");
+	int setxattr, removexattr, setattr;
 
 	log_debug("path_rename takes %d arguments, bpf %d", rename, bpf);
 	bpf_program__set_autoload(file->progs.warden_path_rename, rename != 4);
 	bpf_program__set_autoload(file->progs.warden_path_rename4, rename == 4);
 	bpf_program__set_autoload(guard->progs.warden_bpf, bpf != 4);
 	bpf_program__set_autoload(guard->progs.warden_bpf4, bpf == 4);
+	/* xattr and setattr hooks gained a namespace or idmap first (5.12, 6.3); ACLs in 6.2 */
+	setxattr = func_args(vmlinux, "bpf_lsm_inode_setxattr");
+	removexattr = func_args(vmlinux, "bpf_lsm_inode_removexattr");
+	setattr = func_args(vmlinux, "bpf_lsm_inode_setattr");
+	log_debug("inode_setxattr takes %d arguments, removexattr %d, setattr %d", setxattr,
+		  removexattr, setattr);
+	bpf_program__set_autoload(file->progs.warden_inode_setxattr, setxattr != 5);
+	bpf_program__set_autoload(file->progs.warden_inode_setxattr5, setxattr == 5);
+	bpf_program__set_autoload(file->progs.warden_inode_removexattr, removexattr != 2);
+	bpf_program__set_autoload(file->progs.warden_inode_removexattr2, removexattr == 2);
+	bpf_program__set_autoload(file->progs.warden_inode_setattr, setattr != 2);
+	bpf_program__set_autoload(file->progs.warden_inode_setattr2, setattr == 2);
+	bpf_program__set_autoload(file->progs.warden_inode_set_acl,
+				  func_args(vmlinux, "bpf_lsm_inode_set_acl") > 0);
+	bpf_program__set_autoload(file->progs.warden_inode_remove_acl,
+				  func_args(vmlinux, "bpf_lsm_inode_remove_acl") > 0);
 	/* user namespaces: their own hook where there is one, else unshare's credentials */
 	if (func_args(vmlinux, "bpf_lsm_userns_create") > 0)
 		bpf_program__set_autoload(guard->progs.warden_cred_prepare, false);
@@ -604,13 +622,14 @@ int loader_load(void)
 	}
 	/*
 	 * Kernels that cannot attach to hooks taking a struct by value (5.10: path_chown's kuid_t)
-	 * do not judge chown.
+	 * judge chown in inode_setattr only.
 	 */
 	if (upgrade || access(PIN("link_warden_path_chown"), F_OK)) {
 		const char *stage;
 
 		if (loader_probe(LOADER_PROBE_CHOWN, 0, &stage)) {
-			log_debug("this kernel cannot attach to path_chown: chown is not judged");
+			log_debug(
+				"this kernel cannot attach to path_chown: chown is judged in inode_setattr");
 			bpf_program__set_autoload(file->progs.warden_path_chown, false);
 		}
 	}

@@ -76,7 +76,7 @@ static const char *output_tamper_name(unsigned int what)
 		[WARDEN_TAMPER_NAMESPACE] = "namespace", [WARDEN_TAMPER_DAEMON] = "daemon",
 		[WARDEN_TAMPER_PROCESS] = "process",	 [WARDEN_TAMPER_KERNEL] = "kernel",
 		[WARDEN_TAMPER_HANDLE] = "handle",	 [WARDEN_TAMPER_DEVICE] = "device",
-		[WARDEN_TAMPER_STATE] = "state",
+		[WARDEN_TAMPER_STATE] = "state",	 [WARDEN_TAMPER_XATTR] = "xattr",
 	};
 
 	if (what < sizeof(names) / sizeof(names[0]) && names[what])

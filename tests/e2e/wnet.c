@@ -3,12 +3,14 @@
  * wnet: give a socket an address one way the kernel accepts, and print "ok" or the errno's
  * name, like wtry. For the network tests of every way a socket gets a peer or a local address.
  *
- *   wnet OP SOCKET [ADDR PORT]... [len=N] [family=N] [v6only=0|1]
+ *   wnet OP SOCKET [ADDR PORT]... [len=N] [family=N] [v6only=0|1] [dst=ADDR]...
  *
  * SOCKET is tcp4, tcp6, udp4, udp6, raw4, raw6, ping4, ping6, sctp4 or sctp6 (the protocol and
  * the socket's family). Each ADDR PORT is an IPv4 or IPv6 address, made into a sockaddr_in or
  * sockaddr_in6 by the address's own family; len= passes another length (24: a sockaddr_in6
- * without sin6_scope_id), family= another sa_family (0: AF_UNSPEC). OP is one of
+ * without sin6_scope_id), family= another sa_family (0: AF_UNSPEC); each dst= adds an SCTP
+ * control message SCTP_DSTADDRV4 or SCTP_DSTADDRV6 (another peer of the association a send
+ * starts) to sendmsg and uring-sendmsg. OP is one of
  *   connect, bind         connect(2), bind(2)
  *   sendto, sendmsg       sendto(2) or sendmsg(2) of one byte to the address
  *   fastopen              sendto(2) with MSG_FASTOPEN (TCP Fast Open)
@@ -16,6 +18,7 @@
  *   listen                listen(2) on the socket without binding it (no address)
  *   bindx, connectx       SCTP: setsockopt SCTP_SOCKOPT_BINDX_ADD / SCTP_SOCKOPT_CONNECTX with
  *                         every ADDR PORT given, packed
+ *   family                socket(2) of the address family SOCKET (a number), datagram type
  * Exits 0 on success, 1 when the operation failed, 2 on usage errors.
  */
 #define _GNU_SOURCE
@@ -36,6 +39,8 @@
 #define SCTP_SOCKOPT_BINDX_ADD 100
 #define SCTP_SOCKOPT_CONNECTX 110
 #define MAX_ADDRS 4
+#define SCTP_DSTADDRV4 7
+#define SCTP_DSTADDRV6 8
 
 static int report(int err)
 {
@@ -49,7 +54,8 @@ static int report(int err)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: wnet OP SOCKET [ADDR PORT]... [len=N] [family=N] [v6only=0|1]\n");
+	fprintf(stderr, "usage: wnet OP SOCKET [ADDR PORT]... [len=N] [family=N] [v6only=0|1] "
+			"[dst=ADDR]...\n");
 	return 2;
 }
 
@@ -102,6 +108,27 @@ static int put_addr(char *buf, const char *addr, const char *port)
 	return -1;
 }
 
+/* Append an SCTP_DSTADDRV4 or SCTP_DSTADDRV6 control message for addr to msg's buffer ctl. */
+static int put_dst(struct msghdr *msg, char *ctl, size_t size, const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	struct cmsghdr *c = (struct cmsghdr *)(ctl + msg->msg_controllen);
+	int v4 = inet_pton(AF_INET, addr, &a4) == 1;
+
+	if (!v4 && inet_pton(AF_INET6, addr, &a6) != 1)
+		return -1;
+	if (msg->msg_controllen + CMSG_SPACE(sizeof(a6)) > size)
+		return -1;
+	c->cmsg_level = SOL_SCTP;
+	c->cmsg_type = v4 ? SCTP_DSTADDRV4 : SCTP_DSTADDRV6;
+	c->cmsg_len = CMSG_LEN(v4 ? sizeof(a4) : sizeof(a6));
+	memcpy(CMSG_DATA(c), v4 ? (void *)&a4 : (void *)&a6, v4 ? sizeof(a4) : sizeof(a6));
+	msg->msg_control = ctl;
+	msg->msg_controllen += CMSG_SPACE(v4 ? sizeof(a4) : sizeof(a6));
+	return 0;
+}
+
 /* One IORING_OP_SENDMSG through a ring of one entry; returns 0 or an errno. */
 static int uring_sendmsg(int fd, struct msghdr *msg)
 {
@@ -147,6 +174,8 @@ static int uring_sendmsg(int fd, struct msghdr *msg)
 int main(int argc, char **argv)
 {
 	char buf[MAX_ADDRS * sizeof(struct sockaddr_in6)] = { 0 }, byte = 'x';
+	char ctl[MAX_ADDRS * CMSG_SPACE(sizeof(struct in6_addr))]
+		__attribute__((aligned(8))) = { 0 };
 	const char *op, *what;
 	int len = 0, addrs = 0, force_len = -1, family = -1, v6only = -1, fd, i, n;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
@@ -163,6 +192,9 @@ int main(int argc, char **argv)
 			family = atoi(argv[i] + 7);
 		} else if (!strncmp(argv[i], "v6only=", 7)) {
 			v6only = atoi(argv[i] + 7);
+		} else if (!strncmp(argv[i], "dst=", 4)) {
+			if (put_dst(&msg, ctl, sizeof(ctl), argv[i] + 4))
+				return usage();
 		} else if (i + 1 < argc && addrs < MAX_ADDRS) {
 			n = put_addr(buf + len, argv[i], argv[i + 1]);
 			if (n < 0)
@@ -181,6 +213,9 @@ int main(int argc, char **argv)
 		((struct sockaddr *)buf)->sa_family = family;
 	if (force_len >= 0)
 		len = force_len;
+	/* wnet family N: socket(2) of address family N (a family whose module is not loaded) */
+	if (!strcmp(op, "family"))
+		return report(socket(atoi(what), SOCK_DGRAM, 0) < 0 ? errno : 0);
 	fd = open_socket(what, v6only);
 	if (fd < 0)
 		return report(errno);
