@@ -92,7 +92,8 @@ static int resolve_path(const char *in, char *out, size_t size)
 	/* what does not exist yet: its components as written, "." and ".." resolved lexically */
 	snprintf(abs, sizeof(abs), "%s", strcmp(real, "/") ? real : "");
 	free(real);
-	for (char *save = NULL, *c = strtok_r(rest, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+	for (char *save = NULL, *c = strtok_r(rest, "/", &save); c;
+	     c = strtok_r(NULL, "/", &save)) {
 		if (!strcmp(c, "."))
 			continue;
 		if (!strcmp(c, "..")) {
@@ -288,7 +289,8 @@ static int find_policy(const struct query_target *t, struct policy **ret_p,
 			return ret;
 		ret = cgroup_id(mount, cgroup, &cgid);
 		if (ret) {
-			snprintf(dir, sizeof(dir), "%s%s", mount, strcmp(cgroup, "/") ? cgroup : "");
+			snprintf(dir, sizeof(dir), "%s%s", mount,
+				 strcmp(cgroup, "/") ? cgroup : "");
 			log_error("query: cgroup '%s' does not exist (%s: %s)", cgroup, dir,
 				  strerror(-ret));
 			return ret;
@@ -301,8 +303,9 @@ static int find_policy(const struct query_target *t, struct policy **ret_p,
 	if (t->policy) {
 		ret = maps_policy_find(&m, t->policy, &id);
 		if (ret)
-			log_error("query: no policy named '%s' is installed (a file: --policy ./%s)",
-				  t->policy, t->policy);
+			log_error(
+				"query: no policy named '%s' is installed (a file: --policy ./%s)",
+				t->policy, t->policy);
 	} else {
 		ret = maps_policy_of_cgroup(&m, mount, cgroup, &id);
 		if (ret == -ENOENT) {

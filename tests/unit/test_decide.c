@@ -69,8 +69,8 @@ static void expect(const struct fixture *f, const char *op, const char *target, 
 		fail_msg("%s %s: %s", op, target ? target : "", err);
 	assert_int_equal(policy_decide(f->rs, &q, &d), 0);
 	if (d.denied != denied || strcmp(d.key, key) || strcmp(d.rule, rule) || d.line != line)
-		fail_msg("%s %s: expected %s by %s '%s' at line %d, got %s by %s '%s' at line %d", op,
-			 target ? target : "", denied ? "denied" : "allowed", key, rule, line,
+		fail_msg("%s %s: expected %s by %s '%s' at line %d, got %s by %s '%s' at line %d",
+			 op, target ? target : "", denied ? "denied" : "allowed", key, rule, line,
 			 d.denied ? "denied" : "allowed", d.key, d.rule, d.line);
 }
 
@@ -120,8 +120,7 @@ static void test_decide_net(void **state)
 	       12);
 	expect(&f, "net.connect", "127.0.0.1:5432/udp", 1, "net.connect.default", "deny", 0);
 	/* a peer 0.0.0.0 is the local host to the kernel */
-	expect(&f, "net.connect", "0.0.0.0:5432", 0, "net.connect.allow", "127.0.0.1:5432/tcp",
-	       12);
+	expect(&f, "net.connect", "0.0.0.0:5432", 0, "net.connect.allow", "127.0.0.1:5432/tcp", 12);
 	expect(&f, "net.connect", "8.8.8.8:53/udp", 0, "net.connect.allow", "53/udp", 12);
 	expect(&f, "net.connect", "[2001:db8::1]:53/udp", 0, "net.connect.allow", "53/udp", 12);
 	expect(&f, "net.connect", "[::1]:6379", 0, "net.connect.allow", "[::1]:6379", 12);
@@ -251,8 +250,9 @@ static void test_query_errors(void **state)
 			    "net.connect target '443/tcp' has no address (e.g. 10.1.2.3:443/tcp)");
 	assert_string_equal(query_error("net.bind", "8000-8100"),
 			    "net.bind target '8000-8100' needs one port (e.g. 8080/tcp)");
-	assert_string_equal(query_error("net.connect", "10.1.2.300:80"),
-			    "net.connect target '10.1.2.300:80': '10.1.2.300' is not an IPv4 or IPv6 address");
+	assert_string_equal(
+		query_error("net.connect", "10.1.2.300:80"),
+		"net.connect target '10.1.2.300:80': '10.1.2.300' is not an IPv4 or IPv6 address");
 	assert_string_equal(
 		query_error("net.connect", "@"),
 		"net.connect target '@': an abstract socket name has 1 to 107 bytes after '@'");

@@ -95,8 +95,9 @@ int policy_query_parse(const char *op, const char *target, struct policy_query *
 			break;
 	if (i == sizeof(query_ops) / sizeof(query_ops[0])) {
 		if (!strcmp(op, "tamper"))
-			snprintf(err, err_size,
-				 "op 'tamper' is no rule's to decide: a confined process is always refused it (see docs/security.md)");
+			snprintf(
+				err, err_size,
+				"op 'tamper' is no rule's to decide: a confined process is always refused it (see docs/security.md)");
 		else
 			snprintf(err, err_size, "unknown op '%s' (ops: %s)", op, policy_query_ops);
 		return -EINVAL;
@@ -114,9 +115,10 @@ int policy_query_parse(const char *op, const char *target, struct policy_query *
 	}
 	if (q->op == WARDEN_OP_NET_CONNECT && target[0] == '@') {
 		if (strlen(target) < 2 || strlen(target) > 108) {
-			snprintf(err, err_size,
-				 "net.connect target '%s': an abstract socket name has 1 to 107 bytes after '@'",
-				 target);
+			snprintf(
+				err, err_size,
+				"net.connect target '%s': an abstract socket name has 1 to 107 bytes after '@'",
+				target);
 			return -EINVAL;
 		}
 		snprintf(q->path, sizeof(q->path), "%s", target);
@@ -321,7 +323,8 @@ int policy_decide(const struct policy_ruleset *rs, const struct policy_query *q,
 		return decide_path(rs, q->path, WARDEN_FS_WRITE, fs_deny, "fs.default", ret);
 	case WARDEN_OP_EXEC:
 		return decide_path(rs, q->path, WARDEN_FS_EXEC,
-				   !!(flags & WARDEN_POLICY_EXEC_DEFAULT_DENY), "exec.default", ret);
+				   !!(flags & WARDEN_POLICY_EXEC_DEFAULT_DENY), "exec.default",
+				   ret);
 	case WARDEN_OP_LIBRARY:
 		return decide_path(rs, q->path, WARDEN_FS_LIB,
 				   !!(flags & WARDEN_POLICY_LIB_DEFAULT_DENY), "libraries.default",

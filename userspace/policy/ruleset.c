@@ -48,8 +48,7 @@ int policy_ruleset_compile(const struct policy *p, struct policy_ruleset **ret_r
 	if (ret)
 		goto fail;
 	for (op = WARDEN_NET_CONNECT; op <= WARDEN_NET_BIND; op++) {
-		ret = policy_compile_net(p, op, &rs->net[op - 1], &rs->nnet[op - 1], err,
-					 err_size);
+		ret = policy_compile_net(p, op, &rs->net[op - 1], &rs->nnet[op - 1], err, err_size);
 		if (ret)
 			goto fail;
 	}
