@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The sources of installed policies, for `warden query` (see applied.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -74,6 +75,19 @@ void applied_forget(const char *name)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s.file", WARDEN_APPLIED_DIR, name);
 	unlink(path);
+}
+
+void applied_forget_all(void)
+{
+	struct dirent *e;
+	DIR *d = opendir(WARDEN_APPLIED_DIR);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
 }
 
 int applied_load(const char *name, struct policy **ret_policy, struct policy_diags *diags)

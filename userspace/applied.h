@@ -19,6 +19,9 @@ int applied_save(const struct policy *p);
 /* Forget the source kept for policy name. */
 void applied_forget(const char *name);
 
+/* Forget every kept source (warden unload: no policy is installed any more). */
+void applied_forget_all(void);
+
 /*
  * Parse the source kept for policy name (diagnostics name the file it came from). -ENOENT
  * when none is kept.

@@ -35,7 +35,7 @@ static const char query_help[] =
 	"                                reaching it is fs.write)\n"
 	"  exec PATH                     execute PATH\n"
 	"  library PATH                  map PATH executable (dlopen, native addons)\n"
-	"  net.connect ADDR:PORT[/tcp|/udp]   connect or send to (tcp when not given);\n"
+	"  net.connect ADDR:PORT[/tcp|/udp]   connect or send to (tcp when not given)\n"
 	"  net.connect @NAME             an abstract unix socket\n"
 	"  net.bind [ADDR:]PORT[/tcp|/udp]    bind (a port alone is 0.0.0.0:PORT; [::]:PORT\n"
 	"                                is judged as [::] and 0.0.0.0, as without IPV6_V6ONLY)\n"

