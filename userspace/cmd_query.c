@@ -410,8 +410,9 @@ int cmd_query(int argc, char **argv)
 	} else if (find_policy(&t, &p, &rs, cgroup, sizeof(cgroup))) {
 		return 2;
 	}
-	if (rs && policy_decide(rs, &q, &d)) {
-		log_error("query: out of memory");
+	ret = rs ? policy_decide(rs, &q, &d) : 0;
+	if (ret) {
+		log_error("query: cannot decide: %s", strerror(-ret));
 		ret = 2;
 		goto out;
 	}
