@@ -32,7 +32,8 @@ BPF_OBJS := file cgroup net proc guard probe
 BPF_HEADERS := $(wildcard bpf/*.h)
 
 POLICY_SRCS := userspace/policy/parse.c userspace/policy/compile.c userspace/policy/dfa.c \
-	userspace/policy/trie.c userspace/policy/diag.c
+	userspace/policy/trie.c userspace/policy/diag.c \
+	userspace/policy/ruleset.c userspace/policy/decide.c
 USER_SRCS := $(wildcard userspace/*.c) $(POLICY_SRCS)
 USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))

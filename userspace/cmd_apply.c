@@ -78,7 +78,7 @@ int cmd_apply(int argc, char **argv)
 	for (i = 0; i < set.n; i++) {
 		const struct policy *p = set.v[i];
 
-		err = maps_policy_install(&m, mount, p, set.cgroup_ids[i]);
+		err = maps_policy_install(&m, mount, set.rulesets[i], set.cgroup_ids[i]);
 		if (err) {
 			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s,
 				  strerror(-err));

@@ -28,11 +28,13 @@ void cmd_free_policies(struct policy_set *set)
 	if (!set)
 		return;
 	for (i = 0; i < set->n; i++) {
+		policy_ruleset_free(set->rulesets[i]);
 		policy_free(set->v[i]);
 		free(set->cgroup_ids[i]);
 	}
 	free(set->v);
 	free(set->cgroup_ids);
+	free(set->rulesets);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -61,34 +63,18 @@ static int resolve_cgroups(const struct policy *p, const char *mount, uint64_t *
 }
 
 /*
- * What apply compiles, compiled now: a policy whose rules cannot all be installed is an error,
- * whatever the reason (too many rules, no memory). Returns the errors found.
+ * Compile p into the rule set apply installs: a policy whose rules cannot all be installed is
+ * an error, whatever the reason (too many rules, no memory). Returns the errors found.
  */
-static int check_compiles(const struct policy *p, struct policy_diags *diags)
+static int compile(const struct policy *p, struct policy_ruleset **ret_rs,
+		   struct policy_diags *diags)
 {
-	struct policy_net_entry *entries;
-	struct warden_dfa_state *dfa;
-	char msg[3][256] = { "", "", "" };
-	int ret[3], errors = 0;
-	size_t n;
+	char msg[256];
 
-	ret[0] = policy_compile_net(p, WARDEN_NET_CONNECT, &entries, &n, msg[0], sizeof(msg[0]));
-	if (!ret[0])
-		free(entries);
-	ret[1] = policy_compile_net(p, WARDEN_NET_BIND, &entries, &n, msg[1], sizeof(msg[1]));
-	if (!ret[1])
-		free(entries);
-	ret[2] = policy_compile_dfa(p, &dfa, &n, msg[2], sizeof(msg[2]));
-	if (!ret[2])
-		free(dfa);
-	for (int i = 0; i < 3; i++) {
-		if (!ret[i])
-			continue;
-		errors++;
-		policy_diags_add(diags, p->file, p->name.line, p->name.column, "%s",
-				 msg[i][0] ? msg[i] : strerror(-ret[i]));
-	}
-	return errors;
+	if (!policy_ruleset_compile(p, ret_rs, msg, sizeof(msg)))
+		return 0;
+	policy_diags_add(diags, p->file, p->name.line, p->name.column, "%s", msg);
+	return 1;
 }
 
 int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct policy_set *ret)
@@ -99,9 +85,11 @@ int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct
 
 	set.v = calloc(nfiles, sizeof(*set.v));
 	set.cgroup_ids = calloc(nfiles, sizeof(*set.cgroup_ids));
-	if (!set.v || !set.cgroup_ids) {
+	set.rulesets = calloc(nfiles, sizeof(*set.rulesets));
+	if (!set.v || !set.cgroup_ids || !set.rulesets) {
 		free(set.v);
 		free(set.cgroup_ids);
+		free(set.rulesets);
 		log_error("out of memory");
 		return -ENOMEM;
 	}
@@ -124,7 +112,7 @@ int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct
 		set.v[set.n] = p;
 		set.cgroup_ids[set.n] = ids;
 		set.n++;
-		errors += check_compiles(p, &diags);
+		errors += compile(p, &set.rulesets[set.n - 1], &diags);
 		if (cgroup_mount)
 			errors += resolve_cgroups(p, cgroup_mount, ids, &diags);
 	}

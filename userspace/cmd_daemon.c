@@ -168,8 +168,9 @@ static void sync_dir(struct daemon *d)
 	}
 	good.v = calloc(nfiles + 1, sizeof(*good.v));
 	good.cgroup_ids = calloc(nfiles + 1, sizeof(*good.cgroup_ids));
+	good.rulesets = calloc(nfiles + 1, sizeof(*good.rulesets));
 	names = calloc(nfiles + 1, sizeof(*names));
-	if (!good.v || !good.cgroup_ids || !names)
+	if (!good.v || !good.cgroup_ids || !good.rulesets || !names)
 		goto out;
 	peeked = calloc(nfiles + 1, sizeof(*peeked));
 	if (!peeked)
@@ -215,8 +216,10 @@ static void sync_dir(struct daemon *d)
 			continue;
 		}
 		good.cgroup_ids[good.n] = one.cgroup_ids[0];
+		good.rulesets[good.n] = one.rulesets[0];
 		free(one.v);
 		free(one.cgroup_ids);
+		free(one.rulesets);
 		names[nnames++] = good.v[good.n]->name.s;
 		good.n++;
 	}
@@ -256,7 +259,7 @@ static void sync_dir(struct daemon *d)
 			remember(d, p->file, p->name.s);
 			continue; /* in force already, from these very bytes */
 		}
-		err = maps_policy_install(&d->maps, d->mount, p, good.cgroup_ids[i]);
+		err = maps_policy_install(&d->maps, d->mount, good.rulesets[i], good.cgroup_ids[i]);
 		if (err) {
 			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s,
 				  strerror(-err));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "../bpf/abi.h"
+#include "applied.h"
 #include "commands.h"
 #include "loader.h"
 #include "log.h"
@@ -59,6 +60,7 @@ int cmd_unload(int argc, char **argv)
 		log_error("cannot unload: %s", strerror(-ret));
 		return 1;
 	}
+	applied_forget_all();
 	printf(ret ? "warden: unloaded; no policy is enforced\n" : "warden: nothing was loaded\n");
 	return 0;
 }

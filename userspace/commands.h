@@ -16,16 +16,19 @@ int cmd_remove(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 /*
- * Parse and validate policy files as `warden check` does, printing every diagnostic. With
- * cgroup_mount set, each cgroup must exist there and its id is returned in ret_ids (one array
- * per policy). Returns 0 when every file is valid.
+ * Parse, validate and compile policy files as `warden check` does, printing every diagnostic.
+ * rulesets[i] is v[i] compiled, what maps_policy_install writes. With cgroup_mount set, each
+ * cgroup must exist there and its id is returned in cgroup_ids (one array per policy).
+ * Returns 0 when every file is valid.
  */
 struct policy_set {
 	struct policy **v;
 	uint64_t **cgroup_ids;
 	size_t n;
+	struct policy_ruleset **rulesets;
 };
 int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct policy_set *ret);
 void cmd_free_policies(struct policy_set *set);

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 #include "../bpf/abi.h"
+#include "applied.h"
 #include "cgroup.h"
 #include "maps.h"
 
@@ -385,20 +386,15 @@ static int bindpath_doomed(int fd, const void *k, void *ctx)
 	return 1;
 }
 
-static int install_net(const struct warden_maps *m, uint32_t rs, const struct policy *p)
+static int install_net(const struct warden_maps *m, uint32_t rs, const struct policy_ruleset *r)
 {
-	int op, ret = 0;
 	size_t i;
+	int op;
 
 	for (op = WARDEN_NET_CONNECT; op <= WARDEN_NET_BIND; op++) {
-		struct policy_net_entry *e;
-		char err[256];
-		size_t n;
+		const struct policy_net_entry *e = r->net[op - 1];
 
-		ret = policy_compile_net(p, op, &e, &n, err, sizeof(err));
-		if (ret)
-			return ret;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < r->nnet[op - 1]; i++) {
 			struct warden_net_key k = { 0 };
 
 			k.prefixlen = 64 + e[i].prefix;
@@ -406,14 +402,9 @@ static int install_net(const struct warden_maps *m, uint32_t rs, const struct po
 			k.op = op;
 			k.family = e[i].family;
 			memcpy(k.addr, e[i].addr, sizeof(k.addr));
-			if (bpf_map_update_elem(m->net_rule, &k, &e[i].rule, BPF_ANY)) {
-				ret = -errno;
-				break;
-			}
+			if (bpf_map_update_elem(m->net_rule, &k, &e[i].rule, BPF_ANY))
+				return -errno;
 		}
-		free(e);
-		if (ret)
-			return ret;
 	}
 	return 0;
 }
@@ -523,7 +514,7 @@ static int next_generation(const struct warden_maps *m, __u64 *ret)
 	return 0;
 }
 
-/* Fill rule set rs (not in force, empty) with policy p. */
+/* The trie's nodes, as the programs' warden_fs_rule entries of rule set rs. */
 static int install_trie(const struct warden_maps *m, uint32_t rs, const struct policy_fs_trie *t)
 {
 	size_t i;
@@ -545,57 +536,29 @@ static int install_trie(const struct warden_maps *m, uint32_t rs, const struct p
 	return 0;
 }
 
-static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struct policy *p)
+/* Fill rule set rs (not in force, empty) with the compiled rule set r. */
+static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struct policy_ruleset *r)
 {
-	struct warden_policy header = { .in_use = 1 };
-	struct warden_dfa_state *dfa = NULL;
-	struct policy_fs_trie trie = { 0 };
-	size_t ndfa = 0;
-	char err[256];
+	struct warden_policy header = r->header;
 	int ret;
 
-	ret = policy_compile_fs(p, &trie);
-	if (ret)
-		return ret;
-	ret = policy_compile_dfa(p, &dfa, &ndfa, err, sizeof(err));
-	if (ret)
-		goto out;
-	ret = install_trie(m, rs, &trie);
-	if (ret)
-		goto out;
-	ret = install_net(m, rs, p);
-	if (ret)
-		goto out;
-	ret = install_dfa(m, dfa, ndfa, &header.dfa_start, &header.dfa_len);
-	if (ret)
-		goto out;
-	ret = next_generation(m, &header.generation);
-	if (ret)
-		goto out;
-	header.flags = (p->audit ? WARDEN_POLICY_AUDIT : 0) |
-		       (p->fs.default_deny ? WARDEN_POLICY_FS_DEFAULT_DENY : 0) |
-		       (p->exec.default_deny ? WARDEN_POLICY_EXEC_DEFAULT_DENY : 0) |
-		       (p->libraries.default_deny ? WARDEN_POLICY_LIB_DEFAULT_DENY : 0) |
-		       (p->connect.default_deny ? WARDEN_POLICY_CONNECT_DEFAULT_DENY : 0) |
-		       (p->bind.default_deny ? WARDEN_POLICY_BIND_DEFAULT_DENY : 0) |
-		       (p->fork_deny ? WARDEN_POLICY_FORK_DENY : 0) |
-		       (p->ptrace_deny ? WARDEN_POLICY_PTRACE_DENY : 0) |
-		       (p->namespaces_deny ? 0 : WARDEN_POLICY_NAMESPACES_ALLOW) |
-		       (p->handles_deny ? 0 : WARDEN_POLICY_HANDLES_ALLOW) |
-		       (p->exec_memory_deny ? WARDEN_POLICY_EXEC_MEMORY_DENY : 0);
-	snprintf(header.name, sizeof(header.name), "%s", p->name.s);
-	header.source_hash = p->source_hash;
-	if (bpf_map_update_elem(m->policy, &rs, &header, BPF_ANY))
+	header.in_use = 1;
+	ret = install_trie(m, rs, &r->trie);
+	if (!ret)
+		ret = install_net(m, rs, r);
+	if (!ret)
+		ret = install_dfa(m, r->dfa, r->ndfa, &header.dfa_start, &header.dfa_len);
+	if (!ret)
+		ret = next_generation(m, &header.generation);
+	if (!ret && bpf_map_update_elem(m->policy, &rs, &header, BPF_ANY))
 		ret = -errno;
-out:
-	free(dfa);
-	policy_fs_trie_free(&trie);
 	return ret;
 }
 
 int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
-			const struct policy *p, const uint64_t *cgroup_ids)
+			const struct policy_ruleset *r, const uint64_t *cgroup_ids)
 {
+	const struct policy *p = r->policy;
 	struct id_list old = { 0 };
 	uint64_t *hashes = NULL;
 	size_t i, j;
@@ -629,7 +592,7 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 	rs_new = id * 2 + bank;
 	ret = clear_ruleset(m, rs_new);
 	if (!ret)
-		ret = install_ruleset(m, rs_new, p);
+		ret = install_ruleset(m, rs_new, r);
 	if (ret) {
 		clear_ruleset(m, rs_new);
 		return ret;
@@ -703,6 +666,9 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 				goto out;
 		}
 	}
+	/* the rules' texts, for warden query: the maps hold them compiled */
+	if (applied_save(p))
+		applied_forget(p->name.s); /* query then says it cannot tell */
 out:
 	free(hashes);
 	free(old.v);
@@ -713,8 +679,12 @@ int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, ui
 {
 	struct id_list bound = { 0 };
 	struct keep none = { id, NULL, 0 };
+	char name[WARDEN_NAME_MAX] = "";
 	size_t i;
 	int ret;
+
+	if (!maps_policy_name(m, id, name, sizeof(name)))
+		applied_forget(name);
 
 	ret = delete_where(m->bindpath, sizeof(uint64_t), bindpath_doomed, &none);
 	if (ret)
@@ -825,4 +795,41 @@ int maps_counters(const struct warden_maps *m, uint32_t id, struct maps_counters
 	}
 	free(v);
 	return 0;
+}
+
+int maps_policy_of_cgroup(const struct warden_maps *m, const char *mount, const char *path,
+			  uint32_t *ret_id)
+{
+	char cur[PATH_MAX];
+	struct warden_cgroup tag;
+	__u32 zero = 0, overflow = 0;
+	uint64_t id;
+	char *slash;
+	int ret;
+
+	ret = cgroup_id(mount, path, &id);
+	if (ret)
+		return ret;
+	if (!bpf_map_lookup_elem(m->cgroups, &id, &tag)) {
+		*ret_id = tag.policy_id;
+		return 0;
+	}
+	if (bpf_map_lookup_elem(m->overflow, &zero, &overflow) || !overflow)
+		return -ENOENT;
+	/* as warden_lost_policy: the nearest ancestor either tag map knows */
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (;;) {
+		if (!cgroup_id(mount, cur, &id) && (!bpf_map_lookup_elem(m->cgroups, &id, &tag) ||
+						    !bpf_map_lookup_elem(m->binding, &id, &tag))) {
+			*ret_id = tag.policy_id;
+			return 0;
+		}
+		slash = strrchr(cur, '/');
+		if (!slash || !strcmp(cur, "/"))
+			return -ENOENT;
+		if (slash == cur)
+			slash[1] = 0;
+		else
+			*slash = 0;
+	}
 }

@@ -22,12 +22,21 @@ int maps_policy_find(const struct warden_maps *m, const char *name, uint32_t *re
 int maps_policy_name(const struct warden_maps *m, uint32_t id, char *buf, size_t size);
 
 /*
- * Install a parsed policy: its rules, its header, then its cgroup bindings (and their
- * descendants). Replaces the installed policy of the same name. cgroup_ids holds the id of
- * each of p->cgroups, resolved by the caller.
+ * Install a compiled policy (policy_ruleset_compile): its rules, its header, then its cgroup
+ * bindings (and their descendants). Replaces the installed policy of the same name. cgroup_ids
+ * holds the id of each of r->policy->cgroups, resolved by the caller. The policy's source is
+ * kept for warden query (applied.h).
  */
 int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
-			const struct policy *p, const uint64_t *cgroup_ids);
+			const struct policy_ruleset *r, const uint64_t *cgroup_ids);
+
+/*
+ * The policy id in force for processes of cgroup id, as the programs find it (warden_cgroups,
+ * and the nearest tagged ancestor once that map has overflowed): 0 and *ret_id, or -ENOENT
+ * for an untagged cgroup. path is the cgroup's path below mount.
+ */
+int maps_policy_of_cgroup(const struct warden_maps *m, const char *mount, const char *path,
+			  uint32_t *ret_id);
 
 /* Unbind and delete the installed policy id. */
 int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, uint32_t id);

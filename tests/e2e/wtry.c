@@ -24,12 +24,17 @@
  *                               and executable mapping of FILE, and a plain RX mapping of FILE
  *   wtry hammer MS DENIED DIR   for MS milliseconds: open DENIED, create DIR/f, open it, remove
  *                               it; prints "denied ok=N eperm=N other=N allowed ok=N failed=N"
+ *   wtry abstract NAME          listen on the abstract unix socket NAME (not judged), then
+ *                               connect to it (judged by net.connect "@NAME" rules)
+ *   wtry handle PATH            name_to_handle_at PATH, then open_by_handle_at it
+ *   wtry unshare-uts            unshare(CLONE_NEWUTS): a new namespace
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
  * operation, so a policy confines the operation and not the start of wtry itself.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -37,6 +42,8 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -52,6 +59,42 @@ static int report(int err)
 	}
 	puts(strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN");
 	return 1;
+}
+
+static int try_abstract(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (strlen(name) >= sizeof(sa.sun_path) - 1 || l < 0 || c < 0)
+		return report(EINVAL);
+	memcpy(sa.sun_path + 1, name, strlen(name));
+	if (bind(l, (struct sockaddr *)&sa, len) || listen(l, 1))
+		return report(errno);
+	return report(connect(c, (struct sockaddr *)&sa, len) ? errno : 0);
+}
+
+static int try_handle(const char *path)
+{
+	struct file_handle *h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
+	int mount_id, mfd, fd;
+
+	if (!h)
+		return report(ENOMEM);
+	h->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, h, &mount_id, 0))
+		return report(errno);
+	mfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (mfd < 0)
+		return report(errno);
+	fd = open_by_handle_at(mfd, h, O_RDONLY | O_CLOEXEC);
+	free(h);
+	if (fd < 0)
+		return report(errno);
+	close(fd);
+	return report(0);
 }
 
 static int try_open(const char *path, const char *mode, int read_all)
@@ -323,10 +366,17 @@ int main(int argc, char **argv)
 		return try_map_exec(argv[2], argv[1][1] == 'p');
 	if (argc == 3 && !strcmp(argv[1], "exec-memory"))
 		return try_exec_memory(argv[2]);
-	fprintf(stderr, "usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
-			"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
-			"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
-			"       exec-memory FILE |\n"
-			"       hammer MS DENIED DIR\n");
+	if (argc == 3 && !strcmp(argv[1], "abstract"))
+		return try_abstract(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "handle"))
+		return try_handle(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "unshare-uts"))
+		return report(unshare(CLONE_NEWUTS) ? errno : 0);
+	fprintf(stderr,
+		"usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
+		"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
+		"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
+		"       exec-memory FILE |\n"
+		"       hammer MS DENIED DIR | abstract NAME | handle PATH | unshare-uts\n");
 	return 2;
 }

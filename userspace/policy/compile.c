@@ -23,15 +23,15 @@ void policy_path_sections(const struct policy *p,
 			  struct policy_path_section out[POLICY_PATH_SECTIONS])
 {
 	const struct policy_path_section v[POLICY_PATH_SECTIONS] = {
-		{ &p->fs.read, 0, WARDEN_FS_READ },
-		{ &p->fs.write, 0, WARDEN_FS_WRITE },
-		{ &p->fs.deny, WARDEN_FS_READ | WARDEN_FS_WRITE, 0 },
-		{ &p->exec.allow, 0, WARDEN_FS_EXEC },
-		{ &p->exec.deny, WARDEN_FS_EXEC, 0 },
-		{ &p->libraries.allow, 0, WARDEN_FS_LIB },
-		{ &p->libraries.deny, WARDEN_FS_LIB, 0 },
-		{ &p->connect.allow.names, 0, WARDEN_FS_UNIX },
-		{ &p->connect.deny.names, WARDEN_FS_UNIX, 0 },
+		{ &p->fs.read, 0, WARDEN_FS_READ, "fs.read" },
+		{ &p->fs.write, 0, WARDEN_FS_WRITE, "fs.write" },
+		{ &p->fs.deny, WARDEN_FS_READ | WARDEN_FS_WRITE, 0, "fs.deny" },
+		{ &p->exec.allow, 0, WARDEN_FS_EXEC, "exec.allow" },
+		{ &p->exec.deny, WARDEN_FS_EXEC, 0, "exec.deny" },
+		{ &p->libraries.allow, 0, WARDEN_FS_LIB, "libraries.allow" },
+		{ &p->libraries.deny, WARDEN_FS_LIB, 0, "libraries.deny" },
+		{ &p->connect.allow.names, 0, WARDEN_FS_UNIX, "net.connect.allow" },
+		{ &p->connect.deny.names, WARDEN_FS_UNIX, 0, "net.connect.deny" },
 	};
 
 	memcpy(out, v, sizeof(v));
@@ -165,4 +165,42 @@ fail:
 	free(deny);
 	free(v);
 	return ret;
+}
+
+void policy_match_net(const struct policy_net_entry *entries, size_t n, int family,
+		      const uint8_t addr[16], uint16_t port, int proto, int *ret_deny,
+		      int *ret_allow)
+{
+	const struct policy_net_entry *best = NULL;
+	size_t i;
+	int deny = 0, allow = 0;
+
+	/* the LPM trie's answer: the entry of the longest prefix covering addr */
+	for (i = 0; i < n; i++) {
+		const struct policy_net_entry *e = &entries[i];
+		int bit;
+
+		if (e->family != family || (best && best->prefix >= e->prefix))
+			continue;
+		for (bit = 0; bit < e->prefix; bit++) {
+			uint8_t mask = 0x80 >> (bit % 8);
+
+			if ((e->addr[bit / 8] & mask) != (addr[bit / 8] & mask))
+				break;
+		}
+		if (bit == e->prefix)
+			best = e;
+	}
+	for (i = 0; best && i < best->rule.n && i < WARDEN_NET_RANGES; i++) {
+		const struct warden_port_range *r = &best->rule.r[i];
+
+		if (port < r->lo || port > r->hi || (r->proto && r->proto != proto))
+			continue;
+		if (r->deny)
+			deny = 1;
+		else
+			allow = 1;
+	}
+	*ret_deny = deny;
+	*ret_allow = allow;
 }

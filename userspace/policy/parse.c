@@ -689,6 +689,15 @@ static struct policy *policy_new(const char *file, const char *text, size_t len)
 	}
 	p->namespaces_deny = 1; /* tamper resistance is on unless the policy says otherwise */
 	p->handles_deny = 1;
+	p->source = malloc(len + 1);
+	if (!p->source) {
+		free(p->file);
+		free(p);
+		return NULL;
+	}
+	memcpy(p->source, text, len);
+	p->source[len] = 0;
+	p->source_len = len;
 	p->source_hash = 0xcbf29ce484222325ULL;
 	for (size_t i = 0; i < len; i++)
 		p->source_hash = warden_hash_byte(p->source_hash, (__u8)text[i]);
@@ -814,6 +823,7 @@ void policy_free(struct policy *p)
 	if (!p)
 		return;
 	free(p->file);
+	free(p->source);
 	free(p->name.s);
 	strs_free(&p->cgroups);
 	strs_free(&p->fs.read);

@@ -85,6 +85,8 @@ struct policy_net {
 struct policy {
 	char *file;
 	uint64_t source_hash; /* FNV-1a of the file's bytes */
+	char *source; /* the file's bytes (NUL-terminated), as parsed: kept beside the installed policy */
+	size_t source_len;
 	struct policy_str name;
 	int audit;
 	struct policy_strs cgroups;
@@ -169,6 +171,7 @@ struct policy_path_section {
 	const struct policy_strs *paths;
 	uint32_t deny;
 	uint32_t allow;
+	const char *name; /* as in the file: "fs.read", "exec.deny", ... */
 };
 
 #define POLICY_PATH_SECTIONS 9
@@ -215,6 +218,78 @@ int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_sta
  */
 void policy_match_path(const struct policy_fs_trie *t, const struct warden_dfa_state *dfa,
 		       size_t ndfa, const char *path, uint32_t *ret_deny, uint32_t *ret_allow);
+
+/*
+ * The deny and allow results of the net rules compiled for one op (policy_compile_net) for one
+ * address, port and protocol: what net_rules in bpf/net.bpf.c computes from the same entries
+ * (the longest prefix covering the address, then every port range of that entry). family is
+ * 4 or 6, addr in network byte order.
+ */
+void policy_match_net(const struct policy_net_entry *entries, size_t n, int family,
+		      const uint8_t addr[16], uint16_t port, int proto, int *ret_deny,
+		      int *ret_allow);
+
+/*
+ * One policy compiled: everything the maps get, built once from a struct policy by
+ * policy_ruleset_compile and written as it is by maps_policy_install. check, apply, the daemon
+ * and query all use this value.
+ */
+struct policy_ruleset {
+	const struct policy *policy; /* the source (not owned): name, cgroups, rule texts */
+	struct warden_policy header; /* flags, name, source_hash; maps.c adds its place */
+	struct policy_fs_trie trie; /* literal fs, exec, libraries rules and abstract names */
+	struct warden_dfa_state *dfa; /* wildcard rules: 0 dead, 1 start; NULL when none */
+	size_t ndfa;
+	struct policy_net_entry *net[2]; /* WARDEN_NET_CONNECT - 1, WARDEN_NET_BIND - 1 */
+	size_t nnet[2];
+};
+
+/*
+ * Compile p. Returns 0 and a rule set (which points at p: free it first), or a negative errno
+ * with a message in err (-E2BIG: too many rules for the maps; -ENOMEM).
+ */
+int policy_ruleset_compile(const struct policy *p, struct policy_ruleset **ret_rs, char *err,
+			   size_t err_size);
+void policy_ruleset_free(struct policy_ruleset *rs);
+
+/*
+ * warden query: what one operation of a tagged process would get from a compiled policy,
+ * decided by the userspace twins of the programs' matches (policy_match_path,
+ * policy_match_net) on the rule set maps.c installs, and the rule that decides it.
+ */
+struct policy_query {
+	int op; /* WARDEN_OP_*; WARDEN_OP_TAMPER for namespaces and file handles */
+	int what; /* with WARDEN_OP_TAMPER: WARDEN_TAMPER_NAMESPACE or WARDEN_TAMPER_HANDLE */
+	char path[WARDEN_PATH_MAX]; /* fs, exec, library: absolute, resolved; "@NAME": abstract */
+	int family; /* net: 4 or 6 */
+	uint8_t addr[16]; /* network byte order */
+	uint16_t port;
+	int proto; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/*
+ * Read OP and TARGET as `warden query` takes them ("fs.read" "/etc/shadow", "net.connect"
+ * "10.1.2.3:443/tcp", "fork" NULL). Paths must be absolute (the caller resolves them first).
+ * Returns 0, or -EINVAL with a message in err.
+ */
+int policy_query_parse(const char *op, const char *target, struct policy_query *q, char *err,
+		       size_t err_size);
+
+/* The op names policy_query_parse takes, for help and errors. */
+extern const char policy_query_ops[];
+
+struct policy_decision {
+	int denied; /* by the rules; in audit mode the kernel allows and reports it */
+	int by_default; /* the section's default decided (or a process key), not a listed rule */
+	char key[32]; /* "fs.deny", "exec.allow", "fs.default", "process.fork", ... */
+	char rule[WARDEN_PATH_MAX]; /* the rule as written, or the key's value ("deny") */
+	int line; /* where the rule stands in the policy file; 0 for defaults and process keys */
+	int column;
+};
+
+/* Decide q under rs. 0, or -ENOMEM. */
+int policy_decide(const struct policy_ruleset *rs, const struct policy_query *q,
+		  struct policy_decision *ret);
 
 /* The index hash of a bound cgroup path (see bpf/abi.h, warden_bindpath). */
 uint64_t policy_path_hash(uint64_t seed, const char *path);

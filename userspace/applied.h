@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WARDEN_APPLIED_H
+#define WARDEN_APPLIED_H
+
+#include <stddef.h>
+#include "policy/policy.h"
+
+/*
+ * The source of every installed policy, kept under WARDEN_APPLIED_DIR (NAME.yaml, the bytes
+ * installed, and NAME.file, the file they came from): the maps hold compiled rules without
+ * their texts, and `warden query` names the rule that decides. The installed header's
+ * source_hash tells whether a kept source is the one in force.
+ */
+#define WARDEN_APPLIED_DIR "/run/warden/policies"
+
+/* Keep p's source (nothing for a policy without one). */
+int applied_save(const struct policy *p);
+
+/* Forget the source kept for policy name. */
+void applied_forget(const char *name);
+
+/* Forget every kept source (warden unload: no policy is installed any more). */
+void applied_forget_all(void);
+
+/*
+ * Parse the source kept for policy name (diagnostics name the file it came from). -ENOENT
+ * when none is kept.
+ */
+int applied_load(const char *name, struct policy **ret_policy, struct policy_diags *diags);
+
+#endif
