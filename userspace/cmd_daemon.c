@@ -138,6 +138,8 @@ static int find_doomed(uint32_t id, const struct warden_policy *p, void *arg)
 {
 	struct keep_ctx *k = arg;
 
+	if (p->flags & WARDEN_POLICY_CANDIDATE)
+		return 0; /* removed with the policy it is a candidate of */
 	for (size_t i = 0; i < k->n; i++)
 		if (!strncmp(p->name, k->names[i], sizeof(p->name)))
 			return 0;

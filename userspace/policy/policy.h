@@ -87,6 +87,7 @@ struct policy {
 	uint64_t source_hash; /* FNV-1a of the file's bytes */
 	struct policy_str name;
 	int audit;
+	int candidate; /* installed as a report-only candidate (warden apply --candidate) */
 	struct policy_strs cgroups;
 	struct policy_fs fs;
 	struct policy_files exec;
