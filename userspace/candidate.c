@@ -55,9 +55,10 @@ static int check_candidates(const struct warden_maps *m, const struct policy_set
 		const struct policy *p = set->v[i];
 
 		if (maps_policy_find(m, p->name.s, &id)) {
-			log_error("%s: no enforced policy '%s' is installed: a candidate is audited "
-				  "beside the policy of its name (apply that first)",
-				  p->file, p->name.s);
+			log_error(
+				"%s: no enforced policy '%s' is installed: a candidate is audited "
+				"beside the policy of its name (apply that first)",
+				p->file, p->name.s);
 			bad++;
 		} else if (!same_cgroups(m, id, set->cgroup_ids[i], p->cgroups.n)) {
 			log_error("%s: the cgroups of candidate '%s' differ from those of the "
@@ -97,9 +98,6 @@ int candidate_apply(const struct warden_maps *m, const char *cgroup_mount, struc
 				  strerror(-err));
 			return err;
 		}
-		printf("warden: applied candidate '%s' from %s (report-only, beside the enforced "
-		       "policy)\n",
-		       p->name.s, p->file);
 	}
 	return 0;
 }
@@ -143,8 +141,5 @@ int candidate_promoted(const struct warden_maps *m, const char *cgroup_mount,
 	if (err || hdr.source_hash != p->source_hash)
 		return err;
 	err = candidate_remove(m, cgroup_mount, p->name.s);
-	if (!err)
-		printf("warden: candidate '%s' promoted: it is the enforced policy now\n",
-		       p->name.s);
-	return err;
+	return err ? err : 1;
 }

@@ -20,7 +20,8 @@ int candidate_detach_unused(const struct warden_maps *m);
 
 /*
  * After p was installed as the enforced policy: a candidate of its name from the same bytes
- * has been promoted, and goes (one atomic swap made it the rules in force).
+ * has been promoted, and goes (one atomic swap made it the rules in force). 1 when it went,
+ * 0 when there was none, or a negative errno.
  */
 int candidate_promoted(const struct warden_maps *m, const char *cgroup_mount,
 		       const struct policy *p);

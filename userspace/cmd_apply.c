@@ -113,6 +113,10 @@ int cmd_apply(int argc, char **argv)
 		goto out_lock;
 	if (candidate) {
 		ret = candidate_apply(&m, mount, &set) ? 1 : 0;
+		for (i = 0; !ret && i < set.n; i++)
+			printf("warden: applied candidate '%s' from %s (report-only, beside the "
+			       "enforced policy)\n",
+			       set.v[i]->name.s, set.v[i]->file);
 		goto out;
 	}
 	if (check_installed_bindings(&m, &set))
@@ -129,8 +133,12 @@ int cmd_apply(int argc, char **argv)
 		printf("warden: applied policy '%s' from %s (%s, %zu cgroup%s)\n", p->name.s,
 		       p->file, p->audit ? "audit" : "enforce", p->cgroups.n,
 		       p->cgroups.n == 1 ? "" : "s");
-		if (candidate_promoted(&m, mount, p))
+		err = candidate_promoted(&m, mount, p);
+		if (err < 0)
 			goto out;
+		if (err)
+			printf("warden: candidate '%s' promoted: it is the policy in force now\n",
+			       p->name.s);
 	}
 	ret = 0;
 out:

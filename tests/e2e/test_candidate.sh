@@ -51,11 +51,23 @@ name: cand-sub
 cgroups: [$CG/sub]
 fs: { deny: [$d/b] }
 P
-	apply "$T/enforced.yaml" "$T/sub.yaml"
-	"$W" apply --candidate "$T/candidate.yaml" "$T/sub-candidate.yaml" >"$T/out" 2>&1 ||
+	# the daemon's convention: NAME.candidate.yaml beside NAME's file (its policies stay when
+	# it stops); then the command line for the other policy
+	mkdir "$T/dir"
+	cp "$T/sub.yaml" "$T/dir/sub.yaml"
+	cp "$T/sub-candidate.yaml" "$T/dir/cand-sub.candidate.yaml"
+	"$W" daemon --policy-dir "$T/dir" >"$T/daemon.out" 2>"$T/daemon.err" &
+	for _ in $(seq 300); do
+		"$W" status --json 2>/dev/null | grep -q '"name":"cand-sub","id":[0-9]*,"mode":"candidate"' && break
+		sleep 0.2
+	done
+	kill -TERM $! && wait $!
+	"$W" status --json | grep -q '"name":"cand-sub","id":[0-9]*,"mode":"candidate"' ||
+		fail "the daemon installed no candidate: $(cat "$T/daemon.err")"
+	apply "$T/enforced.yaml"
+	"$W" apply --candidate "$T/candidate.yaml" >"$T/out" 2>&1 ||
 		fail "apply --candidate: $(cat "$T/out")"
-	"$W" status --json >"$T/status"
-	expect_contains "$(cat "$T/status")" '"mode":"candidate"' "status shows the candidate"
+	expect_contains "$(cat "$T/out")" "applied candidate 'cand'" "apply --candidate"
 	: >"$T/events.json"
 	events
 	out=$(cand_workload "$d")
