@@ -36,7 +36,9 @@ POLICY_SRCS := userspace/policy/parse.c userspace/policy/compile.c userspace/pol
 	userspace/policy/ruleset.c userspace/policy/decide.c
 USER_SRCS := $(wildcard userspace/*.c) $(POLICY_SRCS)
 USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
-SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS))
+# The candidate build of the deciding programs (bpf/decide.bpf.h: WARDEN_CANDIDATE).
+CAND_OBJS := file net proc guard
+SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS)) $(patsubst %,$(BUILD)/cand_%.skel.h,$(CAND_OBJS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wnet $(BUILD)/tests/wbench \
@@ -51,6 +53,13 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name warden_$*_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/cand/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -DWARDEN_CANDIDATE -c $< -o $@
+
+$(BUILD)/cand_%.skel.h: $(BUILD)/cand/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name warden_cand_$*_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/userspace/%.o: userspace/%.c $(wildcard userspace/*.h userspace/policy/*.h) bpf/abi.h $(SKELS)
 	@mkdir -p $(@D)

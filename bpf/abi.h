@@ -62,6 +62,7 @@
 /* Actions: what the kernel did. */
 #define WARDEN_ACTION_DENY 1
 #define WARDEN_ACTION_AUDIT 2 /* would have denied; audit mode let it through */
+#define WARDEN_ACTION_WOULD_DENY 3 /* a candidate policy would deny what the enforced one decides */
 
 /* Why an operation was denied. */
 #define WARDEN_REASON_RULE 1 /* a deny rule matched */
@@ -89,6 +90,8 @@
 #define WARDEN_POLICY_NAMESPACES_ALLOW 256 /* may create mount and user namespaces */
 #define WARDEN_POLICY_HANDLES_ALLOW 512 /* may open files by handle (open_by_handle_at) */
 #define WARDEN_POLICY_EXEC_MEMORY_DENY 1024 /* no executable anonymous or writable memory */
+#define WARDEN_POLICY_CANDIDATE \
+	2048 /* a candidate: judged beside an enforced policy, never in force */
 
 /*
  * warden_dfa: the automata of wildcard rules, one per policy that has any, in one array of

@@ -10,6 +10,43 @@
 
 #define EPERM 1
 
+#ifdef WARDEN_CANDIDATE
+#define WARDEN_IS_CANDIDATE 1
+/*
+ * The candidate build: the same programs, attached beside the enforcing ones when a report-only
+ * candidate policy is installed (warden apply --candidate). They judge a tagged task by the
+ * candidate of its policy (warden_candidate) and report what it would deny as "would-deny".
+ * They never change what the kernel does: each program's body is handed 0 for its last
+ * argument (ret, the verdict of the programs attached before it), so it judges also what the
+ * enforcing programs already denied, and the program returns the verdict it was handed,
+ * whatever its body decided, also where the body fails closed. Every program of this build
+ * must therefore end with an int ret argument; the loader attaches no other.
+ */
+#define ___warden_cast1(a) ctx, 0
+#define ___warden_cast2(a, b) ___bpf_ctx_cast1(a), 0
+#define ___warden_cast3(a, b, c) ___bpf_ctx_cast2(a, b), 0
+#define ___warden_cast4(a, b, c, d) ___bpf_ctx_cast3(a, b, c), 0
+#define ___warden_cast5(a, b, c, d, e) ___bpf_ctx_cast4(a, b, c, d), 0
+#define ___warden_cast6(a, b, c, d, e, f) ___bpf_ctx_cast5(a, b, c, d, e), 0
+#define ___warden_cast7(a, b, c, d, e, f, g) ___bpf_ctx_cast6(a, b, c, d, e, f), 0
+#define ___warden_cast8(a, b, c, d, e, f, g, h) ___bpf_ctx_cast7(a, b, c, d, e, f, g), 0
+#define ___warden_cast(args...) ___bpf_apply(___warden_cast, ___bpf_narg(args))(args)
+#undef BPF_PROG
+#define BPF_PROG(name, args...)                                                             \
+	name(unsigned long long *ctx);                                                      \
+	static __always_inline typeof(name(0)) ____##name(unsigned long long *ctx, ##args); \
+	typeof(name(0)) name(unsigned long long *ctx)                                       \
+	{                                                                                   \
+		_Pragma("GCC diagnostic push")                                              \
+			_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")              \
+				____##name(___warden_cast(args));                           \
+		_Pragma("GCC diagnostic pop") return ctx[___bpf_narg(args) - 1];            \
+	}                                                                                   \
+	static __always_inline typeof(name(0)) ____##name(unsigned long long *ctx, ##args)
+#else
+#define WARDEN_IS_CANDIDATE 0
+#endif
+
 #ifdef WARDEN_VARIANT
 /* A build whose programs differ from the usual one's, for the upgrade test (see Makefile). */
 const volatile __u32 warden_variant = WARDEN_VARIANT;
@@ -77,6 +114,9 @@ static __always_inline int warden_current_policy(struct warden_policy **ret_poli
 	if (tag) {
 		id = tag->policy_id;
 	} else {
+#ifdef WARDEN_CANDIDATE
+		return 0; /* a lost tag is the enforcing programs' to deny */
+#endif
 		__u32 zero = 0, *overflow = bpf_map_lookup_elem(&warden_overflow, &zero);
 
 		if (!overflow || !*overflow)
@@ -86,6 +126,15 @@ static __always_inline int warden_current_policy(struct warden_policy **ret_poli
 			return lost;
 		id = lost;
 	}
+#ifdef WARDEN_CANDIDATE
+	{
+		__u32 *candidate = bpf_map_lookup_elem(&warden_candidate, &id);
+
+		if (!candidate || !*candidate)
+			return 0;
+		id = *candidate;
+	}
+#endif
 	bank = bpf_map_lookup_elem(&warden_bank, &id);
 	if (!bank)
 		return -1;
@@ -220,7 +269,11 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 	struct warden_counters *c;
 	struct warden_rate *rate;
 	struct warden_exe *exe;
+#ifdef WARDEN_CANDIDATE
+	int audit = 1;
+#else
 	int audit = policy->flags & WARDEN_POLICY_AUDIT;
+#endif
 	int verdict = audit ? 0 : -EPERM;
 	__u64 size;
 
@@ -236,6 +289,9 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 	ev->uid = (__u32)bpf_get_current_uid_gid();
 	ev->op = op;
 	ev->action = audit ? WARDEN_ACTION_AUDIT : WARDEN_ACTION_DENY;
+#ifdef WARDEN_CANDIDATE
+	ev->action = WARDEN_ACTION_WOULD_DENY;
+#endif
 	ev->reason = reason;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	/* a child that forked without exec runs its parent's executable */

@@ -612,19 +612,23 @@ int BPF_PROG(warden_bprm_committed_creds, struct linux_binprm *bprm)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s;
-	__u32 policy_id = 0, tgid = bpf_get_current_pid_tgid() >> 32, one = 1;
+	__u32 policy_id = 0, tgid = bpf_get_current_pid_tgid() >> 32, mark = WARDEN_LOADER_ENFORCED;
 	struct file *file = BPF_CORE_READ(bprm, file);
+	__u32 *candidate;
 	long len;
 
 	if (warden_begin(&policy, &policy_id, &s) <= 0)
 		return 0;
+	candidate = bpf_map_lookup_elem(&warden_candidate, &policy_id);
+	if (candidate && *candidate)
+		mark |= WARDEN_LOADER_CANDIDATE;
 	if (elf_is_loader(bprm, s)) {
 		/*
 		 * Unrecorded (warden_loader is full), the loader's program would escape the exec
 		 * rules. This hook cannot fail the exec, which is past its point of no return:
 		 * the process is killed before it runs a single instruction of its own.
 		 */
-		if (bpf_map_update_elem(&warden_loader, &tgid, &one, BPF_ANY)) {
+		if (bpf_map_update_elem(&warden_loader, &tgid, &mark, BPF_ANY)) {
 			bpf_send_signal(SIGKILL);
 			s->ev.what = WARDEN_TAMPER_STATE;
 			warden_report(&s->ev, policy, policy_id, WARDEN_OP_TAMPER,
@@ -743,7 +747,10 @@ static __always_inline int file_open_decide(struct file *file)
 			s->ev.path_len = len > 0 ? len : 0;
 			return kfile_refuse(s, policy, policy_id, klass);
 		}
-		cached = klass ? NULL : bpf_map_lookup_elem(&warden_verdict, &dentry);
+		/* a candidate's verdicts are not cached: the cache is the enforced policy's */
+		cached = klass || WARDEN_IS_CANDIDATE ?
+				 NULL :
+				 bpf_map_lookup_elem(&warden_verdict, &dentry);
 		if (cached && !(want & ~cached->allowed) &&
 		    verdict_holds(cached, mnt, s->ruleset, policy)) {
 			warden_count_allowed(policy_id);
@@ -768,7 +775,7 @@ static __always_inline int file_open_decide(struct file *file)
 	if (klass)
 		return kfile_exact(s, policy, policy_id, klass, want);
 
-	if (!exec && !(fresh.rename_seq & 1) && !(fresh.mount_seq & 1) &&
+	if (!exec && !WARDEN_IS_CANDIDATE && !(fresh.rename_seq & 1) && !(fresh.mount_seq & 1) &&
 	    opener_root(&fresh.root_mnt, &fresh.root_dentry)) {
 		ok = ~s->deny & (default_deny ? s->allow : ~0U);
 		fresh.allowed = ok & (WARDEN_FS_READ | WARDEN_FS_WRITE);
@@ -861,7 +868,8 @@ static __always_inline int map_exec_decide(struct file *file)
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s;
 	__u32 policy_id = 0, tgid = bpf_get_current_pid_tgid() >> 32;
-	__u32 want = WARDEN_FS_LIB, default_deny;
+	__u32 want = WARDEN_FS_LIB, default_deny, *mark;
+	__u32 own = WARDEN_IS_CANDIDATE ? WARDEN_LOADER_CANDIDATE : WARDEN_LOADER_ENFORCED;
 	__u16 op = WARDEN_OP_LIBRARY;
 	long len;
 	int tagged;
@@ -873,8 +881,12 @@ static __always_inline int map_exec_decide(struct file *file)
 	    (BPF_CORE_READ(file, f_mode) & FMODE_EXEC))
 		return 0;
 	default_deny = policy->flags & WARDEN_POLICY_LIB_DEFAULT_DENY;
-	if (bpf_map_lookup_elem(&warden_loader, &tgid)) {
-		bpf_map_delete_elem(&warden_loader, &tgid);
+	mark = bpf_map_lookup_elem(&warden_loader, &tgid);
+	if (mark && (*mark & own)) {
+		/* each build judges the first mapping once; the last to do so drops the mark */
+		*mark &= ~own;
+		if (!*mark)
+			bpf_map_delete_elem(&warden_loader, &tgid);
 		want = WARDEN_FS_EXEC;
 		op = WARDEN_OP_EXEC;
 		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;

@@ -132,8 +132,12 @@ struct {
 /*
  * Tagged processes whose program is a dynamic loader run directly (an ELF with no interpreter
  * of its own, such as ld.so): the first file they map executable is the program they run, and
- * is judged by the exec rules (file.bpf.c). Thread group id -> 1, until that mapping.
+ * is judged by the exec rules (file.bpf.c). Thread group id -> which builds of the programs have
+ * yet to judge that mapping (the enforcing one, and the candidate one if the policy has a
+ * candidate), until they have.
  */
+#define WARDEN_LOADER_ENFORCED 1
+#define WARDEN_LOADER_CANDIDATE 2
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -171,6 +175,18 @@ struct {
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_overflow SEC(".maps");
+
+/*
+ * Report-only candidates: the policy id of the candidate audited beside each enforced policy id
+ * (0: none). Read only by the candidate build of the programs (WARDEN_CANDIDATE, decide.bpf.h).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARDEN_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_candidate SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "candidate.h"
 #include "cgroup.h"
 #include "commands.h"
 #include "loader.h"
@@ -44,21 +45,58 @@ static int check_installed_bindings(const struct warden_maps *m, const struct po
 	return conflicts ? -EEXIST : 0;
 }
 
+static const char apply_help[] =
+	"usage: warden apply [--candidate] FILE...\n\n"
+	"Validate every policy file, then install them all, replacing installed\n"
+	"policies of the same names. If any file is invalid, nothing changes.\n"
+	"Loads the BPF programs first when they are not loaded.\n\n"
+	"  --candidate  install each file as a report-only candidate beside the enforced\n"
+	"               policy of its name (same cgroups): decisions stay the enforced\n"
+	"               policy's, and what the candidate would deny is reported as\n"
+	"               \"would-deny\" events. Applying the same file without --candidate\n"
+	"               promotes it (one atomic swap) and ends the candidate;\n"
+	"               'warden remove --candidate NAME' drops it.\n";
+
+/* -1 to go on, with *candidate set; or an exit status. */
+static int apply_options(int argc, char **argv, int *candidate)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "candidate", no_argument, NULL, 'c' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			fputs(apply_help, stdout);
+			return 0;
+		case 'c':
+			*candidate = 1;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind >= argc)
+		return cmd_usage_error("apply", "no policy file given");
+	return -1;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct warden_maps m;
 	struct policy_set set = { 0 };
 	char mount[PATH_MAX];
 	size_t i;
-	int err, lock, ret = 1;
+	int err, lock, candidate = 0, ret = 1;
 
-	ret = cmd_simple_options(
-		"apply",
-		"usage: warden apply FILE...\n\n"
-		"Validate every policy file, then install them all, replacing installed\n"
-		"policies of the same names. If any file is invalid, nothing changes.\n"
-		"Loads the BPF programs first when they are not loaded.\n",
-		"policy file", argc, argv);
+	ret = apply_options(argc, argv, &candidate);
 	if (ret >= 0)
 		return ret;
 	ret = 1;
@@ -73,6 +111,14 @@ int cmd_apply(int argc, char **argv)
 		goto out_set;
 	if (loader_load() || loader_open(&m))
 		goto out_lock;
+	if (candidate) {
+		ret = candidate_apply(&m, mount, &set) ? 1 : 0;
+		for (i = 0; !ret && i < set.n; i++)
+			printf("warden: applied candidate '%s' from %s (report-only, beside the "
+			       "enforced policy)\n",
+			       set.v[i]->name.s, set.v[i]->file);
+		goto out;
+	}
 	if (check_installed_bindings(&m, &set))
 		goto out;
 	for (i = 0; i < set.n; i++) {
@@ -87,6 +133,12 @@ int cmd_apply(int argc, char **argv)
 		printf("warden: applied policy '%s' from %s (%s, %zu cgroup%s)\n", p->name.s,
 		       p->file, p->audit ? "audit" : "enforce", p->cgroups.n,
 		       p->cgroups.n == 1 ? "" : "s");
+		err = candidate_promoted(&m, mount, p);
+		if (err < 0)
+			goto out;
+		if (err)
+			printf("warden: candidate '%s' promoted: it is the policy in force now\n",
+			       p->name.s);
 	}
 	ret = 0;
 out:
@@ -105,14 +157,19 @@ int cmd_remove(int argc, char **argv)
 	uint32_t ids[256];
 	int i, n, err, lock, ret = 1;
 
+	int candidate = argc > 1 && !strcmp(argv[1], "--candidate");
+
 	ret = cmd_simple_options(
 		"remove",
-		"usage: warden remove NAME...\n\n"
+		"usage: warden remove [--candidate] NAME...\n\n"
 		"Remove installed policies: their cgroups are no longer confined by them\n"
-		"(a cgroup below another bound cgroup falls back to that one's policy).\n",
-		"policy name", argc, argv);
+		"(a cgroup below another bound cgroup falls back to that one's policy),\n"
+		"and their candidates. With --candidate, remove only the report-only\n"
+		"candidates of those names; the enforced policies stay.\n",
+		"policy name", argc - candidate, argv + candidate);
 	if (ret >= 0)
 		return ret;
+	optind += candidate;
 	ret = 1;
 
 	n = argc - optind;
@@ -126,6 +183,21 @@ int cmd_remove(int argc, char **argv)
 	if (loader_open(&m)) {
 		close(lock);
 		return 1;
+	}
+	if (candidate) {
+		for (i = 0; i < n; i++) {
+			err = candidate_remove(&m, mount, argv[optind + i]);
+			if (err == -ENOENT)
+				log_error("no candidate named '%s' is installed", argv[optind + i]);
+			else if (err)
+				log_error("cannot remove candidate '%s': %s", argv[optind + i],
+					  strerror(-err));
+			if (err)
+				goto out;
+			printf("warden: removed candidate '%s'\n", argv[optind + i]);
+		}
+		ret = 0;
+		goto out;
 	}
 	/* Every name must be installed before anything is removed. */
 	for (i = 0; i < n; i++) {
@@ -143,7 +215,7 @@ int cmd_remove(int argc, char **argv)
 		}
 		printf("warden: removed policy '%s'\n", argv[optind + i]);
 	}
-	ret = 0;
+	ret = candidate_detach_unused(&m) ? 1 : 0;
 out:
 	loader_close(&m);
 	close(lock);

@@ -19,6 +19,7 @@
 #include <sys/inotify.h>
 #include <linux/types.h>
 #include "../bpf/abi.h"
+#include "candidate.h"
 #include "cgroup.h"
 #include "commands.h"
 #include "events.h"
@@ -82,14 +83,25 @@ static void remember(struct daemon *d, const char *file, const char *name)
 	d->nknown++;
 }
 
+static int has_suffix(const char *name, const char *suffix)
+{
+	size_t len = strlen(name), n = strlen(suffix);
+
+	return len > n && !strcmp(name + len - n, suffix);
+}
+
+/* NAME.candidate.yaml: the report-only candidate of the policy NAME.yaml installs */
+static int is_candidate_file(const char *name)
+{
+	return name[0] != '.' &&
+	       (has_suffix(name, ".candidate.yaml") || has_suffix(name, ".candidate.yml"));
+}
+
 static int is_policy_file(const char *name)
 {
-	size_t len = strlen(name);
-
 	if (name[0] == '.')
 		return 0; /* hidden, and editors' temporary files */
-	return (len > 5 && !strcmp(name + len - 5, ".yaml")) ||
-	       (len > 4 && !strcmp(name + len - 4, ".yml"));
+	return (has_suffix(name, ".yaml") || has_suffix(name, ".yml")) && !is_candidate_file(name);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -98,7 +110,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The policy files of DIR, sorted (so conflicts resolve the same way every time). */
-static int list_files(const char *dir, char ***ret, size_t *ret_n)
+static int list_files(const char *dir, int (*want)(const char *), char ***ret, size_t *ret_n)
 {
 	DIR *dp = opendir(dir);
 	struct dirent *de;
@@ -110,7 +122,7 @@ static int list_files(const char *dir, char ***ret, size_t *ret_n)
 	while ((de = readdir(dp))) {
 		char **nv;
 
-		if (!is_policy_file(de->d_name))
+		if (!want(de->d_name))
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv)
@@ -138,11 +150,85 @@ static int find_doomed(uint32_t id, const struct warden_policy *p, void *arg)
 {
 	struct keep_ctx *k = arg;
 
+	if (p->flags & WARDEN_POLICY_CANDIDATE)
+		return 0; /* removed with the policy it is a candidate of */
 	for (size_t i = 0; i < k->n; i++)
 		if (!strncmp(p->name, k->names[i], sizeof(p->name)))
 			return 0;
 	k->doomed[k->ndoomed++] = id;
 	return 0;
+}
+
+struct candidate_names {
+	char (*v)[WARDEN_NAME_MAX];
+	size_t n;
+	char doomed[WARDEN_MAX_POLICIES][WARDEN_NAME_MAX];
+	size_t ndoomed;
+};
+
+static int find_doomed_candidate(uint32_t id, const struct warden_policy *p, void *arg)
+{
+	struct candidate_names *c = arg;
+
+	(void)id;
+	if (!(p->flags & WARDEN_POLICY_CANDIDATE))
+		return 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (!strncmp(p->name, c->v[i], sizeof(p->name)))
+			return 0;
+	snprintf(c->doomed[c->ndoomed++], WARDEN_NAME_MAX, "%.*s", WARDEN_NAME_MAX - 1, p->name);
+	return 0;
+}
+
+/* Install one valid candidate file unless the installed candidate came from its bytes. */
+static void sync_candidate(struct daemon *d, struct policy_set *one)
+{
+	const struct policy *p = one->v[0];
+	struct warden_policy cur;
+	uint32_t id;
+
+	if (!maps_candidate_find(&d->maps, p->name.s, &id) &&
+	    !maps_policy_header(&d->maps, id, &cur) && cur.source_hash == p->source_hash)
+		return;
+	if (!candidate_apply(&d->maps, d->mount, one))
+		log_info("applied candidate '%s' from %s", p->name.s, p->file);
+}
+
+/*
+ * The candidates of the directory (NAME.candidate.yaml): installed beside the policy of their
+ * name, kept as they were while their file is invalid, removed when no file names them.
+ */
+static void sync_candidates(struct daemon *d)
+{
+	struct candidate_names c = { 0 };
+	char **files = NULL;
+	size_t n = 0, i;
+
+	if (list_files(d->dir, is_candidate_file, &files, &n))
+		return;
+	c.v = calloc(n + 1, sizeof(*c.v));
+	for (i = 0; c.v && i < n; i++) {
+		struct policy_set one = { 0 };
+
+		if (!policy_peek_name(files[i], c.v[c.n], sizeof(c.v[c.n])))
+			c.n++;
+		if (cmd_read_policies(&files[i], 1, d->mount, &one)) {
+			log_error("%s is invalid: its candidate stays as it was", files[i]);
+			continue;
+		}
+		sync_candidate(d, &one);
+		cmd_free_policies(&one);
+	}
+	if (c.v && !maps_for_each_policy(&d->maps, find_doomed_candidate, &c)) {
+		for (i = 0; i < c.ndoomed; i++)
+			if (!candidate_remove(&d->maps, d->mount, c.doomed[i]))
+				log_info("removed candidate '%s' (no file in %s names it)",
+					 c.doomed[i], d->dir);
+	}
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	free(c.v);
 }
 
 /*
@@ -161,7 +247,7 @@ static void sync_dir(struct daemon *d)
 	char **files = NULL;
 	int unknown_invalid = 0, lock, err;
 
-	err = list_files(d->dir, &files, &nfiles);
+	err = list_files(d->dir, is_policy_file, &files, &nfiles);
 	if (err) {
 		log_error("cannot read policy directory '%s': %s", d->dir, strerror(-err));
 		return;
@@ -268,6 +354,7 @@ static void sync_dir(struct daemon *d)
 		remember(d, p->file, p->name.s);
 		log_info("applied policy '%s' from %s", p->name.s, p->file);
 	}
+	sync_candidates(d);
 	close(lock);
 out:
 	for (i = 0; i < nfiles; i++)
@@ -332,7 +419,9 @@ int cmd_daemon(int argc, char **argv)
 			       "Load (or adopt) the BPF programs, make the installed policies match the\n"
 			       "*.yaml files of DIR and keep them matching: changes to DIR are applied live,\n"
 			       "and SIGHUP re-reads it. An invalid file is reported and skipped; the last\n"
-			       "good version of its policy stays in force. Events go to stdout as JSON\n"
+			       "good version of its policy stays in force. NAME.candidate.yaml is the\n"
+			       "report-only candidate of policy NAME (see 'warden apply --candidate').\n"
+			       "Events go to stdout as JSON\n"
 			       "lines, messages to stderr. SIGTERM stops the daemon and leaves every policy\n"
 			       "enforced; only 'warden unload' stops enforcement.\n");
 			return 0;

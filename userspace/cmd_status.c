@@ -48,7 +48,9 @@ static int print_policy(uint32_t id, const struct warden_policy *p, void *arg)
 	struct status_ctx *s = arg;
 	struct cgroup_print cp = { .mount = s->mount, .json = s->json };
 	struct maps_counters cnt = { 0 };
-	const char *mode = (p->flags & WARDEN_POLICY_AUDIT) ? "audit" : "enforce";
+	const char *mode = (p->flags & WARDEN_POLICY_CANDIDATE) ? "candidate" :
+			   (p->flags & WARDEN_POLICY_AUDIT)	? "audit" :
+								  "enforce";
 	char name[WARDEN_NAME_MAX + 1];
 
 	snprintf(name, sizeof(name), "%.*s", WARDEN_NAME_MAX, p->name);

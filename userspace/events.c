@@ -48,6 +48,8 @@ const char *events_action_name(unsigned int action)
 		return "deny";
 	case WARDEN_ACTION_AUDIT:
 		return "audit";
+	case WARDEN_ACTION_WOULD_DENY:
+		return "would-deny";
 	default:
 		return "unknown";
 	}

@@ -27,6 +27,10 @@
 #include "proc.skel.h"
 #include "guard.skel.h"
 #include "probe.skel.h"
+#include "cand_file.skel.h"
+#include "cand_net.skel.h"
+#include "cand_proc.skel.h"
+#include "cand_guard.skel.h"
 
 #define PIN(name) WARDEN_PIN_ROOT "/" name
 
@@ -52,6 +56,7 @@ static const struct {
 	{ "warden_events", offsetof(struct warden_maps, events) },
 	{ "warden_guarded", offsetof(struct warden_maps, guarded) },
 	{ "warden_overflow", offsetof(struct warden_maps, overflow) },
+	{ "warden_candidate", offsetof(struct warden_maps, candidate) },
 };
 
 #define MAP_COUNT (sizeof(map_pins) / sizeof(map_pins[0]))
@@ -297,10 +302,45 @@ static const char *pin_name(const struct bpf_program *prog)
 	return strcmp(name, "warden_file_open_fmod") ? name : "warden_file_open";
 }
 
-/* An upgrade's new links are pinned as new_link_NAME (bpffs refuses names with a '.'). */
-static void link_pin_path(const struct bpf_program *prog, char *buf, size_t size, int upgrade)
+/*
+ * Pins of links and programs: link_NAME and prog_NAME; an upgrade's new ones new_link_NAME and
+ * new_prog_NAME (bpffs refuses names with a '.'); the candidate build's link_cand_NAME and
+ * prog_cand_NAME.
+ */
+enum pin_kind { PIN_USUAL, PIN_UPGRADE, PIN_CANDIDATE };
+
+static void pin_path(const struct bpf_program *prog, const char *what, enum pin_kind kind,
+		     char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/%slink_%s", WARDEN_PIN_ROOT, upgrade ? "new_" : "", pin_name(prog));
+	snprintf(buf, size, "%s/%s%s_%s%s", WARDEN_PIN_ROOT, kind == PIN_UPGRADE ? "new_" : "",
+		 what, kind == PIN_CANDIDATE ? "cand_" : "", pin_name(prog));
+}
+
+/* Attach prog and pin its link and itself; the pin keeps it attached after this process exits. */
+static int attach_and_pin(struct bpf_program *prog, enum pin_kind kind)
+{
+	struct bpf_link *link;
+	char pin[256];
+	int err;
+
+	pin_path(prog, "link", kind, pin, sizeof(pin));
+	link = bpf_program__attach(prog);
+	if (!link)
+		return -errno;
+	err = bpf_link__pin(link, pin);
+	if (err) {
+		bpf_link__destroy(link);
+		return err;
+	}
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	/* and the program itself is pinned too, for inspection (bpftool prog show pinned) */
+	pin_path(prog, "prog", kind, pin, sizeof(pin));
+	unlink(pin);
+	err = bpf_program__pin(prog, pin);
+	if (!err)
+		log_debug("attached %s", bpf_program__name(prog));
+	return err;
 }
 
 /*
@@ -310,12 +350,13 @@ static void link_pin_path(const struct bpf_program *prog, char *buf, size_t size
  */
 static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel, int upgrade)
 {
+	enum pin_kind kind = upgrade ? PIN_UPGRADE : PIN_USUAL;
 	struct bpf_program *prog;
 	char pin[256];
 	int err, missing = 0;
 
 	bpf_object__for_each_program(prog, obj) {
-		link_pin_path(prog, pin, sizeof(pin), 0);
+		pin_path(prog, "link", PIN_USUAL, pin, sizeof(pin));
 		if (bpf_program__autoload(prog) && (upgrade || access(pin, F_OK)))
 			missing++;
 	}
@@ -325,31 +366,12 @@ static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel,
 	if (err)
 		return err;
 	bpf_object__for_each_program(prog, obj) {
-		struct bpf_link *link;
-
-		link_pin_path(prog, pin, sizeof(pin), 0);
+		pin_path(prog, "link", PIN_USUAL, pin, sizeof(pin));
 		if (!bpf_program__autoload(prog) || (!upgrade && !access(pin, F_OK)))
 			continue;
-		link_pin_path(prog, pin, sizeof(pin), upgrade);
-		link = bpf_program__attach(prog);
-		if (!link)
-			return -errno;
-		err = bpf_link__pin(link, pin);
-		if (err) {
-			bpf_link__destroy(link);
-			return err;
-		}
-		/* The pin keeps the program attached after this process exits. */
-		bpf_link__disconnect(link);
-		bpf_link__destroy(link);
-		/* and the program itself is pinned too, for inspection (bpftool prog show pinned) */
-		snprintf(pin, sizeof(pin), "%s/%sprog_%s", WARDEN_PIN_ROOT, upgrade ? "new_" : "",
-			 pin_name(prog));
-		unlink(pin);
-		err = bpf_program__pin(prog, pin);
+		err = attach_and_pin(prog, kind);
 		if (err)
 			return err;
-		log_debug("attached %s", bpf_program__name(prog));
 	}
 	return 0;
 }
@@ -495,14 +517,15 @@ static int check_preemption(void)
  * resolve paths (6.x), since the trampoline's recursion check can skip the fmod_ret one on a
  * preemptible kernel; fmod_ret on security_file_open elsewhere (5.10).
  */
-static void choose_file_open(struct warden_file_bpf *file)
+static void choose_file_open(struct bpf_object *file)
 {
 	const char *stage;
 	int lsm = !loader_probe(LOADER_PROBE_LSM_PATH, 0, &stage);
 
 	log_debug("file opens: %s", lsm ? "lsm/file_open" : "fmod_ret/security_file_open");
-	bpf_program__set_autoload(file->progs.warden_file_open, lsm);
-	bpf_program__set_autoload(file->progs.warden_file_open_fmod, !lsm);
+	bpf_program__set_autoload(bpf_object__find_program_by_name(file, "warden_file_open"), lsm);
+	bpf_program__set_autoload(bpf_object__find_program_by_name(file, "warden_file_open_fmod"),
+				  !lsm);
 }
 
 /*
@@ -556,7 +579,8 @@ int loader_load(void)
 	struct warden_proc_bpf *proc = NULL;
 	struct warden_guard_bpf *guard = NULL;
 	char why[1024];
-	int err, fresh = 0, upgrade = 0;
+	int err, fresh = 0, upgrade = 0,
+		 candidates = !access(PIN("link_cand_warden_file_open"), F_OK);
 
 	if (geteuid() != 0) {
 		loader_explain(-EPERM, why, sizeof(why));
@@ -611,7 +635,7 @@ int loader_load(void)
 			goto fail;
 	}
 	choose_variants(file, guard);
-	choose_file_open(file);
+	choose_file_open(file->obj);
 	{
 		struct bpf_object *objs[] = { cgroup->obj, file->obj, net->obj, proc->obj,
 					      guard->obj };
@@ -647,6 +671,9 @@ int loader_load(void)
 		err = upgrade_pins(1);
 	if (err)
 		goto fail;
+	/* the upgrade detached the old build's candidate programs: this build's replace them */
+	if (upgrade && candidates && loader_candidates_attach())
+		log_error("report-only candidates are not judged until 'warden apply --candidate'");
 	err = init_config();
 	if (err)
 		goto fail;
@@ -665,6 +692,106 @@ out:
 	warden_net_bpf__destroy(net);
 	warden_proc_bpf__destroy(proc);
 	warden_guard_bpf__destroy(guard);
+	return err;
+}
+
+/*
+ * The candidate build's programs (bpf/decide.bpf.h: WARDEN_CANDIDATE): only those deciding
+ * something with a verdict to pass on, on the hooks the usual build is attached to (its variant
+ * choices made already), and never those that keep state for the usual build.
+ */
+static const char *const candidate_skip[] = { "warden_bprm_committed_creds", "warden_d_instantiate",
+					      "warden_task_free" };
+
+static void choose_candidates(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	char pin[256];
+
+	bpf_object__for_each_program(prog, obj) {
+		int load;
+
+		pin_path(prog, "link", PIN_USUAL, pin, sizeof(pin));
+		load = !access(pin, F_OK);
+		for (size_t i = 0; i < sizeof(candidate_skip) / sizeof(candidate_skip[0]); i++)
+			if (!strcmp(bpf_program__name(prog), candidate_skip[i]))
+				load = 0;
+		bpf_program__set_autoload(prog, load);
+	}
+	if (bpf_object__find_program_by_name(obj, "warden_file_open"))
+		choose_file_open(obj);
+}
+
+int loader_candidates_attach(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = WARDEN_PIN_ROOT);
+	struct warden_cand_file_bpf *file = warden_cand_file_bpf__open_opts(&opts);
+	struct warden_cand_net_bpf *net = warden_cand_net_bpf__open_opts(&opts);
+	struct warden_cand_proc_bpf *proc = warden_cand_proc_bpf__open_opts(&opts);
+	struct warden_cand_guard_bpf *guard = warden_cand_guard_bpf__open_opts(&opts);
+	struct bpf_object_skeleton *skels[4];
+	struct bpf_program *prog;
+	char why[1024];
+	int err = 0;
+
+	if (!access(PIN("link_cand_warden_file_open"), F_OK))
+		goto out; /* attached already (an upgrade removes the old build's) */
+	if (!file || !net || !proc || !guard) {
+		err = -errno;
+		goto out;
+	}
+	skels[0] = file->skeleton;
+	skels[1] = net->skeleton;
+	skels[2] = proc->skeleton;
+	skels[3] = guard->skeleton;
+	{
+		struct bpf_object *objs[] = { file->obj, net->obj, proc->obj, guard->obj };
+
+		for (size_t i = 0; i < 4; i++)
+			choose_candidates(objs[i]);
+		err = choose_scratch(objs, 4, 0);
+	}
+	for (size_t i = 0; !err && i < 4; i++) {
+		err = bpf_object__load_skeleton(skels[i]);
+		bpf_object__for_each_program(prog, *skels[i]->obj) {
+			if (!err && bpf_program__autoload(prog))
+				err = attach_and_pin(prog, PIN_CANDIDATE);
+		}
+	}
+	if (err) {
+		loader_explain(err, why, sizeof(why));
+		log_error("cannot attach the candidate programs: %s", why);
+		loader_candidates_detach();
+	}
+out:
+	warden_cand_file_bpf__destroy(file);
+	warden_cand_net_bpf__destroy(net);
+	warden_cand_proc_bpf__destroy(proc);
+	warden_cand_guard_bpf__destroy(guard);
+	return err;
+}
+
+int loader_candidates_detach(void)
+{
+	char path[512];
+	struct dirent *de;
+	int err = 0;
+	DIR *dir = opendir(WARDEN_PIN_ROOT);
+
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	/* links first: a program detaches when its link pin goes */
+	for (int pass = 0; pass < 2; pass++) {
+		rewinddir(dir);
+		while ((de = readdir(dir))) {
+			if (strncmp(de->d_name, pass ? "prog_cand_" : "link_cand_", 10))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", WARDEN_PIN_ROOT, de->d_name);
+			if (unlink(path) && errno != ENOENT)
+				err = -errno;
+		}
+	}
+	closedir(dir);
 	return err;
 }
 

@@ -24,6 +24,7 @@ struct warden_maps {
 	int events;
 	int guarded;
 	int overflow;
+	int candidate;
 };
 
 /*
@@ -32,6 +33,13 @@ struct warden_maps {
  * refuses BPF LSM programs) and returned as a negative errno.
  */
 int loader_load(void);
+
+/*
+ * Attach the candidate build of the programs beside the attached ones (report-only candidate
+ * policies, bpf/decide.bpf.h), unless attached already; detach them. 0 or a negative errno.
+ */
+int loader_candidates_attach(void);
+int loader_candidates_detach(void);
 
 /* Open the pinned maps. -ENOENT (explained) when warden is not loaded. */
 int loader_open(struct warden_maps *m);

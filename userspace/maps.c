@@ -92,6 +92,7 @@ int maps_for_each_policy(const struct warden_maps *m, maps_policy_fn fn, void *c
 
 struct find_ctx {
 	const char *name;
+	uint32_t candidate; /* WARDEN_POLICY_CANDIDATE to find a candidate, 0 an enforced policy */
 	uint32_t id;
 };
 
@@ -99,15 +100,17 @@ static int find_one(uint32_t id, const struct warden_policy *p, void *ctx)
 {
 	struct find_ctx *f = ctx;
 
-	if (strncmp(p->name, f->name, sizeof(p->name)))
+	if ((p->flags & WARDEN_POLICY_CANDIDATE) != f->candidate ||
+	    strncmp(p->name, f->name, sizeof(p->name)))
 		return 0;
 	f->id = id;
 	return 1;
 }
 
-int maps_policy_find(const struct warden_maps *m, const char *name, uint32_t *ret_id)
+static int policy_find(const struct warden_maps *m, const char *name, uint32_t candidate,
+		       uint32_t *ret_id)
 {
-	struct find_ctx f = { .name = name };
+	struct find_ctx f = { .name = name, .candidate = candidate };
 	int ret = maps_for_each_policy(m, find_one, &f);
 
 	if (ret < 0)
@@ -116,6 +119,41 @@ int maps_policy_find(const struct warden_maps *m, const char *name, uint32_t *re
 		return -ENOENT;
 	*ret_id = f.id;
 	return 0;
+}
+
+int maps_policy_find(const struct warden_maps *m, const char *name, uint32_t *ret_id)
+{
+	return policy_find(m, name, 0, ret_id);
+}
+
+int maps_candidate_find(const struct warden_maps *m, const char *name, uint32_t *ret_id)
+{
+	return policy_find(m, name, WARDEN_POLICY_CANDIDATE, ret_id);
+}
+
+int maps_candidate_of(const struct warden_maps *m, uint32_t id, uint32_t *ret_candidate)
+{
+	*ret_candidate = 0;
+	if (bpf_map_lookup_elem(m->candidate, &id, ret_candidate))
+		return -errno;
+	return 0;
+}
+
+int maps_candidate_set(const struct warden_maps *m, uint32_t id, uint32_t candidate)
+{
+	return bpf_map_update_elem(m->candidate, &id, &candidate, BPF_ANY) ? -errno : 0;
+}
+
+static int any_candidate(uint32_t id, const struct warden_policy *p, void *ctx)
+{
+	(void)id;
+	(void)ctx;
+	return !!(p->flags & WARDEN_POLICY_CANDIDATE);
+}
+
+int maps_has_candidates(const struct warden_maps *m)
+{
+	return maps_for_each_policy(m, any_candidate, NULL);
 }
 
 int maps_policy_name(const struct warden_maps *m, uint32_t id, char *buf, size_t size)
@@ -570,7 +608,9 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 	ret = maps_hash_seed(m, &seed);
 	if (ret)
 		return ret;
-	existed = maps_policy_find(m, p->name.s, &id) == 0;
+	uint32_t candidate = r->header.flags & WARDEN_POLICY_CANDIDATE;
+
+	existed = policy_find(m, p->name.s, candidate, &id) == 0;
 	if (existed) {
 		struct warden_policy cur;
 
@@ -624,6 +664,8 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		if (ret)
 			goto out;
 	}
+	if (candidate)
+		return 0; /* judged for the cgroups of the policy it is a candidate of */
 
 	ret = maps_for_each_binding(m, id, collect_id, &old);
 	if (ret)
@@ -682,10 +724,21 @@ int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, ui
 	char name[WARDEN_NAME_MAX] = "";
 	size_t i;
 	int ret;
+	uint32_t candidate = 0;
+	struct warden_policy hdr;
 
-	if (!maps_policy_name(m, id, name, sizeof(name)))
+	/* a candidate goes with the policy it was a candidate of */
+	ret = maps_candidate_of(m, id, &candidate);
+	if (!ret && candidate)
+		ret = maps_candidate_set(m, id, 0);
+	if (!ret && candidate)
+		ret = maps_policy_remove(m, cgroup_mount, candidate);
+	if (ret)
+		return ret;
+	/* the kept source is the enforced policy's, not its candidate's */
+	if (!maps_policy_header(m, id, &hdr) && !(hdr.flags & WARDEN_POLICY_CANDIDATE) &&
+	    !maps_policy_name(m, id, name, sizeof(name)))
 		applied_forget(name);
-
 	ret = delete_where(m->bindpath, sizeof(uint64_t), bindpath_doomed, &none);
 	if (ret)
 		goto out;

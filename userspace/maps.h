@@ -38,7 +38,21 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 int maps_policy_of_cgroup(const struct warden_maps *m, const char *mount, const char *path,
 			  uint32_t *ret_id);
 
-/* Unbind and delete the installed policy id. */
+/*
+ * Report-only candidates (warden apply --candidate): installed like a policy (p->candidate set:
+ * its own id and rule sets, no bindings) under the name of the enforced policy they would
+ * replace, and named in warden_candidate beside it. maps_policy_find finds enforced policies
+ * only, maps_candidate_find candidates only.
+ */
+int maps_candidate_find(const struct warden_maps *m, const char *name, uint32_t *ret_id);
+/* The candidate id of enforced policy id (0: none). */
+int maps_candidate_of(const struct warden_maps *m, uint32_t id, uint32_t *ret_candidate);
+/* Make candidate (0: none) the candidate of enforced policy id. */
+int maps_candidate_set(const struct warden_maps *m, uint32_t id, uint32_t candidate);
+/* 1 when any candidate is installed, 0 when none, or a negative errno. */
+int maps_has_candidates(const struct warden_maps *m);
+
+/* Unbind and delete the installed policy id, and its candidate. */
 int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, uint32_t id);
 
 /* The policy id bound to a cgroup path (below the cgroup2 mount), or -ENOENT. */
