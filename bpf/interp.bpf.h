@@ -14,9 +14,10 @@
  * events, and a grant when the exec rules allow the file and its ELF header names a PT_INTERP.
  * The task's next exec open takes the record, whatever it holds: one record, one open. On a
  * stacking filesystem one open is judged twice: overlayfs's open opens the real file, in the
- * same task and with the same flags, under the overlay's path (open_with_fake_path before 6.6,
- * backing_file_open after). Both get the same answer; an exec open of another file ends the
- * record. The grant holds only for an open that
+ * same task, with the same flags and with the mounter's credentials in place of the task's
+ * (ovl_override_creds), under the overlay's path before 6.6 (open_with_fake_path) and under
+ * the real one after (backing_file_open). That second open gets the answer of the first; any
+ * other exec open ends the record. The grant holds only for an open that
  * - is not the next execve's own (after an exec that failed before its interpreter was
  *   opened): open_exec passes a kernel file name, an execve the caller's (exec_open_is_main);
  * - comes while the bprm still runs the recorded file, under the same policy;
@@ -138,6 +139,14 @@ static __always_inline int exec_open_is_main(void)
 	return !name || BPF_CORE_READ(name, uptr);
 }
 
+/* Whether the current task runs with credentials other than its own (override_creds). */
+static __always_inline int creds_borrowed(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, cred) != BPF_CORE_READ(task, real_cred);
+}
+
 /*
  * An exec open by a tagged task (file_open): takes the task's record, names its program in the
  * event when the open is a handler's, for that program, and returns 1 when the open is the ELF
@@ -157,8 +166,8 @@ static __always_inline int interp_claim(struct warden_scratch *s, struct file *f
 		return 0;
 	}
 	if (rec->taken) {
-		/* the same file opened again (the real file below an overlay) keeps its answer */
-		if (rec->taken != (__u64)BPF_CORE_READ(file, f_path.dentry)) {
+		/* the real file below the overlay file that took the record keeps its answer */
+		if (rec->taken != (__u64)BPF_CORE_READ(file, f_path.dentry) && !creds_borrowed()) {
 			interp_end(rec);
 			return 0;
 		}
