@@ -290,7 +290,7 @@ _Static_assert(sizeof(struct warden_counters) == 32, "warden_counters layout");
 
 /*
  * A ring buffer record. Only the header and path_len bytes of path are sent, so most records
- * are small.
+ * are small; a record whose program is set is sent whole.
  */
 struct warden_event {
 	__u64 ts_boot_ns; /* CLOCK_BOOTTIME */
@@ -315,8 +315,13 @@ struct warden_event {
 	__u32 pad;
 	char exe[WARDEN_EXE_MAX]; /* the process's executable, recorded at exec; "" if unknown */
 	char path[WARDEN_PATH_MAX];
+	/*
+	 * exec of an interpreter (path): the program it was opened for, a script (#!), a
+	 * binfmt_misc file or an ELF program (its PT_INTERP); "" otherwise, or if longer
+	 */
+	char program[WARDEN_EXE_MAX];
 };
-_Static_assert(sizeof(struct warden_event) == 96 + WARDEN_EXE_MAX + WARDEN_PATH_MAX,
+_Static_assert(sizeof(struct warden_event) == 96 + 2 * WARDEN_EXE_MAX + WARDEN_PATH_MAX,
 	       "warden_event layout");
 #define WARDEN_EVENT_HDR_LEN (96 + WARDEN_EXE_MAX)
 

@@ -148,7 +148,7 @@ static __always_inline int warden_current_policy(struct warden_policy **ret_poli
 	return lost ? 2 : 1;
 }
 
-/* Clear what only some operations fill in: path, address, ptrace target. */
+/* Clear what only some operations fill in: path, address, ptrace target, program. */
 static __always_inline void warden_event_reset(struct warden_event *ev)
 {
 	ev->path_len = 0;
@@ -159,6 +159,7 @@ static __always_inline void warden_event_reset(struct warden_event *ev)
 	ev->target_pid = 0;
 	ev->what = 0;
 	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
+	ev->program[0] = 0;
 }
 
 /*
@@ -330,7 +331,7 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 	}
 
 	size = WARDEN_EVENT_HDR_LEN + (__u64)ev->path_len;
-	if (size > sizeof(*ev))
+	if (size > sizeof(*ev) || ev->program[0])
 		size = sizeof(*ev);
 	if (bpf_ringbuf_output(&warden_events, ev, size, 0) && c)
 		__sync_fetch_and_add(&c->dropped, 1);

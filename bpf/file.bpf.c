@@ -6,6 +6,7 @@
 #include <bpf/bpf_core_read.h>
 #include "path.bpf.h"
 #include "kernel_files.bpf.h"
+#include "interp.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -544,6 +545,7 @@ int BPF_PROG(warden_inode_setattr2, struct dentry *dentry, struct iattr *attr, i
 }
 
 /* ELF: e_ident, e_type, e_phoff and program header types (include/uapi/linux/elf.h) */
+#define ET_EXEC 2
 #define ET_DYN 3
 #define SIGKILL 9
 #define PT_LOAD 1
@@ -562,26 +564,33 @@ static __always_inline __u32 buf_u32(const __u8 *b, __u32 off)
 }
 
 /*
- * Whether the program being executed is a dynamic loader run directly ("ld.so PROGRAM"): a
- * position-independent ELF with no interpreter of its own. Its program headers are read from
- * the first 256 bytes the kernel keeps in bprm->buf; PT_INTERP, when present, comes before any
- * PT_LOAD. When they are not there to read, the answer is yes, so the first executable mapping
- * is judged by the exec rules rather than let through.
+ * Read the first 256 bytes of the file being executed (bprm->buf) into the scratch: 1 for an
+ * ELF file (*ret_b points at them), 0 for anything else (a script, a binfmt_misc format), -1
+ * when they cannot be read.
  */
-static __always_inline int elf_is_loader(struct linux_binprm *bprm, struct warden_scratch *s)
+static __always_inline int elf_header(struct linux_binprm *bprm, struct warden_scratch *s,
+				      __u8 **ret_b)
 {
 	__u8 *b = (__u8 *)s->rev;
-	__u32 phoff, phentsize, i;
 
 	if (bpf_probe_read_kernel(b, BINPRM_BUF, bprm->buf))
-		return 1;
-	if (b[0] != 0x7f || b[1] != 'E' || b[2] != 'L' || b[3] != 'F')
-		return 0; /* scripts: their interpreter is exec'd and judged on its own */
-	if ((b[16] | b[17] << 8) != ET_DYN)
-		return 0; /* ET_EXEC: a fixed-address program, never a loader */
+		return -1;
+	*ret_b = b;
+	return b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F';
+}
+
+/*
+ * Whether an ELF header (b, 256 bytes) names an interpreter: 1 when a PT_INTERP comes first,
+ * 0 when a PT_LOAD does (the ELF specification puts PT_INTERP before any loadable segment),
+ * -1 when the program headers are not within the 256 bytes.
+ */
+static __always_inline int elf_has_interp(const __u8 *b)
+{
+	__u32 phoff, phentsize, i;
+
 	if (b[4] == 2) { /* ELFCLASS64 */
 		if (buf_u32(b, 36))
-			return 1; /* e_phoff past 4 GiB */
+			return -1; /* e_phoff past 4 GiB */
 		phoff = buf_u32(b, 32);
 		phentsize = 56;
 	} else {
@@ -592,14 +601,108 @@ static __always_inline int elf_is_loader(struct linux_binprm *bprm, struct warde
 		__u32 off = phoff + i * phentsize, type;
 
 		if (phoff >= BINPRM_BUF || off + 4 > BINPRM_BUF)
-			return 1;
+			return -1;
 		type = buf_u32(b, off);
 		if (type == PT_INTERP)
-			return 0;
-		if (type == PT_LOAD)
 			return 1;
+		if (type == PT_LOAD)
+			return 0;
 	}
-	return 1;
+	return -1;
+}
+
+/*
+ * Whether the program being executed is a dynamic loader run directly ("ld.so PROGRAM"): a
+ * position-independent ELF with no interpreter of its own. When its program headers are not
+ * there to read, the answer is yes, so the first executable mapping is judged by the exec
+ * rules rather than let through.
+ */
+static __always_inline int elf_is_loader(struct linux_binprm *bprm, struct warden_scratch *s)
+{
+	__u8 *b = NULL;
+	int elf = elf_header(bprm, s, &b);
+
+	if (elf <= 0 || !b)
+		return elf < 0;
+	if ((b[16] | b[17] << 8) != ET_DYN)
+		return 0; /* ET_EXEC: a fixed-address program, never a loader */
+	return elf_has_interp(b) != 1;
+}
+
+/*
+ * Whether the file being executed is an ELF program whose PT_INTERP the kernel opens next
+ * (binfmt_elf: ET_EXEC or ET_DYN). Scripts and binfmt_misc formats are not: their interpreter
+ * is a program of its own.
+ */
+static __always_inline int elf_names_interp(struct linux_binprm *bprm, struct warden_scratch *s)
+{
+	__u8 *b = NULL;
+	__u32 type;
+
+	if (elf_header(bprm, s, &b) <= 0 || !b)
+		return 0;
+	type = b[16] | b[17] << 8;
+	return (type == ET_EXEC || type == ET_DYN) && elf_has_interp(b) == 1;
+}
+
+/*
+ * Whether the exec rules let the current task run file, whose path (len as walk_path returned
+ * it) is in s->ev: path_decide's decision, without its event. In audit mode every exec goes on.
+ */
+static __always_inline int exec_allowed(struct warden_scratch *s, struct warden_policy *policy,
+					long len, struct file *file)
+{
+	__u32 default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
+
+	if (policy->flags & WARDEN_POLICY_AUDIT)
+		return 1;
+	if (len <= 0 || fs_match_path(s, policy, len))
+		return 0;
+	if (default_deny && !BPF_CORE_READ(file, f_inode, __i_nlink))
+		return 0; /* no name a rule could allow */
+	return !(s->deny & WARDEN_FS_EXEC) && (!default_deny || (s->allow & WARDEN_FS_EXEC));
+}
+
+/*
+ * Before the binary format handlers try the file an exec runs now (its program, then each
+ * interpreter a handler put in its place): record it for the exec open that may follow, the
+ * ELF interpreter granted when the exec rules allow the file (bpf/interp.bpf.h). The dentry
+ * walk, as bpf_d_path is not allowed here on 5.10.
+ */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(warden_bprm_check_security, struct linux_binprm *bprm, int ret)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s;
+	struct warden_interp *rec;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	__u32 policy_id = 0;
+	long len;
+	int tagged;
+
+	if (ret)
+		return ret;
+	interp_forget(); /* it was about the file this exec is leaving, or another exec */
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	rec = interp_create(s);
+	if (!rec)
+		return 0;
+	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
+			NULL);
+	/* the path and its NUL fit in the first WARDEN_EXE_MAX bytes, or it is not named */
+	if (len > 0 && len <= WARDEN_EXE_MAX)
+		__builtin_memcpy(rec->program, s->ev.path, sizeof(rec->program));
+	else
+		rec->program[0] = 0;
+	rec->file = (__u64)file;
+	rec->argc = BPF_CORE_READ(bprm, argc);
+	rec->policy_id = policy_id;
+	rec->grant = elf_names_interp(bprm, s) && exec_allowed(s, policy, len, file);
+	rec->taken = 0;
+	rec->bprm = (__u64)bprm; /* last: the record is live from here */
+	return 0;
 }
 
 /*
@@ -617,6 +720,7 @@ int BPF_PROG(warden_bprm_committed_creds, struct linux_binprm *bprm)
 	__u32 *candidate;
 	long len;
 
+	interp_forget(); /* the exec is done: nothing it recorded may serve another open */
 	if (warden_begin(&policy, &policy_id, &s) <= 0)
 		return 0;
 	candidate = bpf_map_lookup_elem(&warden_candidate, &policy_id);
@@ -718,6 +822,9 @@ static __always_inline int file_open_decide(struct file *file)
 		want = WARDEN_FS_EXEC;
 		op = WARDEN_OP_EXEC;
 		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
+		/* the ELF interpreter of a program the exec rules allowed: deny rules alone judge it */
+		if (interp_claim(s, file, policy_id))
+			default_deny = 0;
 	} else {
 		want = file->f_mode & (WARDEN_FS_READ | WARDEN_FS_WRITE);
 		if (!want)
@@ -817,6 +924,17 @@ int BPF_PROG(warden_file_open_fmod, struct file *file, int ret)
 	if (ret)
 		return ret;
 	return file_open_decide(file);
+}
+
+/* 5.10: a task's ELF interpreter record goes with it (task storage does that by itself). */
+SEC("lsm/task_free")
+int BPF_PROG(warden_interp_task_free, struct task_struct *task)
+{
+	__u32 tid = BPF_CORE_READ(task, pid);
+
+	if (!interp_in_task_storage())
+		bpf_map_delete_elem(&warden_interp, &tid);
+	return 0;
 }
 
 /* A dentry that gets an inode may be the memory of a freed one: forget any verdict for it. */

@@ -119,6 +119,10 @@ static int handle(void *ctx, void *data, size_t size)
 	if (raw->path_len && size >= WARDEN_EVENT_HDR_LEN + raw->path_len &&
 	    raw->path[raw->path_len - 1] == 0)
 		v->path = raw->path;
+	/* sent only by programs that know the field, and then whole */
+	if (size >= sizeof(*raw) && raw->program[0] &&
+	    memchr(raw->program, 0, sizeof(raw->program)))
+		v->program = raw->program;
 	ret = e->fn(v, e->ctx);
 	free(v);
 	return ret;

@@ -19,6 +19,7 @@ struct event_view {
 	char cgroup[PATH_MAX];
 	char exe[PATH_MAX];
 	const char *path; /* NULL for operations without a path */
+	const char *program; /* exec of an interpreter: the program it was opened for; or NULL */
 };
 
 typedef int (*events_fn)(const struct event_view *ev, void *ctx);

@@ -486,6 +486,10 @@ static int choose_scratch(struct bpf_object **objs, size_t n, int fresh)
 
 		if (map)
 			bpf_map__set_autocreate(map, task);
+		/* and so are the ELF interpreter records (bpf/interp.bpf.h), which are not pinned */
+		map = bpf_object__find_map_by_name(objs[i], "warden_tinterp");
+		if (map)
+			bpf_map__set_autocreate(map, task);
 	}
 	if (fresh && unlink(PIN("warden_tscratch")) && errno != ENOENT)
 		return -errno;

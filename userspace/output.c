@@ -94,6 +94,8 @@ void output_event_text(FILE *f, const struct event_view *ev)
 		ev->cgroup, ev->raw->pid, comm);
 	if (ev->path)
 		fprintf(f, " path=%s", ev->path);
+	if (ev->program)
+		fprintf(f, " program=%s", ev->program);
 	if (ev->raw->family) {
 		char addr[64];
 
@@ -132,6 +134,10 @@ void output_event_json(FILE *f, const struct event_view *ev)
 	if (ev->path) {
 		fputs(",\"path\":", f);
 		output_json_string(f, ev->path);
+	}
+	if (ev->program) {
+		fputs(",\"program\":", f);
+		output_json_string(f, ev->program);
 	}
 	if (raw->family) {
 		char addr[64];

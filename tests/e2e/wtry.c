@@ -9,6 +9,7 @@
  *   wtry open-loop PATH N       open PATH N times; prints "ok" or the errno of the first failure
  *                               and how many of the N failed
  *   wtry exec PATH [ARGS...]    execv(2) PATH; only prints when it fails
+ *   wtry exec-after FIRST PATH [ARGS...]   execv(2) FIRST, which must fail, then PATH
  *   wtry connect ADDR PORT [tcp|udp]   connect(2) to an IPv4 or IPv6 address
  *   wtry bind ADDR PORT [tcp|udp]      bind(2) to a local address
  *   wtry fork                   fork(2) a child that exits at once
@@ -30,7 +31,8 @@
  *   wtry unshare-uts            unshare(CLONE_NEWUTS): a new namespace
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
- * operation, so a policy confines the operation and not the start of wtry itself.
+ * operation, so a policy confines the operation and not the start of wtry itself. With
+ * "--uid N" next, it then runs the operation as user and group N, with no other groups.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +43,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <stddef.h>
@@ -304,6 +307,17 @@ int main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
+	if (argc >= 3 && !strcmp(argv[1], "--uid")) {
+		gid_t id = atoi(argv[2]);
+
+		if (setgroups(0, NULL) || setgid(id) || setuid(id)) {
+			perror("wtry: cannot change user");
+			exit(2);
+		}
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc == 4 && !strcmp(argv[1], "open-loop")) {
 		int n = atoi(argv[3]), failed = 0, first = 0;
 
@@ -323,6 +337,13 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && !strcmp(argv[1], "exec")) {
 		execv(argv[2], argv + 2);
+		return report(errno);
+	}
+	if (argc >= 4 && !strcmp(argv[1], "exec-after")) {
+		char *first[] = { argv[2], NULL };
+
+		execv(argv[2], first);
+		execv(argv[3], argv + 3);
 		return report(errno);
 	}
 	if ((argc == 4 || argc == 5) && (!strcmp(argv[1], "connect") || !strcmp(argv[1], "bind")))

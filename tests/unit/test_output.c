@@ -133,11 +133,37 @@ static void test_event_tamper(void **state)
 		"1970-01-01T00:00:00.000000000Z deny tamper policy=web cgroup=/a pid=10 comm=0123456789abcdef what=daemon target=77\n");
 }
 
+/* An exec of an interpreter names the program it was opened for. */
+static void test_event_exec_program(void **state)
+{
+	struct event_view v = { .raw = sample(),
+				.op = "exec",
+				.action = "deny",
+				.reason = "default",
+				.path = "/usr/bin/perl",
+				.program = "/srv/job.pl" };
+
+	(void)state;
+	((struct warden_event *)v.raw)->op = WARDEN_OP_EXEC;
+	((struct warden_event *)v.raw)->reason = WARDEN_REASON_DEFAULT;
+	strcpy(v.policy, "web");
+	strcpy(v.cgroup, "/a");
+	assert_string_equal(
+		capture(event_json, &v),
+		"{\"ts\":\"1970-01-01T00:00:00.000000000Z\",\"action\":\"deny\",\"op\":\"exec\",\"policy\":\"web\",\"cgroup\":\"/a\",\"pid\":10,\"tid\":11,\"ppid\":1,\"uid\":1000,\"comm\":\"0123456789abcdef\",\"exe\":\"\",\"path\":\"/usr/bin/perl\",\"program\":\"/srv/job.pl\",\"reason\":\"default\"}\n");
+	assert_string_equal(
+		capture(event_text, &v),
+		"1970-01-01T00:00:00.000000000Z deny exec policy=web cgroup=/a pid=10 comm=0123456789abcdef path=/usr/bin/perl program=/srv/job.pl reason=default\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_escaping), cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_event_json),    cmocka_unit_test(test_event_text_unresolved),
+		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_event_json),
+		cmocka_unit_test(test_event_text_unresolved),
+		cmocka_unit_test(test_event_exec_program),
 		cmocka_unit_test(test_event_tamper),
 	};
 
