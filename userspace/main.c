@@ -19,6 +19,7 @@ static const struct command {
 	{ "remove", cmd_remove, "remove installed policies by name" },
 	{ "status", cmd_status, "installed policies, their cgroups and counters" },
 	{ "events", cmd_events, "denial and audit events from the kernel" },
+	{ "learn", cmd_learn, "write the policy that allows what a program used" },
 	{ "daemon", cmd_daemon, "keep the installed policies equal to a directory's, live" },
 	{ "load", cmd_load, "load and pin the BPF programs (apply does this when needed)" },
 	{ "unload", cmd_unload, "detach every program and remove all warden state" },
