@@ -16,6 +16,7 @@ int cmd_remove(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_learn(int argc, char **argv);
 
 /*

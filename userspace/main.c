@@ -14,6 +14,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "doctor", cmd_doctor, "check that this kernel and system can enforce warden policies" },
+	{ "run", cmd_run, "run a command confined by flags (as Node's --permission) or a policy" },
 	{ "check", cmd_check, "validate policy files (no root, no kernel)" },
 	{ "apply", cmd_apply, "validate policy files, then install them (all or none)" },
 	{ "remove", cmd_remove, "remove installed policies by name" },
