@@ -23,6 +23,7 @@
 #include "log.h"
 #include "maps.h"
 #include "output.h"
+#include "run.h"
 
 static const char learn_help[] =
 	"usage: warden learn [OPTIONS] [-o FILE] -- CMD [ARGS...]\n"
@@ -68,8 +69,18 @@ static const char learn_help[] =
 	"-- CMD and --cgroup need root; --from does not. The warden daemon, or `warden events`,\n"
 	"running at the same time read the same event stream: the events they take are missed.\n";
 
-enum { O_CGROUP = 256, O_DURATION, O_FROM, O_ONLY_POLICY, O_MERGE, O_NAME, O_GROUP,
-       O_MIN_DEPTH, O_TEMP_DIRS, O_NO_BASE };
+enum {
+	O_CGROUP = 256,
+	O_DURATION,
+	O_FROM,
+	O_ONLY_POLICY,
+	O_MERGE,
+	O_NAME,
+	O_GROUP,
+	O_MIN_DEPTH,
+	O_TEMP_DIRS,
+	O_NO_BASE
+};
 
 struct learn_cmd {
 	struct learn_options o;
@@ -89,6 +100,10 @@ struct learn_cmd {
 	struct learn *l;
 	char name[64];
 	int status; /* CMD's exit status */
+	/* -- CMD: the run's counters, to tell events the kernel counted and did not deliver */
+	struct warden_maps maps;
+	int maps_open; /* 1 open, -1 could not be, 0 not tried */
+	uint64_t received;
 };
 
 static volatile sig_atomic_t stop;
@@ -290,7 +305,7 @@ static int learning_policy(const struct learn_cmd *c, const char *name, const ch
 	if (c->old) {
 		err = policy_parse_string(c->merge, c->old_text, c->old_len, ret, &diags);
 	} else {
-		yaml_quoted(cgroup, quoted, sizeof(quoted));
+		yaml_quoted(cgroup ? cgroup : "/", quoted, sizeof(quoted));
 		n = asprintf(&text,
 			     "name: %s\nmode: audit\ncgroups: [%s]\nfs: {default: deny}\n"
 			     "exec: {default: deny}\nlibraries: {default: deny}\n"
@@ -308,7 +323,7 @@ static int learning_policy(const struct learn_cmd *c, const char *name, const ch
 		return err;
 	}
 	policy_diags_free(&diags);
-	if (c->old) {
+	if (c->old && cgroup) {
 		struct policy *p = *ret;
 		char *s = strdup(name), *cg = strdup(cgroup);
 		struct policy_str *v = calloc(1, sizeof(*v));
@@ -334,8 +349,8 @@ static int learning_policy(const struct learn_cmd *c, const char *name, const ch
 }
 
 /* Bind a learning policy to cgroup path (which no policy confines), under the lock. */
-static int bind_learning(const struct learn_cmd *c, const struct warden_maps *m,
-			 const char *mount, const char *name, uint64_t cgroup_id)
+static int bind_learning(const struct learn_cmd *c, const struct warden_maps *m, const char *mount,
+			 const char *name, uint64_t cgroup_id)
 {
 	struct policy *p;
 	int err = learning_policy(c, name, c->cgroup, &p);
@@ -470,11 +485,84 @@ static int learn_cgroup(struct learn_cmd *c)
 	return err;
 }
 
+/*
+ * An event of the run. Each one also reads the run's counters while its policy exists: what
+ * the kernel counted and this run did not receive (the rate limit dropped it, or another
+ * reader of the event stream took it) is missing from the policy, and said so.
+ */
+static void on_run_event(const struct event_view *ev, void *ctx)
+{
+	struct learn_cmd *c = ctx;
+	struct maps_counters cnt;
+	uint64_t counted;
+
+	c->received++;
+	if (take_view(ev, c->l) == -ENOMEM)
+		log_error("out of memory: an event is missing from the policy");
+	/* opened at the first event: by then run_confined has loaded the programs */
+	if (!c->maps_open)
+		c->maps_open = loader_open(&c->maps) ? -1 : 1;
+	if (c->maps_open > 0 && !maps_counters(&c->maps, ev->raw->policy_id, &cnt)) {
+		counted = cnt.audited + cnt.denied;
+		learn_set_dropped(c->l, counted > c->received ? counted - c->received : 0);
+	}
+}
+
+/*
+ * The policy CMD runs under while learning: the file being widened, warden run's default for
+ * CMD (what it needs to start: the events then tell only what it does beyond that), or with
+ * --no-base nothing at all; in audit mode, run_confined names and binds it.
+ */
+static int run_policy(struct learn_cmd *c, struct policy **ret)
+{
+	struct policy_diags diags = { 0 };
+	struct run_flags none = { 0 };
+	int err;
+
+	if (c->old || c->no_base)
+		return learning_policy(c, "learn", NULL, ret);
+	err = run_policy_build(&none, NULL, c->argv[0], ret, &diags);
+	if (err)
+		print_diags(&diags);
+	policy_diags_free(&diags);
+	if (err)
+		return err;
+	/* warden run's default allows it; learning asks whether the program needs it */
+	(*ret)->exec_memory_deny = 1;
+	return 0;
+}
+
 static int learn_run(struct learn_cmd *c)
 {
-	(void)c;
-	log_error("learn -- CMD needs warden run (not merged yet)");
-	return -ENOSYS;
+	struct run_options ro = { .audit = 1, .quiet = 1, .on_event = on_run_event, .ctx = c };
+	char prog[PATH_MAX];
+	struct policy *p;
+	int err;
+
+	if (geteuid() != 0) {
+		log_error(
+			"warden learn -- CMD needs root: it loads BPF programs and creates a cgroup");
+		return -EPERM;
+	}
+	err = run_find_program(c->argv[0], prog, sizeof(prog));
+	if (err) {
+		log_error("cannot find the program '%s': %s", c->argv[0], strerror(-err));
+		return err;
+	}
+	err = run_policy(c, &p);
+	if (!err)
+		err = learn_new(&c->o, &c->l);
+	if (err)
+		return err;
+	err = run_confined(p, c->argv, &ro, &c->status);
+	if (c->maps_open > 0)
+		loader_close(&c->maps);
+	if (!err && !c->old && !c->no_base) {
+		c->base = p; /* its rules start the learnt policy */
+		return 0;
+	}
+	policy_free(p);
+	return err;
 }
 
 static int write_policy(struct learn_cmd *c)
@@ -585,7 +673,8 @@ static int parse_options(struct learn_cmd *c, int argc, char **argv)
 		case O_NAME:
 			if (!valid_name(optarg))
 				return cmd_usage_error(
-					"learn", "--name: '%s' is not 1 to 63 of a-z, 0-9, '.', '_', '-'",
+					"learn",
+					"--name: '%s' is not 1 to 63 of a-z, 0-9, '.', '_', '-'",
 					optarg);
 			c->o.name = optarg;
 			break;
@@ -629,8 +718,9 @@ static int parse_options(struct learn_cmd *c, int argc, char **argv)
 	if (c->no_base && !c->argv)
 		return cmd_usage_error("learn", "--no-base goes with -- CMD");
 	if (c->cgroup && (c->cgroup[0] != '/' || strstr(c->cgroup, "//")))
-		return cmd_usage_error("learn", "--cgroup: '%s' is not a path below the cgroup2 "
-						"mount (such as /system.slice/x.service)",
+		return cmd_usage_error("learn",
+				       "--cgroup: '%s' is not a path below the cgroup2 "
+				       "mount (such as /system.slice/x.service)",
 				       c->cgroup);
 	return -1;
 }
@@ -638,6 +728,7 @@ static int parse_options(struct learn_cmd *c, int argc, char **argv)
 int cmd_learn(int argc, char **argv)
 {
 	struct learn_cmd c = { 0 };
+	char *base = NULL;
 	int ret, err;
 
 	learn_options_default(&c.o);
@@ -648,17 +739,28 @@ int cmd_learn(int argc, char **argv)
 		return ret;
 	}
 	if (!c.o.name) {
-		name_from(c.argv ? c.argv[0] : c.cgroup ? c.cgroup : "learned", c.name,
-			  sizeof(c.name));
+		name_from(c.argv   ? c.argv[0] :
+			  c.cgroup ? c.cgroup :
+				     "learned",
+			  c.name, sizeof(c.name));
 		c.o.name = c.name;
 	}
 	c.o.source = c.argv ? c.argv[0] : c.from ? c.from : c.cgroup;
 	if (c.cgroup && strcmp(c.cgroup, "/") && c.cgroup[strlen(c.cgroup) - 1] == '/')
 		c.cgroup[strlen(c.cgroup) - 1] = 0;
 	c.o.cgroup = c.cgroup;
-	ret = 1;
+	/* as warden run: 125 when the command could not be run or the policy not written */
+	ret = c.argv ? 125 : 1;
 	if (c.merge && read_merge(&c))
 		goto out;
+	if (c.argv && !c.merge && !c.no_base) {
+		if (asprintf(&base, "warden run's default for %s (what it needs to start)",
+			     c.argv[0]) < 0) {
+			log_error("out of memory");
+			goto out;
+		}
+		c.o.base = base;
+	}
 	if (c.from) {
 		c.o.only_cgroup = c.cgroup;
 		err = learn_new(&c.o, &c.l);
@@ -680,5 +782,6 @@ out:
 	policy_free(c.base);
 	free(c.old_text);
 	free(c.cgroup);
+	free(base);
 	return ret;
 }

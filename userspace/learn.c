@@ -161,8 +161,8 @@ void learn_options_default(struct learn_options *o)
 int learn_new(const struct learn_options *o, struct learn **ret_learn)
 {
 	struct learn *l = calloc(1, sizeof(*l));
-	const char **fields[] = { &l->o.name,	     &l->o.cgroup,	&l->o.source,
-				  &l->o.temp_dirs,   &l->o.only_policy, &l->o.only_cgroup,
+	const char **fields[] = { &l->o.name,	   &l->o.cgroup,      &l->o.source,
+				  &l->o.temp_dirs, &l->o.only_policy, &l->o.only_cgroup,
 				  &l->o.base };
 	size_t i;
 
@@ -456,7 +456,9 @@ int learn_add(struct learn *l, const struct learn_event *ev)
 			return counts_add(&l->use[use], ev->path, 1);
 		if (!ev->addr || net_rule_text(ev, rule, sizeof(rule)))
 			return add_unusable(l, ev->op,
-					    ev->addr ? ev->addr : ev->path ? ev->path : "?");
+					    ev->addr ? ev->addr :
+					    ev->path ? ev->path :
+						       "?");
 		return counts_add(&l->use[use], rule, 1);
 	}
 	if (is_op(ev, "fork"))
@@ -753,7 +755,8 @@ static enum verdict old_net(const struct old *old, int use, const char *rule)
 	if (policy_parse_net_rule(rule, &u, err, sizeof(err)))
 		return NEEDED;
 	if (!u.proto)
-		u.proto = -1; /* learnt without a protocol: a raw socket's, which no /tcp rule has */
+		u.proto =
+			-1; /* learnt without a protocol: a raw socket's, which no /tcp rule has */
 	for (i = 0; i < net->deny.n; i++)
 		if (net_covers(&net->deny.v[i], &u))
 			return DENIED;
@@ -893,9 +896,9 @@ static void node_fold(struct node *n, unsigned int depth, int pseudo, const stru
 	qsort(n->kids, n->nkids, sizeof(*n->kids), kid_cmp);
 	for (i = 0; i < n->nkids; i++) {
 		struct node *k = n->kids[i];
-		int below_pseudo = pseudo || (depth == 0 && (!strcmp(k->name, "proc") ||
-							     !strcmp(k->name, "sys") ||
-							     !strcmp(k->name, "dev")));
+		int below_pseudo = pseudo || (depth == 0 &&
+					      (!strcmp(k->name, "proc") ||
+					       !strcmp(k->name, "sys") || !strcmp(k->name, "dev")));
 
 		node_fold(k, depth + 1, below_pseudo, g);
 		n->sub_hits += k->sub_hits;
@@ -983,7 +986,8 @@ static int add_to_tree(struct learn *l, const struct path_list *pl, const struct
 	case DENIED:
 		if (use != pl->uses[0])
 			return 0; /* a written path: the fs.write list says it */
-		return warn(l, "%s %s was used while learning (%llu hit%s), but the policy denies it",
+		return warn(l,
+			    "%s %s was used while learning (%llu hit%s), but the policy denies it",
 			    pl->what, c->key, (unsigned long long)c->hits, c->hits == 1 ? "" : "s");
 	case NEEDED:
 		break;
@@ -1077,10 +1081,11 @@ static int build_net(struct learn *l, int use, const struct old *old, struct rul
 		case COVERED:
 			break;
 		case DENIED:
-			ret = warn(l,
-				   "%s %s was used while learning (%llu hit%s), but the policy denies it",
-				   what, v[i].key, (unsigned long long)v[i].hits,
-				   v[i].hits == 1 ? "" : "s");
+			ret = warn(
+				l,
+				"%s %s was used while learning (%llu hit%s), but the policy denies it",
+				what, v[i].key, (unsigned long long)v[i].hits,
+				v[i].hits == 1 ? "" : "s");
 			break;
 		case NEEDED:
 			ret = rules_add(out, v[i].key, v[i].hits, 0);
@@ -1318,8 +1323,9 @@ static void built_free(struct built *b)
 static int build(struct learn *l, const struct old *old, struct built *b)
 {
 	/* an event does not say whether an open for writing also read: allow both */
-	const struct path_list read = { "fs.read", WARDEN_FS_READ, { USE_READ, USE_WRITE }, 2, 1,
-					1 };
+	const struct path_list read = {
+		"fs.read", WARDEN_FS_READ, { USE_READ, USE_WRITE }, 2, 1, 1
+	};
 	const struct path_list write = { "fs.write", WARDEN_FS_WRITE, { USE_WRITE }, 1, 1, 1 };
 	const struct path_list exec = { "exec", WARDEN_FS_EXEC, { USE_EXEC }, 1, 0, 0 };
 	const struct path_list lib = { "libraries", WARDEN_FS_LIB, { USE_LIB }, 1, 0, 1 };
@@ -1346,13 +1352,15 @@ static int collect_warnings(struct learn *l)
 	int ret = 0;
 
 	if (l->dropped)
-		ret = warn(l,
-			   "%llu events were dropped while learning (rate limit or full buffer): the "
-			   "policy may miss what they reported; learn again with --merge",
-			   (unsigned long long)l->dropped);
+		ret = warn(
+			l,
+			"%llu events were dropped while learning (rate limit or full buffer): the "
+			"policy may miss what they reported; learn again with --merge",
+			(unsigned long long)l->dropped);
 	if (!ret && l->flags[FLAG_FILELESS_EXEC])
-		ret = warn(l,
-			   "a file with no name (memfd, deleted) was executed: exec.default is allow");
+		ret = warn(
+			l,
+			"a file with no name (memfd, deleted) was executed: exec.default is allow");
 	if (!ret && l->flags[FLAG_FILELESS_LIB])
 		ret = warn(l, "a file with no name (memfd, deleted) was mapped executable: "
 			      "libraries.default is allow");
@@ -1362,8 +1370,8 @@ static int collect_warnings(struct learn *l)
 	if (ret || counts_sorted(&l->use[USE_REFUSED], &v))
 		return -ENOMEM;
 	for (i = 0; !ret && i < l->use[USE_REFUSED].n; i++)
-		ret = warn(l, "refused whatever the policy says (tamper): %s (%llu hit%s)", v[i].key,
-			   (unsigned long long)v[i].hits, v[i].hits == 1 ? "" : "s");
+		ret = warn(l, "refused whatever the policy says (tamper): %s (%llu hit%s)",
+			   v[i].key, (unsigned long long)v[i].hits, v[i].hits == 1 ? "" : "s");
 	free(v);
 	if (ret || counts_sorted(&l->use[USE_UNUSABLE], &v))
 		return -ENOMEM;
@@ -1428,6 +1436,10 @@ static void write_fs(struct writer *w, const struct built *b)
 	write_list(w, "  ", "write", o ? &o->fs.write : NULL, NULL, &b->fs_write);
 	if (o && o->fs.deny.n)
 		write_list(w, "  ", "deny", &o->fs.deny, NULL, NULL);
+	if (o && o->fs.deny_read.n)
+		write_list(w, "  ", "deny_read", &o->fs.deny_read, NULL, NULL);
+	if (o && o->fs.deny_write.n)
+		write_list(w, "  ", "deny_write", &o->fs.deny_write, NULL, NULL);
 }
 
 static void write_files(struct writer *w, const char *key, const struct policy_files *o,
@@ -1526,8 +1538,7 @@ int learn_write(struct learn *l, const struct policy *old_policy, const char *ol
 	write_identity(&w);
 	write_fs(&w, &b);
 	write_files(&w, "exec", o ? &o->exec : NULL, &b.exec, l->flags[FLAG_FILELESS_EXEC]);
-	write_files(&w, "libraries", o ? &o->libraries : NULL, &b.lib,
-		    l->flags[FLAG_FILELESS_LIB]);
+	write_files(&w, "libraries", o ? &o->libraries : NULL, &b.lib, l->flags[FLAG_FILELESS_LIB]);
 	fputs("net:\n", out);
 	write_net(&w, "connect", o ? &o->connect : NULL, &b.connect);
 	write_net(&w, "bind", o ? &o->bind : NULL, &b.bind);
