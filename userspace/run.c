@@ -374,7 +374,8 @@ static void describe(const struct event_view *ev, char *what, size_t wsize, char
 		snprintf(fix, fsize, "--allow-all");
 		break;
 	}
-	if (raw->reason == WARDEN_REASON_RULE)
+	if (raw->reason == WARDEN_REASON_RULE && raw->op != WARDEN_OP_FORK &&
+	    raw->op != WARDEN_OP_PTRACE && raw->op != WARDEN_OP_TAMPER)
 		snprintf(fix, fsize, "a deny rule decides");
 	else if (raw->op == WARDEN_OP_TAMPER)
 		snprintf(fix, fsize, "warden never allows this");

@@ -300,15 +300,29 @@ static void add_python(struct rules *r, const char *prog)
 		add(r, &r->read, buf);
 }
 
+/* A rule and, when it is a symlink, its target: the kernel judges the file it opened. */
+static void add_real(struct rules *r, struct run_list *l, const char *path)
+{
+	char real[PATH_MAX + 1];
+	size_t len = strlen(path);
+
+	add(r, l, path);
+	if (strchr(path, '*') || !realpath(path, real))
+		return;
+	if (path[len - 1] == '/' && strcmp(real, "/"))
+		strcat(real, "/");
+	add(r, l, real);
+}
+
 static void add_default(struct rules *r, const char *argv0)
 {
 	char prog[PATH_MAX], mount[PATH_MAX], buf[PATH_MAX];
 	size_t i;
 
 	for (i = 0; default_read[i]; i++)
-		add(r, &r->read, default_read[i]);
+		add_real(r, &r->read, default_read[i]);
 	for (i = 0; default_write[i]; i++)
-		add(r, &r->write, default_write[i]);
+		add_real(r, &r->write, default_write[i]);
 	/* the runtime reads its memory limits from its own cgroup */
 	if (!cgroup_mount_point(mount, sizeof(mount))) {
 		if ((size_t)snprintf(buf, sizeof(buf), "%s" RUN_CGROUP_PARENT "/", mount) <
