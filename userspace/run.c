@@ -50,8 +50,8 @@ int run_find_program(const char *file, char *buf, size_t size)
 		struct stat st;
 
 		end = strchrnul(p, ':');
-		if ((size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p), end > p ? p : ".",
-				     file) >= sizeof(cand))
+		if ((size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p),
+				     end > p ? p : ".", file) >= sizeof(cand))
 			continue;
 		if (access(cand, X_OK) || stat(cand, &st) || !S_ISREG(st.st_mode))
 			continue;
@@ -221,8 +221,8 @@ int run_sweep(void)
  */
 static void reaper_main(const char *mount, const char *name)
 {
-	static const int quiet[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGTSTP,
-				     SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2 };
+	static const int quiet[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGPIPE,
+				     SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2 };
 	char dir[PATH_MAX], file[PATH_MAX];
 	struct pollfd pfd;
 	size_t i;
@@ -331,8 +331,7 @@ static const char *proto_suffix(unsigned int proto)
 }
 
 /* What was denied and the flag that allows it. */
-static void describe(const struct event_view *ev, char *what, size_t wsize, char *fix,
-		     size_t fsize)
+static void describe(const struct event_view *ev, char *what, size_t wsize, char *fix, size_t fsize)
 {
 	const struct warden_event *raw = ev->raw;
 	const char *path = ev->path ? ev->path : "";
@@ -374,7 +373,8 @@ static void describe(const struct event_view *ev, char *what, size_t wsize, char
 		snprintf(fix, fsize, "--allow-all");
 		break;
 	}
-	if (raw->reason == WARDEN_REASON_RULE)
+	if (raw->reason == WARDEN_REASON_RULE && raw->op != WARDEN_OP_FORK &&
+	    raw->op != WARDEN_OP_PTRACE && raw->op != WARDEN_OP_TAMPER)
 		snprintf(fix, fsize, "a deny rule decides");
 	else if (raw->op == WARDEN_OP_TAMPER)
 		snprintf(fix, fsize, "warden never allows this");
@@ -406,8 +406,8 @@ static int on_event(const struct event_view *ev, void *arg)
 		verb = raw->action == WARDEN_ACTION_AUDIT ? "would deny" : "denied";
 		if (seen_add(&s->seen, key)) {
 			if (strncmp(fix, "--", 2))
-				fprintf(stderr, "warden: %s %s%s%s (%s, pid %u): %s\n", verb, ev->op,
-					what[0] ? " " : "", what, comm, raw->pid, fix);
+				fprintf(stderr, "warden: %s %s%s%s (%s, pid %u): %s\n", verb,
+					ev->op, what[0] ? " " : "", what, comm, raw->pid, fix);
 			else
 				fprintf(stderr, "warden: %s %s%s%s (%s, pid %u): allow with %s\n",
 					verb, ev->op, what[0] ? " " : "", what, comm, raw->pid,
@@ -629,12 +629,13 @@ static void report_missed(const struct warden_maps *m, struct run_state *s)
 		fprintf(stderr,
 			"warden: %llu more denial%s not reported (another reader of the event "
 			"stream took %s, or the rate limit dropped %s)\n",
-			(unsigned long long)(total - s->reported), total - s->reported == 1 ? " was" : "s were",
-			total - s->reported == 1 ? "it" : "them", total - s->reported == 1 ? "it" : "them");
+			(unsigned long long)(total - s->reported),
+			total - s->reported == 1 ? " was" : "s were",
+			total - s->reported == 1 ? "it" : "them",
+			total - s->reported == 1 ? "it" : "them");
 }
 
-int run_confined(struct policy *p, char *const *argv, const struct run_options *o,
-		 int *ret_status)
+int run_confined(struct policy *p, char *const *argv, const struct run_options *o, int *ret_status)
 {
 	struct run_state s = { .o = o };
 	char prog[PATH_MAX], mount[PATH_MAX], name[64], dir[PATH_MAX];

@@ -36,8 +36,7 @@ struct run_options {
  * Returns 0 and the command's exit status in *ret_status (128+N when killed by signal N), or
  * a negative errno (explained on stderr) when the command could not be started.
  */
-int run_confined(struct policy *p, char *const *argv, const struct run_options *o,
-		 int *ret_status);
+int run_confined(struct policy *p, char *const *argv, const struct run_options *o, int *ret_status);
 
 /*
  * Remove the transient cgroups left with no process in them and the transient policies whose

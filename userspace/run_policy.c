@@ -290,7 +290,8 @@ static void add_python(struct rules *r, const char *prog)
 	snprintf(prefix, sizeof(prefix), "%s", dirname(dirname(buf)));
 	if ((size_t)snprintf(buf, sizeof(buf), "%s/lib/%s/", prefix, base) < sizeof(buf))
 		add(r, &r->read, buf);
-	if ((size_t)snprintf(buf, sizeof(buf), "%s/lib/%s/lib-dynload/", prefix, base) < sizeof(buf))
+	if ((size_t)snprintf(buf, sizeof(buf), "%s/lib/%s/lib-dynload/", prefix, base) <
+	    sizeof(buf))
 		add(r, &r->lib, buf);
 	if ((size_t)snprintf(buf, sizeof(buf), "%s/lib/python3/dist-packages/", prefix) <
 	    sizeof(buf))
@@ -300,15 +301,29 @@ static void add_python(struct rules *r, const char *prog)
 		add(r, &r->read, buf);
 }
 
+/* A rule and, when it is a symlink, its target: the kernel judges the file it opened. */
+static void add_real(struct rules *r, struct run_list *l, const char *path)
+{
+	char real[PATH_MAX + 1];
+	size_t len = strlen(path);
+
+	add(r, l, path);
+	if (strchr(path, '*') || !realpath(path, real))
+		return;
+	if (path[len - 1] == '/' && strcmp(real, "/"))
+		strcat(real, "/");
+	add(r, l, real);
+}
+
 static void add_default(struct rules *r, const char *argv0)
 {
 	char prog[PATH_MAX], mount[PATH_MAX], buf[PATH_MAX];
 	size_t i;
 
 	for (i = 0; default_read[i]; i++)
-		add(r, &r->read, default_read[i]);
+		add_real(r, &r->read, default_read[i]);
 	for (i = 0; default_write[i]; i++)
-		add(r, &r->write, default_write[i]);
+		add_real(r, &r->write, default_write[i]);
 	/* the runtime reads its memory limits from its own cgroup */
 	if (!cgroup_mount_point(mount, sizeof(mount))) {
 		if ((size_t)snprintf(buf, sizeof(buf), "%s" RUN_CGROUP_PARENT "/", mount) <
@@ -367,8 +382,8 @@ static void add_values(struct rules *r, struct run_list *l, const struct run_lis
 		add(r, l, flag->v[i]);
 }
 
-static int add_programs(struct rules *r, const struct run_list *flag, struct run_list *l,
-			int allow, struct policy_diags *diags)
+static int add_programs(struct rules *r, const struct run_list *flag, struct run_list *l, int allow,
+			struct policy_diags *diags)
 {
 	char prog[PATH_MAX];
 	size_t i;
@@ -518,11 +533,12 @@ static int net_append(struct policy_net_rules *dst, const struct policy_net_rule
 /* The flags' rules added to a policy file's. */
 static int merge(struct policy *p, const struct policy *q)
 {
-	const struct policy_strs *from[] = { &q->fs.read,	  &q->fs.write,	      &q->fs.deny_read,
-					     &q->fs.deny_write,	  &q->exec.allow,     &q->exec.deny,
+	const struct policy_strs *from[] = { &q->fs.read,	  &q->fs.write,
+					     &q->fs.deny_read,	  &q->fs.deny_write,
+					     &q->exec.allow,	  &q->exec.deny,
 					     &q->libraries.allow, &q->libraries.deny };
-	struct policy_strs *to[] = { &p->fs.read,	  &p->fs.write,	      &p->fs.deny_read,
-				     &p->fs.deny_write,	  &p->exec.allow,     &p->exec.deny,
+	struct policy_strs *to[] = { &p->fs.read,	  &p->fs.write,	     &p->fs.deny_read,
+				     &p->fs.deny_write,	  &p->exec.allow,    &p->exec.deny,
 				     &p->libraries.allow, &p->libraries.deny };
 	size_t i;
 	int err = 0;
@@ -589,7 +605,8 @@ int run_policy_build(const struct run_flags *f, const char *policy_file, const c
 		err = -ENOMEM;
 		goto out;
 	}
-	log_debug("the rules of this run%s:\n%s", policy_file ? " (added to the file's)" : "", text);
+	log_debug("the rules of this run%s:\n%s", policy_file ? " (added to the file's)" : "",
+		  text);
 	err = policy_parse_string("flags", text, len, &q, diags);
 	if (err)
 		goto out;
