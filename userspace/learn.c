@@ -300,7 +300,7 @@ static int rule_path(const char *in, char *out, size_t size)
 {
 	size_t len = strlen(in), o = 0, depth = 0;
 	const char *c = in;
-	int in_proc = 0, in_task = 0;
+	int in_proc = 0, in_task = 0, in_runs = 0;
 
 	if (in[0] != '/' || len >= WARDEN_PATH_MAX || len + 1 > size)
 		return -EINVAL;
@@ -321,6 +321,10 @@ static int rule_path(const char *in, char *out, size_t size)
 		if ((depth == 1 && in_proc && all_digits(comp, clen)) ||
 		    (depth == 3 && in_task && all_digits(comp, clen))) {
 			out[o++] = '*';
+		} else if (in_runs && clen > 4 && !memcmp(comp, "run.", 4)) {
+			/* warden run's transient cgroup, named anew on every run */
+			memcpy(out + o, "run.*", 5);
+			o += 5;
 		} else {
 			for (i = 0; i < clen;) {
 				size_t u = utf8_len((const unsigned char *)comp + i);
@@ -340,6 +344,7 @@ static int rule_path(const char *in, char *out, size_t size)
 			in_proc = clen == 4 && !memcmp(comp, "proc", 4);
 		if (depth == 2)
 			in_task = in_proc && clen == 4 && !memcmp(comp, "task", 4);
+		in_runs = clen == 10 && !memcmp(comp, "warden.run", 10);
 		depth++;
 		if (!next)
 			break;

@@ -32,10 +32,11 @@ static void ev(struct learn *l, const char *op, const char *path)
 {
 	char line[8192], err[128] = "";
 
-	snprintf(line, sizeof(line),
-		 "{\"action\":\"audit\",\"op\":\"%s\",\"policy\":\"p\",\"cgroup\":\"/w\",\"path\":\"%s\","
-		 "\"reason\":\"default\"}",
-		 op, path);
+	snprintf(
+		line, sizeof(line),
+		"{\"action\":\"audit\",\"op\":\"%s\",\"policy\":\"p\",\"cgroup\":\"/w\",\"path\":\"%s\","
+		"\"reason\":\"default\"}",
+		op, path);
 	if (learn_add_json(l, line, err, sizeof(err)))
 		fail_msg("event %s %s: %s", op, path, err);
 }
@@ -143,6 +144,8 @@ static void test_grouping(void **state)
 	ev(l, "fs.read", "/dev/pts/1");
 	ev(l, "fs.read", "/dev/pts/2");
 	ev(l, "fs.read", "/dev/pts/3");
+	/* warden run's transient cgroup has a new name on every run */
+	ev(l, "fs.read", "/sys/fs/cgroup/warden.run/run.812.ab12/memory.max");
 	/* programs are never grouped */
 	ev(l, "exec", "/usr/bin/cat");
 	ev(l, "exec", "/usr/bin/ls");
@@ -150,10 +153,12 @@ static void test_grouping(void **state)
 	ev(l, "library", "/usr/lib/x86_64-linux-gnu/libc.so.6");
 	text = write_out(l, NULL, NULL);
 	p = parse_back(text);
-	assert_string_equal(joined(&p->fs.read),
-			    "/dev/pts/1 /dev/pts/2 /dev/pts/3 /etc/group /etc/hosts /etc/passwd "
-			    "/proc/*/cgroup /proc/*/maps /proc/*/status /proc/*/task/*/stat "
-			    "/srv/data/a/ /srv/data/b/x /usr/lib/os-release /usr/lib/x86_64-linux-gnu/");
+	assert_string_equal(
+		joined(&p->fs.read),
+		"/dev/pts/1 /dev/pts/2 /dev/pts/3 /etc/group /etc/hosts /etc/passwd "
+		"/proc/*/cgroup /proc/*/maps /proc/*/status /proc/*/task/*/stat "
+		"/srv/data/a/ /srv/data/b/x /sys/fs/cgroup/warden.run/run.*/memory.max "
+			    "/usr/lib/os-release /usr/lib/x86_64-linux-gnu/");
 	assert_int_equal(p->fs.write.n, 0);
 	assert_string_equal(joined(&p->exec.allow), "/usr/bin/cat /usr/bin/id /usr/bin/ls");
 	assert_string_equal(joined(&p->libraries.allow), "/usr/lib/x86_64-linux-gnu/libc.so.6");
@@ -230,7 +235,8 @@ static void test_writes_and_temp_dirs(void **state)
 		   "\"reason\":\"rule\"");
 	text = write_out(l, NULL, NULL);
 	p = parse_back(text);
-	assert_string_equal(joined(&p->fs.write), "/proc/sys/vm/drop_caches /tmp/ /var/log/app.log");
+	assert_string_equal(joined(&p->fs.write),
+			    "/proc/sys/vm/drop_caches /tmp/ /var/log/app.log");
 	assert_string_equal(joined(&p->fs.read), "/proc/sys/vm/drop_caches /tmp/ /var/log/app.log");
 	assert_has_line(text, "    - /tmp/  # 2 paths, 2 hits");
 	policy_free(p);
@@ -269,10 +275,12 @@ static void test_paths_no_rule_can_hold(void **state)
 			    "1 paths could not be resolved; no rule can allow those");
 	assert_string_equal(learn_warning(l, 2),
 			    "refused whatever the policy says (tamper): mount (1 hit)");
-	assert_string_equal(learn_warning(l, 3), "no rule can name fs.read /srv/gone (deleted) (1 hit)");
+	assert_string_equal(learn_warning(l, 3),
+			    "no rule can name fs.read /srv/gone (deleted) (1 hit)");
 	assert_string_equal(learn_warning(l, 4), "no rule can name fs.read pipe:[1234] (1 hit)");
 	assert_null(learn_warning(l, 5));
-	assert_has_line(text, "# warning: refused whatever the policy says (tamper): mount (1 hit)");
+	assert_has_line(text,
+			"# warning: refused whatever the policy says (tamper): mount (1 hit)");
 	policy_free(p);
 	free(text);
 	learn_free(l);
@@ -348,7 +356,8 @@ static void test_merge(void **state)
 	ev(l, "library", "/usr/lib/x86_64-linux-gnu/libc.so.6"); /* libraries.default is allow */
 	ev_json(l, "\"op\":\"net.connect\",\"addr\":\"127.0.0.1\",\"port\":5432,\"proto\":\"tcp\"");
 	ev_json(l, "\"op\":\"net.connect\",\"addr\":\"10.1.1.1\",\"port\":443,\"proto\":\"tcp\"");
-	ev_json(l, "\"op\":\"net.connect\",\"addr\":\"192.168.1.1\",\"port\":443,\"proto\":\"tcp\"");
+	ev_json(l,
+		"\"op\":\"net.connect\",\"addr\":\"192.168.1.1\",\"port\":443,\"proto\":\"tcp\"");
 	ev_json(l, "\"op\":\"fork\"");
 	text = write_out(l, old, old_text);
 	p = parse_back(text);
