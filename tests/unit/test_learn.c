@@ -153,11 +153,10 @@ static void test_grouping(void **state)
 	ev(l, "library", "/usr/lib/x86_64-linux-gnu/libc.so.6");
 	text = write_out(l, NULL, NULL);
 	p = parse_back(text);
-	assert_string_equal(
-		joined(&p->fs.read),
-		"/dev/pts/1 /dev/pts/2 /dev/pts/3 /etc/group /etc/hosts /etc/passwd "
-		"/proc/*/cgroup /proc/*/maps /proc/*/status /proc/*/task/*/stat "
-		"/srv/data/a/ /srv/data/b/x /sys/fs/cgroup/warden.run/run.*/memory.max "
+	assert_string_equal(joined(&p->fs.read),
+			    "/dev/pts/1 /dev/pts/2 /dev/pts/3 /etc/group /etc/hosts /etc/passwd "
+			    "/proc/*/cgroup /proc/*/maps /proc/*/status /proc/*/task/*/stat "
+			    "/srv/data/a/ /srv/data/b/x /sys/fs/cgroup/warden.run/run.*/memory.max "
 			    "/usr/lib/os-release /usr/lib/x86_64-linux-gnu/");
 	assert_int_equal(p->fs.write.n, 0);
 	assert_string_equal(joined(&p->exec.allow), "/usr/bin/cat /usr/bin/id /usr/bin/ls");
