@@ -83,6 +83,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(patsubst %.c,$(BUILD)/%.o,$(POLICY_
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka -lyaml
 
+# warden learn's generator is tested with the policy code it writes for.
+$(BUILD)/tests/test_learn: $(BUILD)/userspace/learn.o
+
 # Allocation failures: the policy code and libyaml (its static library, so that its calls are
 # wrapped too) allocate through test_alloc.c's wrappers, which fail the allocations it chooses.
 $(BUILD)/tests/test_alloc: private LDFLAGS += \

@@ -45,6 +45,22 @@ static int check_installed_bindings(const struct warden_maps *m, const struct po
 	return conflicts ? -EEXIST : 0;
 }
 
+int cmd_install_policy(const struct warden_maps *m, const char *cgroup_mount,
+		       const struct policy *p, const uint64_t *cgroup_ids)
+{
+	struct policy_ruleset *rs = NULL;
+	char msg[256];
+	int err = policy_ruleset_compile(p, &rs, msg, sizeof(msg));
+
+	if (err) {
+		log_error("%s: %s", p->file ? p->file : p->name.s, msg);
+		return err;
+	}
+	err = maps_policy_install(m, cgroup_mount, rs, cgroup_ids);
+	policy_ruleset_free(rs);
+	return err;
+}
+
 static const char apply_help[] =
 	"usage: warden apply [--candidate] FILE...\n\n"
 	"Validate every policy file, then install them all, replacing installed\n"

@@ -17,6 +17,8 @@ int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
 
 /*
  * Parse, validate and compile policy files as `warden check` does, printing every diagnostic.
@@ -30,6 +32,13 @@ struct policy_set {
 	size_t n;
 	struct policy_ruleset **rulesets;
 };
+/*
+ * Compile p and install it (maps_policy_install): for policies made by a command (warden run,
+ * learn) rather than read from files. 0 or a negative errno, a compile error said.
+ */
+struct warden_maps;
+int cmd_install_policy(const struct warden_maps *m, const char *cgroup_mount,
+		       const struct policy *p, const uint64_t *cgroup_ids);
 int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct policy_set *ret);
 void cmd_free_policies(struct policy_set *set);
 

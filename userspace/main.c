@@ -15,11 +15,13 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "doctor", cmd_doctor, "check that this kernel and system can enforce warden policies" },
+	{ "run", cmd_run, "run a command confined by flags (as Node's --permission) or a policy" },
 	{ "check", cmd_check, "validate policy files (no root, no kernel)" },
 	{ "apply", cmd_apply, "validate policy files, then install them (all or none)" },
 	{ "remove", cmd_remove, "remove installed policies by name" },
 	{ "status", cmd_status, "installed policies, their cgroups and counters" },
 	{ "events", cmd_events, "denial and audit events from the kernel" },
+	{ "learn", cmd_learn, "write the policy that allows what a program used" },
 	{ "query", cmd_query, "would an operation be allowed, and by which policy and rule" },
 	{ "daemon", cmd_daemon, "keep the installed policies equal to a directory's, live" },
 	{ "load", cmd_load, "load and pin the BPF programs (apply does this when needed)" },

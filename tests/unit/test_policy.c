@@ -93,6 +93,25 @@ static void test_scalar_is_one_element_list(void **state)
 	policy_free(p);
 }
 
+static void expect_masks(const struct policy *p, const char *path, uint32_t deny, uint32_t allow);
+
+/* fs.deny_read and fs.deny_write deny one access each (warden run's --deny-fs-read/-write). */
+static void test_deny_one_access(void **state)
+{
+	struct policy *p =
+		parse_ok("name: x\nfs:\n  read: [/]\n  write: [/]\n"
+			 "  deny_read: [/etc/shadow]\n  deny_write: [/tmp/, /srv/*.db]\n");
+
+	(void)state;
+	assert_int_equal(p->fs.deny_read.n, 1);
+	assert_int_equal(p->fs.deny_write.n, 2);
+	expect_masks(p, "/etc/shadow", WARDEN_FS_READ, WARDEN_FS_READ | WARDEN_FS_WRITE);
+	expect_masks(p, "/tmp/x", WARDEN_FS_WRITE, WARDEN_FS_READ | WARDEN_FS_WRITE);
+	expect_masks(p, "/srv/a.db", WARDEN_FS_WRITE, WARDEN_FS_READ | WARDEN_FS_WRITE);
+	expect_masks(p, "/etc/hostname", 0, WARDEN_FS_READ | WARDEN_FS_WRITE);
+	policy_free(p);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -676,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_scalar_is_one_element_list),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_deny_one_access),
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_set_checks),

@@ -32,6 +32,8 @@ void policy_path_sections(const struct policy *p,
 		{ &p->libraries.deny, WARDEN_FS_LIB, 0, "libraries.deny" },
 		{ &p->connect.allow.names, 0, WARDEN_FS_UNIX, "net.connect.allow" },
 		{ &p->connect.deny.names, WARDEN_FS_UNIX, 0, "net.connect.deny" },
+		{ &p->fs.deny_read, WARDEN_FS_READ, 0, "fs.deny_read" },
+		{ &p->fs.deny_write, WARDEN_FS_WRITE, 0, "fs.deny_write" },
 	};
 
 	memcpy(out, v, sizeof(v));

@@ -223,8 +223,9 @@ static void parse_mapping(struct parser *ps, const yaml_node_t *n, const char *w
 	}
 }
 
-enum { FS_DEFAULT, FS_READ, FS_WRITE, FS_DENY };
-static const char *const fs_keys[] = { "default", "read", "write", "deny", NULL };
+enum { FS_DEFAULT, FS_READ, FS_WRITE, FS_DENY, FS_DENY_READ, FS_DENY_WRITE };
+static const char *const fs_keys[] = { "default",   "read",	  "write", "deny",
+				       "deny_read", "deny_write", NULL };
 
 static void fs_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 {
@@ -242,6 +243,12 @@ static void fs_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 		break;
 	case FS_DENY:
 		parse_paths(ps, v, "fs.deny", &fs->deny);
+		break;
+	case FS_DENY_READ:
+		parse_paths(ps, v, "fs.deny_read", &fs->deny_read);
+		break;
+	case FS_DENY_WRITE:
+		parse_paths(ps, v, "fs.deny_write", &fs->deny_write);
 		break;
 	}
 }
@@ -829,6 +836,8 @@ void policy_free(struct policy *p)
 	strs_free(&p->fs.read);
 	strs_free(&p->fs.write);
 	strs_free(&p->fs.deny);
+	strs_free(&p->fs.deny_read);
+	strs_free(&p->fs.deny_write);
 	strs_free(&p->exec.allow);
 	strs_free(&p->exec.deny);
 	strs_free(&p->libraries.allow);

@@ -48,6 +48,8 @@ struct policy_fs {
 	struct policy_strs read;
 	struct policy_strs write;
 	struct policy_strs deny;
+	struct policy_strs deny_read; /* may not be opened for reading (warden run --deny-fs-read) */
+	struct policy_strs deny_write; /* may not be opened for writing nor changed */
 };
 
 /* exec and libraries: lists of files (or directories, with a trailing '/'). */
@@ -174,7 +176,7 @@ struct policy_path_section {
 	const char *name; /* as in the file: "fs.read", "exec.deny", ... */
 };
 
-#define POLICY_PATH_SECTIONS 9
+#define POLICY_PATH_SECTIONS 11
 /* Every list of path rules of a policy: the literal ones go to the trie, the rest to the DFA. */
 void policy_path_sections(const struct policy *p,
 			  struct policy_path_section out[POLICY_PATH_SECTIONS]);
