@@ -25,6 +25,7 @@
 #include "loader.h"
 #include "log.h"
 #include "maps.h"
+#include "run.h"
 #include "output.h"
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -138,6 +139,8 @@ static int find_doomed(uint32_t id, const struct warden_policy *p, void *arg)
 {
 	struct keep_ctx *k = arg;
 
+	if (!strncmp(p->name, RUN_NAME_PREFIX, strlen(RUN_NAME_PREFIX)))
+		return 0; /* a warden run's: it removes its own */
 	for (size_t i = 0; i < k->n; i++)
 		if (!strncmp(p->name, k->names[i], sizeof(p->name)))
 			return 0;

@@ -373,12 +373,13 @@ static void describe(const struct event_view *ev, char *what, size_t wsize, char
 		snprintf(fix, fsize, "--allow-all");
 		break;
 	}
-	if (raw->reason == WARDEN_REASON_RULE && raw->op != WARDEN_OP_FORK &&
-	    raw->op != WARDEN_OP_PTRACE && raw->op != WARDEN_OP_TAMPER)
-		snprintf(fix, fsize, "a deny rule decides");
-	else if (raw->op == WARDEN_OP_TAMPER)
+	/* fork and ptrace denials are the policy's switch, reported as its rule */
+	if (raw->op == WARDEN_OP_TAMPER)
 		snprintf(fix, fsize, "warden never allows this");
-	else if (raw->reason != WARDEN_REASON_DEFAULT)
+	else if (raw->reason == WARDEN_REASON_RULE && raw->op != WARDEN_OP_FORK &&
+		 raw->op != WARDEN_OP_PTRACE)
+		snprintf(fix, fsize, "a deny rule decides");
+	else if (raw->reason != WARDEN_REASON_RULE && raw->reason != WARDEN_REASON_DEFAULT)
 		snprintf(fix, fsize, "reason %s", ev->reason);
 	else if (!fix[0])
 		snprintf(fix, fsize, "no flag allows this");

@@ -125,7 +125,7 @@ JS
 	expect_eq "$out" ABC "pipeline: $(cat "$T/err")"
 	out=$("$W" run --allow-read="$T/in.txt" --allow-run=cat -- sh -c "cat $T/in.txt | tr a-z A-Z" 2>"$T/err")
 	expect_eq "$out" "" "pipeline without tr"
-	expect_contains "$(cat "$T/err")" "denied exec /usr/bin/tr (sh, pid" "tr line"
+	expect_contains "$(cat "$T/err")" "denied exec /usr/bin/tr (dash, pid" "tr line"
 	expect_contains "$(cat "$T/err")" "allow with --allow-exec=/usr/bin/tr" "tr line"
 }
 
@@ -198,13 +198,14 @@ t_run_kill_parallel() {
 	grep -q . "$cg/cgroup.procs" || fail "sleep gone with warden"
 	kill "$(head -1 "$cg/cgroup.procs")"
 	expect_no_runs "after SIGKILL of warden run"
-	# two runs at once, each in its own cgroup
-	"$W" run -- sleep 2 &
+	# two runs at once, each in its own cgroup; SIGTERM to warden run reaches the command
+	"$W" run -- sleep 30 &
 	pid=$!
 	"$W" run --allow-exec=sleep -- sh -c 'sleep 1; exit 4'
 	expect_eq "$?" 4 "second run"
 	expect_eq "$(find "$CGROOT/warden.run" -mindepth 1 -maxdepth 1 -type d | wc -l)" 1 "first run still there"
+	kill -TERM $pid
 	wait $pid
-	expect_eq "$?" 0 "first run"
+	expect_eq "$?" 143 "first run, SIGTERM passed on"
 	expect_no_runs "after two runs"
 }
