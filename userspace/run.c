@@ -42,7 +42,13 @@ int run_find_program(const char *file, char *buf, size_t size)
 	if (strchr(file, '/')) {
 		if (access(file, X_OK))
 			return -errno;
-		return realpath(file, buf) && strlen(buf) < size ? 0 : -ENOENT;
+		/* absolute, symlinks kept: the command's name (comm) stays the one asked for */
+		if (file[0] != '/' && getcwd(cand, sizeof(cand)) &&
+		    (size_t)snprintf(buf, size, "%s/%s", cand, file) < size)
+			return 0;
+		return file[0] == '/' && (size_t)snprintf(buf, size, "%s", file) < size ?
+			       0 :
+			       -ENAMETOOLONG;
 	}
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -55,7 +61,9 @@ int run_find_program(const char *file, char *buf, size_t size)
 			continue;
 		if (access(cand, X_OK) || stat(cand, &st) || !S_ISREG(st.st_mode))
 			continue;
-		if (realpath(cand, buf) && strlen(buf) < size)
+		if (cand[0] != '/')
+			continue; /* a relative directory in PATH */
+		if ((size_t)snprintf(buf, size, "%s", cand) < size)
 			return 0;
 	}
 	return -ENOENT;

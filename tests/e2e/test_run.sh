@@ -125,7 +125,7 @@ JS
 	expect_eq "$out" ABC "pipeline: $(cat "$T/err")"
 	out=$("$W" run --allow-read="$T/in.txt" --allow-run=cat -- sh -c "cat $T/in.txt | tr a-z A-Z" 2>"$T/err")
 	expect_eq "$out" "" "pipeline without tr"
-	expect_contains "$(cat "$T/err")" "denied exec /usr/bin/tr (dash, pid" "tr line"
+	expect_contains "$(cat "$T/err")" "denied exec /usr/bin/tr (sh, pid" "tr line"
 	expect_contains "$(cat "$T/err")" "allow with --allow-exec=/usr/bin/tr" "tr line"
 }
 
