@@ -26,6 +26,7 @@
 #include "loader.h"
 #include "log.h"
 #include "maps.h"
+#include "run.h"
 #include "output.h"
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -152,6 +153,10 @@ static int find_doomed(uint32_t id, const struct warden_policy *p, void *arg)
 
 	if (p->flags & WARDEN_POLICY_CANDIDATE)
 		return 0; /* removed with the policy it is a candidate of */
+	/* a warden run's or learn's: it removes its own */
+	if (!strncmp(p->name, RUN_NAME_PREFIX, strlen(RUN_NAME_PREFIX)) ||
+	    !strncmp(p->name, "learn.", 6))
+		return 0;
 	for (size_t i = 0; i < k->n; i++)
 		if (!strncmp(p->name, k->names[i], sizeof(p->name)))
 			return 0;

@@ -43,7 +43,13 @@ int run_find_program(const char *file, char *buf, size_t size)
 	if (strchr(file, '/')) {
 		if (access(file, X_OK))
 			return -errno;
-		return realpath(file, buf) && strlen(buf) < size ? 0 : -ENOENT;
+		/* absolute, symlinks kept: the command's name (comm) stays the one asked for */
+		if (file[0] != '/' && getcwd(cand, sizeof(cand)) &&
+		    (size_t)snprintf(buf, size, "%s/%s", cand, file) < size)
+			return 0;
+		return file[0] == '/' && (size_t)snprintf(buf, size, "%s", file) < size ?
+			       0 :
+			       -ENAMETOOLONG;
 	}
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -56,7 +62,9 @@ int run_find_program(const char *file, char *buf, size_t size)
 			continue;
 		if (access(cand, X_OK) || stat(cand, &st) || !S_ISREG(st.st_mode))
 			continue;
-		if (realpath(cand, buf) && strlen(buf) < size)
+		if (cand[0] != '/')
+			continue; /* a relative directory in PATH */
+		if ((size_t)snprintf(buf, size, "%s", cand) < size)
 			return 0;
 	}
 	return -ENOENT;
@@ -374,12 +382,13 @@ static void describe(const struct event_view *ev, char *what, size_t wsize, char
 		snprintf(fix, fsize, "--allow-all");
 		break;
 	}
-	if (raw->reason == WARDEN_REASON_RULE && raw->op != WARDEN_OP_FORK &&
-	    raw->op != WARDEN_OP_PTRACE && raw->op != WARDEN_OP_TAMPER)
-		snprintf(fix, fsize, "a deny rule decides");
-	else if (raw->op == WARDEN_OP_TAMPER)
+	/* fork and ptrace denials are the policy's switch, reported as its rule */
+	if (raw->op == WARDEN_OP_TAMPER)
 		snprintf(fix, fsize, "warden never allows this");
-	else if (raw->reason != WARDEN_REASON_DEFAULT)
+	else if (raw->reason == WARDEN_REASON_RULE && raw->op != WARDEN_OP_FORK &&
+		 raw->op != WARDEN_OP_PTRACE)
+		snprintf(fix, fsize, "a deny rule decides");
+	else if (raw->reason != WARDEN_REASON_RULE && raw->reason != WARDEN_REASON_DEFAULT)
 		snprintf(fix, fsize, "reason %s", ev->reason);
 	else if (!fix[0])
 		snprintf(fix, fsize, "no flag allows this");

@@ -44,7 +44,10 @@ int run_confined(struct policy *p, char *const *argv, const struct run_options *
  */
 int run_sweep(void);
 
-/* The absolute path execvp would run for file; -ENOENT when there is none. */
+/*
+ * The absolute path execvp would run for file (symlinks not resolved: rules need realpath());
+ * -ENOENT when there is none.
+ */
 int run_find_program(const char *file, char *buf, size_t size);
 
 #endif

@@ -385,7 +385,7 @@ static void add_values(struct rules *r, struct run_list *l, const struct run_lis
 static int add_programs(struct rules *r, const struct run_list *flag, struct run_list *l, int allow,
 			struct policy_diags *diags)
 {
-	char prog[PATH_MAX];
+	char prog[PATH_MAX], real[PATH_MAX];
 	size_t i;
 
 	for (i = 0; i < flag->n; i++) {
@@ -400,8 +400,8 @@ static int add_programs(struct rules *r, const struct run_list *flag, struct run
 		}
 		if (allow)
 			add_program(r, prog, 0);
-		else
-			add(r, l, prog);
+		else if (realpath(prog, real))
+			add(r, l, real);
 	}
 	return 0;
 }

@@ -9,7 +9,7 @@ WTRY="$REPO/build/tests/wtry"
 CGROOT=/sys/fs/cgroup
 SUITE_CG=/warden-e2e
 # cgroups the example policies name; the suite removes them between tests
-EXAMPLE_CGS="/system.slice /jobs /ci /warden-demo"
+EXAMPLE_CGS="/system.slice /jobs /ci /warden-demo /warden.run"
 
 fail() {
 	echo "      $*" >&2

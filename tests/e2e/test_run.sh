@@ -198,13 +198,14 @@ t_run_kill_parallel() {
 	grep -q . "$cg/cgroup.procs" || fail "sleep gone with warden"
 	kill "$(head -1 "$cg/cgroup.procs")"
 	expect_no_runs "after SIGKILL of warden run"
-	# two runs at once, each in its own cgroup
-	"$W" run -- sleep 2 &
+	# two runs at once, each in its own cgroup; SIGTERM to warden run reaches the command
+	"$W" run -- sleep 30 &
 	pid=$!
 	"$W" run --allow-exec=sleep -- sh -c 'sleep 1; exit 4'
 	expect_eq "$?" 4 "second run"
 	expect_eq "$(find "$CGROOT/warden.run" -mindepth 1 -maxdepth 1 -type d | wc -l)" 1 "first run still there"
+	kill -TERM $pid
 	wait $pid
-	expect_eq "$?" 0 "first run"
+	expect_eq "$?" 143 "first run, SIGTERM passed on"
 	expect_no_runs "after two runs"
 }

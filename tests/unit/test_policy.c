@@ -115,6 +115,9 @@ static void test_deny_one_access(void **state)
 static void test_errors(void **state)
 {
 	(void)state;
+	assert_string_equal(
+		first_error("name: run.1\n"),
+		"p.yaml:1:7: name 'run.1': names starting with 'run.' are warden run's");
 	assert_string_equal(first_error("name: x\nbogus: 1\n"),
 			    "p.yaml:2:1: unknown key 'bogus' in 'policy'");
 	assert_string_equal(first_error("name: x\nfs:\n  deny: [/a]\n  exec: [/b]\n"),

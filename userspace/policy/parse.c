@@ -444,6 +444,11 @@ static void top_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 				s ? s : node_kind(v));
 			return;
 		}
+		if (!strncmp(s, "run.", 4)) {
+			parse_error(ps, v, "name '%s': names starting with 'run.' are warden run's",
+				    s);
+			return;
+		}
 		p->name.s = strdup(s);
 		if (!p->name.s)
 			ps->nomem = 1;
