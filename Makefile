@@ -140,7 +140,7 @@ e2e: all
 	@tests/run-e2e $(KERNELS)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory -j$(shell nproc) all $(UNIT_TESTS) $(FUZZ_TARGETS)
 	@FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run-all $(KERNELS)
 
 demo: deps

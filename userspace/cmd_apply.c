@@ -73,37 +73,6 @@ static const char apply_help[] =
 	"               promotes it (one atomic swap) and ends the candidate;\n"
 	"               'warden remove --candidate NAME' drops it.\n";
 
-/* -1 to go on, with *candidate set; or an exit status. */
-static int apply_options(int argc, char **argv, int *candidate)
-{
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "candidate", no_argument, NULL, 'c' },
-		{ 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			fputs(apply_help, stdout);
-			return 0;
-		case 'c':
-			*candidate = 1;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind >= argc)
-		return cmd_usage_error("apply", "no policy file given");
-	return -1;
-}
-
 int cmd_apply(int argc, char **argv)
 {
 	struct warden_maps m;
@@ -112,7 +81,8 @@ int cmd_apply(int argc, char **argv)
 	size_t i;
 	int err, lock, candidate = 0, ret = 1;
 
-	ret = apply_options(argc, argv, &candidate);
+	ret = cmd_flag_options("apply", apply_help, "policy file", "candidate", &candidate, argc,
+			       argv);
 	if (ret >= 0)
 		return ret;
 	ret = 1;
@@ -173,19 +143,18 @@ int cmd_remove(int argc, char **argv)
 	uint32_t ids[256];
 	int i, n, err, lock, ret = 1;
 
-	int candidate = argc > 1 && !strcmp(argv[1], "--candidate");
+	int candidate = 0;
 
-	ret = cmd_simple_options(
+	ret = cmd_flag_options(
 		"remove",
 		"usage: warden remove [--candidate] NAME...\n\n"
 		"Remove installed policies: their cgroups are no longer confined by them\n"
 		"(a cgroup below another bound cgroup falls back to that one's policy),\n"
 		"and their candidates. With --candidate, remove only the report-only\n"
 		"candidates of those names; the enforced policies stay.\n",
-		"policy name", argc - candidate, argv + candidate);
+		"policy name", "candidate", &candidate, argc, argv);
 	if (ret >= 0)
 		return ret;
-	optind += candidate;
 	ret = 1;
 
 	n = argc - optind;

@@ -48,6 +48,9 @@ void cmd_free_policies(struct policy_set *set);
  * Returns -1 to go on (with optind at the first positional argument), or an exit status.
  */
 int cmd_simple_options(const char *name, const char *help, const char *need, int argc, char **argv);
+/* The same with one more option, --FLAG, which sets *flag_set. */
+int cmd_flag_options(const char *name, const char *help, const char *need, const char *flag,
+		     int *flag_set, int argc, char **argv);
 
 /* The cgroup2 mount point; logs the fix and returns a negative errno when there is none. */
 int cmd_cgroup_mount(char *buf, size_t size);

@@ -53,9 +53,16 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
 
 int cmd_simple_options(const char *name, const char *help, const char *need, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	return cmd_flag_options(name, help, need, NULL, NULL, argc, argv);
+}
+
+int cmd_flag_options(const char *name, const char *help, const char *need, const char *flag,
+		     int *flag_set, int argc, char **argv)
+{
+	const struct option opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ flag, no_argument, NULL, 'f' }, /* no flag: this entry ends the list */
 		{ 0 },
 	};
 	int c;
@@ -68,6 +75,9 @@ int cmd_simple_options(const char *name, const char *help, const char *need, int
 		case 'h':
 			fputs(help, stdout);
 			return 0;
+		case 'f':
+			*flag_set = 1;
+			break;
 		default:
 			return 2;
 		}
