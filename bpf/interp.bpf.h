@@ -161,6 +161,25 @@ static __always_inline int interp_claim(struct warden_scratch *s, struct file *f
 
 	if (!rec || !rec->bprm)
 		return 0;
+	if (WARDEN_IS_CANDIDATE) {
+		/*
+		 * The candidate build only reads the record the enforcing programs keep (it must
+		 * not change what they decide): the interpreter comes with an exec they allowed.
+		 * Whether the candidate would allow the program itself was reported at its own
+		 * open.
+		 */
+		if (exec_open_is_main())
+			return 0;
+		__builtin_memcpy(s->ev.program, rec->program, sizeof(s->ev.program));
+		if (rec->taken)
+			return rec->grant &&
+			       (rec->taken == (__u64)BPF_CORE_READ(file, f_path.dentry) ||
+				creds_borrowed());
+		bprm = (struct linux_binprm *)rec->bprm;
+		return rec->grant && rec->file != (__u64)file &&
+		       (__u64)BPF_CORE_READ(bprm, file) == rec->file &&
+		       (__u32)BPF_CORE_READ(bprm, argc) == rec->argc;
+	}
 	if (exec_open_is_main()) {
 		interp_end(rec); /* left by an exec that failed */
 		return 0;

@@ -704,7 +704,8 @@ out:
  * something with a verdict to pass on, on the hooks the usual build is attached to (its variant
  * choices made already), and never those that keep state for the usual build.
  */
-static const char *const candidate_skip[] = { "warden_bprm_committed_creds", "warden_d_instantiate",
+static const char *const candidate_skip[] = { "warden_bprm_committed_creds",
+					      "warden_bprm_check_security", "warden_d_instantiate",
 					      "warden_task_free" };
 
 static void choose_candidates(struct bpf_object *obj)

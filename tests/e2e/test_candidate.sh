@@ -9,6 +9,7 @@ cand_workload() {
 		printf '%s=%s ' "$f" "$(wtry_in "$CG" open "$d/$f" r)"
 	done
 	printf 'connect=%s ' "$(wtry_in "$CG" connect 127.0.0.1 9 tcp)"
+	printf 'cat=%s ' "$(wtry_in "$CG" exec /usr/bin/cat /dev/null)"
 	printf 'nobody_b=%s\n' "$(in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups \
 		"$WTRY" open "$d/b" r)"
 }
@@ -31,15 +32,18 @@ t_candidate_reports_what_it_would_deny() {
 	chmod 755 "$d"
 	for f in a b c; do echo x >"$d/$f" && chmod 644 "$d/$f"; done
 	cg_make "$CG/sub"
+	# exec allow lists: a candidate never takes the interpreter of an allowed program away
 	policy enforced >/dev/null <<P
 name: cand
 cgroups: [$CG]
 fs: { deny: [$d/a] }
+exec: { default: deny, allow: [/usr/bin/cat, /usr/bin/setpriv, $(realpath "$WTRY")] }
 P
 	policy candidate >/dev/null <<P
 name: cand
 cgroups: [$CG]
 fs: { deny: [$d/a, $d/b] }
+exec: { default: deny, allow: [/usr/bin/cat, /usr/bin/setpriv, $(realpath "$WTRY")] }
 net: { connect: { default: deny } }
 P
 	policy sub >/dev/null <<P
@@ -71,7 +75,7 @@ P
 	: >"$T/events.json"
 	events
 	out=$(cand_workload "$d")
-	expect_eq "$out" "a=EPERM b=ok c=ok connect=ECONNREFUSED nobody_b=ok" "decisions under both"
+	expect_eq "$out" "a=EPERM b=ok c=ok connect=ECONNREFUSED cat= nobody_b=ok" "decisions under both"
 	events
 	both_deny=$(cand_events deny)
 	both_would=$(cand_events would-deny)
@@ -80,6 +84,7 @@ P
 	expect_contains "$both_would" 'net.connect 0' "would-deny of the connect"
 	expect_contains "$both_would" 'fs.read 65534' "would-deny as uid 65534"
 	[ "$(event_count action=would-deny path="$d/c")" = 0 ] || fail "c reported: $both_would"
+	[ "$(event_count action=would-deny op=exec)" = 0 ] || fail "an exec reported: $both_would"
 	[ "$(event_count action=deny path="$d/b")" = 0 ] || fail "b denied under the enforced policy"
 
 	# remove --candidate: that candidate's reports end; the other's go on
@@ -102,7 +107,7 @@ P
 	compgen -G '/sys/fs/bpf/warden/link_cand_*' >/dev/null && fail "candidate programs still attached"
 	: >"$T/events.json"
 	out=$(cand_workload "$d")
-	expect_eq "$out" "a=EPERM b=EPERM c=ok connect=EPERM nobody_b=EPERM" "decisions of the candidate alone"
+	expect_eq "$out" "a=EPERM b=EPERM c=ok connect=EPERM cat= nobody_b=EPERM" "decisions of the candidate alone"
 	events
 	alone=$(cand_events deny)
 	expect_eq "$alone" "$both_would" "the candidate alone denies what it reported"
