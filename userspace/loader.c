@@ -727,6 +727,46 @@ static void choose_candidates(struct bpf_object *obj)
 		choose_file_open(obj);
 }
 
+/*
+ * The candidate build reads state the usual build keeps in maps that are not pinned (the
+ * interpreter records, bpf/interp.bpf.h): give obj's maps of those names the attached file
+ * program's own.
+ */
+static int reuse_unpinned_maps(struct bpf_object *obj)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 ids[64], len = sizeof(info), n;
+	int prog = bpf_obj_get(PIN("prog_warden_file_open")), err = 0;
+
+	if (prog < 0)
+		return -errno;
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog, &info, &len)) {
+		err = -errno;
+		goto out;
+	}
+	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+	for (__u32 i = 0; !err && i < n; i++) {
+		struct bpf_map_info mi = { 0 };
+		__u32 mlen = sizeof(mi);
+		struct bpf_map *map;
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen)) {
+			map = bpf_object__find_map_by_name(obj, mi.name);
+			if (map && !bpf_map__pin_path(map) && bpf_map__autocreate(map))
+				err = bpf_map__reuse_fd(map, fd);
+		}
+		close(fd);
+	}
+out:
+	close(prog);
+	return err;
+}
+
 int loader_candidates_attach(void)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = WARDEN_PIN_ROOT);
@@ -755,6 +795,8 @@ int loader_candidates_attach(void)
 		for (size_t i = 0; i < 4; i++)
 			choose_candidates(objs[i]);
 		err = choose_scratch(objs, 4, 0);
+		if (!err)
+			err = reuse_unpinned_maps(file->obj);
 	}
 	for (size_t i = 0; !err && i < 4; i++) {
 		err = bpf_object__load_skeleton(skels[i]);
