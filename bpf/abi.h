@@ -266,6 +266,38 @@ struct warden_verdict {
 };
 _Static_assert(sizeof(struct warden_verdict) == 48, "warden_verdict layout");
 
+/*
+ * warden_dirstate: by directory dentry, how far the path decision got through that directory
+ * (its path matched, up to and including the '/' after it) for one rule set, so the first open
+ * of a file there, or a change of an entry in it, matches one name instead of resolving and
+ * matching the whole path. It holds while the directory has the same path: the same mount,
+ * root, rule set generation and mount tree (mount_lock's sequence), and every dentry from the
+ * directory up to the root (crossing mounts as d_path does) is still the one recorded, with the
+ * d_seq it had (__d_move and __d_drop bump it: a rename or removal of any ancestor voids the
+ * entry, a rename elsewhere does not). A dentry reused for another directory is dropped when it
+ * gets its inode (d_instantiate). Like warden_verdict, it only ever lets an allowed access
+ * skip the full path: anything not allowed goes the whole way, and reports.
+ */
+#define WARDEN_CHAIN_MAX 16 /* dentries from a directory to the root; deeper is not kept */
+
+struct warden_dirstate {
+	__u64 mnt;
+	__u64 root_mnt;
+	__u64 root_dentry;
+	__u64 generation;
+	__u32 ruleset;
+	__u32 mount_seq;
+	__u32 depth; /* entries of chain and seq */
+	__u32 live; /* the match state after "DIR/", as fs_step leaves it */
+	__u32 node;
+	__u32 deny;
+	__u32 allow;
+	__u32 dfa_state;
+	__u64 chain[WARDEN_CHAIN_MAX];
+	__u32 seq[WARDEN_CHAIN_MAX];
+};
+_Static_assert(sizeof(struct warden_dirstate) == 256, "warden_dirstate layout");
+
 /* warden_rate: per-CPU array indexed by policy id, the event rate limiter's window. */
 struct warden_rate {
 	__u64 window_start_ns;

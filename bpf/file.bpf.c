@@ -4,7 +4,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "path.bpf.h"
+#include "cache.bpf.h"
 #include "kernel_files.bpf.h"
 #include "interp.bpf.h"
 
@@ -135,6 +135,17 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
 	klass = kfile_class(child ? kaddr(child) : kaddr(d), WARDEN_FS_WRITE, policy_id);
 	ev = &s->ev;
+	s->dst.depth = 0;
+	if (child && !old && klass == KFILE_PLAIN) {
+		/* an entry of a directory whose state is kept: its name alone is matched */
+		if (dirstate_match(s, policy, BPF_CORE_READ(dir, mnt), d, child) &&
+		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
+		    !(moving && lifts_deny(s))) {
+			warden_count_allowed(policy_id);
+			return 0;
+		}
+		dirstate_begin(s, policy, BPF_CORE_READ(dir, mnt), d, NULL);
+	}
 	if (old) {
 		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
 		if (len <= 0) /* a name that cannot be read cannot be cleared of deny rules */
@@ -152,6 +163,7 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	}
 	verdict = path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
 			      policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
+	dirstate_keep(s);
 	if (!verdict && moving && lifts_deny(s))
 		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
 	if (verdict || klass == KFILE_PLAIN)
@@ -753,48 +765,91 @@ int BPF_PROG(warden_bprm_committed_creds, struct linux_binprm *bprm)
 }
 
 /*
- * The sequence counts of the kernel's rename_lock and mount_lock (a seqlock's count is its first
- * field): every d_move and every change to the mount tree, including a mount's final release,
- * bumps them. Weak, so a kernel without them in kallsyms loads the programs and caches nothing.
+ * What a non-exec open with want must pass before its rules: the writes no rule can allow
+ * (moving processes between cgroups, bpffs, the daemon's cgroups and files) and the kernel's
+ * own files (kernel_files.bpf.h). Returns the file's kfile class, or -1 with the verdict in
+ * *verdict when decided here.
  */
-extern const void rename_lock __ksym __weak;
-extern const void mount_lock __ksym __weak;
-
-static __always_inline __u32 seq_now(const void *lock)
+static __always_inline int open_prelude(struct warden_scratch *s, struct warden_policy *policy,
+					__u32 policy_id, struct file *file, __u32 want,
+					int *verdict)
 {
-	__u32 seq = 1; /* odd: "being written", never cached */
+	struct dentry *d = file->f_path.dentry;
+	unsigned long magic;
+	long len;
+	int klass;
 
-	if (lock)
-		bpf_probe_read_kernel(&seq, sizeof(seq), lock);
-	return seq;
+	if (want & WARDEN_FS_WRITE) {
+		magic = sb_magic(d);
+		*verdict = 0;
+		if (is_cgroup_move_file(d, magic))
+			*verdict = warden_tamper(s, policy, policy_id, WARDEN_TAMPER_CGROUP);
+		else if (magic == BPF_FS_MAGIC)
+			*verdict = warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
+		else if (cgroup_foreign(BPF_CORE_READ(d, d_parent), magic, policy_id) ||
+			 guard_kind(BPF_CORE_READ(d, d_parent)) == WARDEN_GUARD_DIR)
+			*verdict = warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
+		if (*verdict)
+			return -1;
+	}
+	klass = kfile_class(kaddr(d), want, policy_id);
+	if (klass >= KFILE_ESCAPE) {
+		len = bpf_d_path((struct path *)&file->f_path, s->ev.path, sizeof(s->ev.path));
+		s->ev.path_len = len > 0 ? len : 0;
+		*verdict = kfile_refuse(s, policy, policy_id, klass);
+		return -1;
+	}
+	return klass;
 }
 
 /*
- * The opener's root, and whether a cached verdict may be used or stored under it: only when
- * the root is the root of its mount (as for every process not chrooted into a subdirectory),
- * because then it cannot change without a mount change.
+ * An open allowed by the rules (masks in s): kept in the verdict cache, with the sequence counts
+ * read before its path was, unless a rename or mount change was under way or the opener's root
+ * is not a mount's root.
  */
-static __always_inline int opener_root(__u64 *root_mnt, __u64 *root_dentry)
+static __always_inline void verdict_keep(struct warden_scratch *s, struct warden_policy *policy,
+					 struct warden_verdict *fresh, struct file *file,
+					 __u32 default_deny)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct path root = BPF_CORE_READ(task, fs, root);
+	__u64 dentry = (__u64)file->f_path.dentry;
+	__u32 ok;
 
-	*root_mnt = (__u64)root.mnt;
-	*root_dentry = (__u64)root.dentry;
-	return root.mnt && root.dentry == BPF_CORE_READ(root.mnt, mnt_root);
+	if (WARDEN_IS_CANDIDATE || (fresh->rename_seq & 1) || (fresh->mount_seq & 1) ||
+	    !opener_root(&fresh->root_mnt, &fresh->root_dentry))
+		return;
+	ok = ~s->deny & (default_deny ? s->allow : ~0U);
+	fresh->allowed = ok & (WARDEN_FS_READ | WARDEN_FS_WRITE);
+	fresh->mnt = (__u64)file->f_path.mnt;
+	fresh->ruleset = s->ruleset;
+	fresh->generation = policy->generation;
+	bpf_map_update_elem(&warden_verdict, &dentry, fresh, BPF_ANY);
 }
 
-/* Whether v still holds for an open of (mnt, dentry) by the current task under policy. */
-static __always_inline int verdict_holds(const struct warden_verdict *v, struct vfsmount *mnt,
-					 __u32 ruleset, const struct warden_policy *policy)
+/*
+ * A non-exec open of a plain file, after the verdict cache missed: 1 when its directory's kept
+ * state and its name alone allow it (counted), 0 when its path must be resolved, with the
+ * directory's chain recorded (dirstate_begin) for the state to be kept after.
+ */
+static __always_inline int open_in_dir(struct warden_scratch *s, struct warden_policy *policy,
+				       __u32 policy_id, struct file *file, __u32 want,
+				       __u32 default_deny)
 {
-	__u64 root_mnt, root_dentry;
+	struct dentry *d = file->f_path.dentry, *dir;
+	struct vfsmount *mnt = file->f_path.mnt;
 
-	if (v->mnt != (__u64)mnt || v->ruleset != ruleset || v->generation != policy->generation)
+	/*
+	 * A mount's root (a bind-mounted file) is named by its mountpoint, not its parent; an
+	 * unhashed (deleted) file by bpf_d_path with " (deleted)" after its name.
+	 */
+	if (d == BPF_CORE_READ(mnt, mnt_root) || !BPF_CORE_READ(d, d_hash.pprev))
 		return 0;
-	opener_root(&root_mnt, &root_dentry);
-	return v->root_mnt == root_mnt && v->root_dentry == root_dentry &&
-	       v->rename_seq == seq_now(&rename_lock) && v->mount_seq == seq_now(&mount_lock);
+	dir = BPF_CORE_READ(d, d_parent);
+	if (dirstate_match(s, policy, mnt, dir, d) && fs_allows(s, want, default_deny)) {
+		warden_count_allowed(policy_id);
+		return 1;
+	}
+	dirstate_begin(s, policy, mnt, dir, d);
+	return 0;
 }
 
 /* The decision for one open by a tagged or untagged task. */
@@ -803,19 +858,16 @@ static __always_inline int file_open_decide(struct file *file)
 	struct warden_policy *policy = NULL;
 	struct warden_verdict *cached, fresh = {};
 	struct warden_scratch *s;
-	struct warden_event *ev;
-	__u32 policy_id = 0, want, ok;
+	__u32 policy_id = 0, want, default_deny;
 	__u64 dentry = (__u64)file->f_path.dentry;
-	struct vfsmount *mnt = file->f_path.mnt;
-	__u32 default_deny;
 	__u16 op;
 	long len;
-	int tagged, exec, verdict, klass = KFILE_PLAIN;
+	int tagged, exec, verdict = 0, klass = KFILE_PLAIN;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
-
+	s->dst.depth = 0;
 	exec = (file->f_flags & FMODE_EXEC) || (file->f_mode & FMODE_EXEC);
 	if (exec) {
 		/* execve and the interpreters it loads open their file with __FMODE_EXEC */
@@ -831,66 +883,41 @@ static __always_inline int file_open_decide(struct file *file)
 			want = WARDEN_FS_READ; /* an open for neither (mode 3) still reaches the file */
 		op = (want & WARDEN_FS_WRITE) ? WARDEN_OP_FS_WRITE : WARDEN_OP_FS_READ;
 		default_deny = policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY;
-		if (want & WARDEN_FS_WRITE) {
-			struct dentry *d = file->f_path.dentry;
-
-			unsigned long magic = sb_magic(d);
-
-			struct dentry *parent = BPF_CORE_READ(d, d_parent);
-
-			if (is_cgroup_move_file(d, magic))
-				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_CGROUP);
-			if (magic == BPF_FS_MAGIC)
-				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
-			if (cgroup_foreign(parent, magic, policy_id) ||
-			    guard_kind(parent) == WARDEN_GUARD_DIR)
-				return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
-		}
-		/* before the cache: a switch or a device is never cached, and some are refused */
-		klass = kfile_class(kaddr(file->f_path.dentry), want, policy_id);
-		if (klass >= KFILE_ESCAPE) {
-			len = bpf_d_path((struct path *)&file->f_path, s->ev.path,
-					 sizeof(s->ev.path));
-			s->ev.path_len = len > 0 ? len : 0;
-			return kfile_refuse(s, policy, policy_id, klass);
-		}
+		/* before the caches: a switch or a device is never cached, and some are refused */
+		klass = open_prelude(s, policy, policy_id, file, want, &verdict);
+		if (klass < 0)
+			return verdict;
 		/* a candidate's verdicts are not cached: the cache is the enforced policy's */
 		cached = klass || WARDEN_IS_CANDIDATE ?
 				 NULL :
 				 bpf_map_lookup_elem(&warden_verdict, &dentry);
 		if (cached && !(want & ~cached->allowed) &&
-		    verdict_holds(cached, mnt, s->ruleset, policy)) {
+		    verdict_holds(cached, file->f_path.mnt, s->ruleset, policy)) {
 			warden_count_allowed(policy_id);
 			return 0;
 		}
 		/* read before the path: a rename or mount change from here on voids the verdict */
 		fresh.rename_seq = seq_now(&rename_lock);
 		fresh.mount_seq = seq_now(&mount_lock);
+		if (!klass && open_in_dir(s, policy, policy_id, file, want, default_deny)) {
+			verdict_keep(s, policy, &fresh, file, default_deny);
+			return 0;
+		}
 	}
-
-	ev = &s->ev;
-
 	/*
 	 * The path the kernel actually opened, after symlinks, "..", relative lookups and
 	 * /proc/self/fd are resolved.
 	 */
-	len = bpf_d_path((struct path *)&file->f_path, ev->path, sizeof(ev->path));
+	len = bpf_d_path((struct path *)&file->f_path, s->ev.path, sizeof(s->ev.path));
 	verdict =
 		path_decide(s, policy, policy_id, len, op, want, default_deny, exec ? file : NULL);
+	dirstate_keep(s);
 	if (verdict)
 		return verdict;
 	if (klass)
 		return kfile_exact(s, policy, policy_id, klass, want);
-
-	if (!exec && !WARDEN_IS_CANDIDATE && !(fresh.rename_seq & 1) && !(fresh.mount_seq & 1) &&
-	    opener_root(&fresh.root_mnt, &fresh.root_dentry)) {
-		ok = ~s->deny & (default_deny ? s->allow : ~0U);
-		fresh.allowed = ok & (WARDEN_FS_READ | WARDEN_FS_WRITE);
-		fresh.mnt = (__u64)mnt;
-		fresh.ruleset = s->ruleset;
-		fresh.generation = policy->generation;
-		bpf_map_update_elem(&warden_verdict, &dentry, &fresh, BPF_ANY);
-	}
+	if (!exec)
+		verdict_keep(s, policy, &fresh, file, default_deny);
 	return 0;
 }
 
@@ -937,7 +964,7 @@ int BPF_PROG(warden_interp_task_free, struct task_struct *task)
 	return 0;
 }
 
-/* A dentry that gets an inode may be the memory of a freed one: forget any verdict for it. */
+/* A dentry that gets an inode may be the memory of a freed one: forget what was kept for it. */
 SEC("lsm/d_instantiate")
 int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
 {
@@ -945,6 +972,8 @@ int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
 
 	if (bpf_map_lookup_elem(&warden_verdict, &key))
 		bpf_map_delete_elem(&warden_verdict, &key);
+	if (bpf_map_lookup_elem(&warden_dirstate, &key))
+		bpf_map_delete_elem(&warden_dirstate, &key);
 	return 0;
 }
 

@@ -84,6 +84,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_verdict SEC(".maps");
 
+/* How far the path decision got through a directory, by dentry (see bpf/abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct warden_dirstate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_dirstate SEC(".maps");
+
 /* Literal path rules, a trie of components (see bpf/abi.h); memory grows with the rules. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -222,6 +231,16 @@ struct warden_scratch {
 	__u64 root_mnt;
 	__u32 walk_off;
 	__u32 walk_done; /* 1: reached the root; 2: path too long */
+	__u32 dir_live; /* the match state after the last '/' read (fs_step) */
+	__u32 dir_node;
+	__u32 dir_deny;
+	__u32 dir_allow;
+	__u32 dir_dfa;
+	__u32 matched; /* fs_match_path matched the whole path */
+	__u64 dst_entry; /* the entry whose path dirstate_keep's state comes from (or 0) */
+	__u32 dst_entry_seq; /* its d_seq before its path was read */
+	__u32 pad;
+	struct warden_dirstate dst; /* the directory state being made or checked */
 	char rev[WARDEN_PATH_MAX +
 		 256]; /* + room the verifier needs for a 255-byte name at any offset */
 };

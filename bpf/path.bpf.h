@@ -72,6 +72,14 @@ __noinline int fs_step(__u32 idx)
 		row = bpf_map_lookup_elem(&warden_dfa, &s->dfa_state);
 		s->dfa_state = row ? row->next[c] : 0;
 	}
+	if (c == '/') {
+		/* the state after the directory read so far, for warden_dirstate */
+		s->dir_live = s->live;
+		s->dir_node = s->node;
+		s->dir_deny = s->deny;
+		s->dir_allow = s->allow;
+		s->dir_dfa = s->dfa_state;
+	}
 	return 0;
 }
 
@@ -96,19 +104,10 @@ __noinline int fs_walk_chunk(__u32 start)
 	return 0;
 }
 
-/*
- * Collect the masks of every rule covering the path in s->ev (len bytes with its NUL): the
- * directory rules of every component from the root down, the rules naming exactly the path,
- * and the wildcard rules matching it. A path that does not start with '/' (an abstract unix
- * socket name, "@name") is read as if it did. userspace/policy/match.c (policy_match_path)
- * computes the same from the same rules.
- */
-static __always_inline int fs_match_path(struct warden_scratch *s, struct warden_policy *policy,
-					 __u32 len)
+/* The state of a match before the first byte of a path (len bytes with its NUL). */
+static __always_inline void fs_match_begin(struct warden_scratch *s, struct warden_policy *policy,
+					   __u32 len)
 {
-	struct warden_dfa_state *row;
-	int err = 0;
-
 	s->deny = 0;
 	s->allow = 0;
 	s->exact_deny = 0;
@@ -123,18 +122,22 @@ static __always_inline int fs_match_path(struct warden_scratch *s, struct warden
 	s->node_allow = 0;
 	s->node_subtree = 0;
 	s->live = 1;
-	if (s->ev.path[0] != '/')
-		err |= fs_trie_descend(); /* the root */
-	err |= fs_walk_chunk(0);
-	if (len > FS_CHUNK)
-		err |= fs_walk_chunk(FS_CHUNK);
-	if (len > 2 * FS_CHUNK)
-		err |= fs_walk_chunk(2 * FS_CHUNK);
-	if (len > 3 * FS_CHUNK)
-		err |= fs_walk_chunk(3 * FS_CHUNK);
-	/* the last component (after the last '/', maybe empty), unless the path is the root */
-	if (s->live && !(len == 2 && s->ev.path[0] == '/'))
-		err |= fs_trie_descend();
+	s->matched = 0;
+	s->dir_live = 0;
+	s->dir_node = 0;
+	s->dir_deny = 0;
+	s->dir_allow = 0;
+	s->dir_dfa = 0;
+}
+
+/* The end of a match once its last byte is read: the last component (unless last is 0). */
+static __always_inline int fs_match_end(struct warden_scratch *s, int last)
+{
+	struct warden_dfa_state *row;
+	int err = 0;
+
+	if (s->live && last)
+		err = fs_trie_descend();
 	if (s->live) {
 		s->exact_deny = s->node_deny;
 		s->exact_allow = s->node_allow;
@@ -148,6 +151,34 @@ static __always_inline int fs_match_path(struct warden_scratch *s, struct warden
 			s->allow |= row->allow;
 		}
 	}
+	return err;
+}
+
+/*
+ * Collect the masks of every rule covering the path in s->ev (len bytes with its NUL): the
+ * directory rules of every component from the root down, the rules naming exactly the path,
+ * and the wildcard rules matching it. A path that does not start with '/' (an abstract unix
+ * socket name, "@name") is read as if it did. userspace/policy/match.c (policy_match_path)
+ * computes the same from the same rules.
+ */
+static __always_inline int fs_match_path(struct warden_scratch *s, struct warden_policy *policy,
+					 __u32 len)
+{
+	int err = 0;
+
+	fs_match_begin(s, policy, len);
+	if (s->ev.path[0] != '/')
+		err |= fs_trie_descend(); /* the root */
+	err |= fs_walk_chunk(0);
+	if (len > FS_CHUNK)
+		err |= fs_walk_chunk(FS_CHUNK);
+	if (len > 2 * FS_CHUNK)
+		err |= fs_walk_chunk(2 * FS_CHUNK);
+	if (len > 3 * FS_CHUNK)
+		err |= fs_walk_chunk(3 * FS_CHUNK);
+	/* the last component (after the last '/', maybe empty), unless the path is the root */
+	err |= fs_match_end(s, !(len == 2 && s->ev.path[0] == '/'));
+	s->matched = !err;
 	return err ? -1 : 0;
 }
 
@@ -212,6 +243,12 @@ static __always_inline int path_decide(struct warden_scratch *s, struct warden_p
 		return warden_report(ev, policy, policy_id, op, WARDEN_REASON_DEFAULT);
 	warden_count_allowed(policy_id);
 	return 0;
+}
+
+/* Whether the masks a match left in s allow want (with the default deny or not). */
+static __always_inline int fs_allows(const struct warden_scratch *s, __u32 want, __u32 default_deny)
+{
+	return !(s->deny & want) && (!default_deny || (s->allow & want) == want);
 }
 
 #define WALK_CHUNK 64 /* components per call of walk_chunk */

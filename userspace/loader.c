@@ -46,6 +46,7 @@ static const struct {
 	{ "warden_policy", offsetof(struct warden_maps, policy) },
 	{ "warden_dfa", offsetof(struct warden_maps, dfa) },
 	{ "warden_verdict", offsetof(struct warden_maps, verdict) },
+	{ "warden_dirstate", offsetof(struct warden_maps, dirstate) },
 	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
 	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },
 	{ "warden_counter", offsetof(struct warden_maps, counter) },

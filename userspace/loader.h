@@ -14,6 +14,7 @@ struct warden_maps {
 	int policy;
 	int dfa;
 	int verdict;
+	int dirstate;
 	int fs_rule;
 	int net_rule;
 	int counter;

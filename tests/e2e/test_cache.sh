@@ -87,3 +87,43 @@ P
 	warm "$d/f"
 	expect_eq "$(wtry_in "$CG" open "$d/f" w)" "EPERM" "a cached read does not allow a write"
 }
+
+# The kept state of a directory (warden_dirstate): another file there is matched by its name
+# alone, whatever rule names it, until a directory on its path is renamed; a rename elsewhere
+# (which voids every cached verdict) keeps it. Writes in a kept directory are judged the same.
+t_cache_directory_state() {
+	local d=/tmp/e2e-dirstate f
+	rm -rf "$d"
+	mkdir -p "$d/a/b" "$d/deny" "$d/other"
+	for f in ok1 ok2 ok3 secret x.key; do echo x >"$d/a/b/$f"; done
+	touch "$d/other/r"
+	apply "$(policy dirstate <<P
+name: dirstate
+cgroups: [$CG]
+fs: { deny: [$d/a/b/secret, "$d/a/b/*.key", $d/deny/] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" open "$d/a/b/ok1")" "ok" "a first open, which keeps a/b's state"
+	expect_eq "$(wtry_in "$CG" open "$d/a/b/ok2")" "ok" "another file of the kept directory"
+	mv "$d/other/r" "$d/other/s"
+	expect_eq "$(wtry_in "$CG" open "$d/a/b/secret")" "EPERM" "a literal deny in a kept directory"
+	expect_event op=fs.read path="$d/a/b/secret" reason=rule
+	expect_eq "$(wtry_in "$CG" open "$d/a/b/x.key")" "EPERM" "a wildcard deny in a kept directory"
+	expect_event op=fs.read path="$d/a/b/x.key" reason=rule
+	expect_eq "$(wtry_in "$CG" open "$d/a/b/ok3")" "ok" "after a rename elsewhere"
+	# an ancestor renamed into a denied directory: the state kept under its old name is void
+	mv "$d/a" "$d/deny/a"
+	expect_eq "$(wtry_in "$CG" open "$d/deny/a/b/ok2")" "EPERM" "below a renamed ancestor"
+	expect_event op=fs.read path="$d/deny/a/b/ok2" reason=rule
+	mv "$d/deny/a" "$d/a"
+	expect_eq "$(wtry_in "$CG" open "$d/a/b/ok1")" "ok" "renamed back"
+	# writes: entries of a kept directory, and moving a directory above denied names
+	expect_eq "$(wtry_in "$CG" create "$d/a/b/new")" "ok" "a create in a kept directory"
+	expect_eq "$(wtry_in "$CG" create "$d/a/b/new.key")" "EPERM" "a create a wildcard denies"
+	expect_event op=fs.write path="$d/a/b/new.key" reason=rule
+	expect_eq "$(wtry_in "$CG" create "$d/a/new")" "ok" "a create that keeps a's state"
+	expect_eq "$(wtry_in "$CG" rename "$d/a/b" "$d/a/c")" "EPERM" \
+		"renaming a directory above denied names, from a kept directory"
+	expect_event op=fs.write path="$d/a/b" reason=rule
+	expect_eq "$(wtry_in "$CG" rename "$d/a/new" "$d/a/new2")" "ok" "an allowed rename there"
+}

@@ -2,10 +2,13 @@
 /*
  * wbench: time an open+close loop, for `make bench`.
  *
- *   wbench [--cgroup DIR] [--landlock DIR] PATH N   prints nanoseconds per open+close
+ *   wbench [--cgroup DIR] [--landlock DIR] [--distinct] [--rename DIR] PATH N
  *
- * --cgroup joins that cgroup first; --landlock confines this process with a Landlock ruleset
- * that allows reading files below DIR (the kernel's own alternative, for comparison).
+ * prints nanoseconds per iteration: an open+close of PATH, N times. --cgroup joins that cgroup
+ * first; --landlock confines this process with a Landlock ruleset that allows reading files
+ * below DIR (the kernel's own alternative, for comparison). --distinct opens PATH/f0 to
+ * PATH/f(N-1), each once (they must exist); --rename renames DIR/a to DIR/b (or back) before
+ * each open, as a busy system renames files all the time.
  * Boot the VM with -icount so the clock counts instructions and runs repeat exactly.
  */
 #define _GNU_SOURCE
@@ -48,9 +51,38 @@ static int landlock(const char *dir)
 	return 0;
 }
 
+/* One iteration: the rename first when rename_dir is set, then the open+close. */
+static int iteration(const char *path, long i, int distinct, const char *rename_dir)
+{
+	char name[4096], from[4096], to[4096];
+	int fd;
+
+	if (rename_dir) {
+		snprintf(from, sizeof(from), "%s/%c", rename_dir, i % 2 ? 'b' : 'a');
+		snprintf(to, sizeof(to), "%s/%c", rename_dir, i % 2 ? 'a' : 'b');
+		if (rename(from, to)) {
+			fprintf(stderr, "wbench: rename %s: %s\n", from, strerror(errno));
+			return -1;
+		}
+	}
+	if (distinct) {
+		snprintf(name, sizeof(name), "%s/f%ld", path, i);
+		path = name;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "wbench: open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	const char *rename_dir = NULL;
 	struct timespec a, b;
+	int distinct = 0;
 	long n, i;
 
 	while (argc > 3 && argv[1][0] == '-') {
@@ -71,6 +103,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "wbench: landlock: %s\n", strerror(-err));
 				return 1;
 			}
+		} else if (!strcmp(argv[1], "--distinct")) {
+			distinct = 1;
+			argv += 1;
+			argc -= 1;
+			continue;
+		} else if (!strcmp(argv[1], "--rename")) {
+			rename_dir = argv[2];
 		} else {
 			break;
 		}
@@ -78,20 +117,15 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: wbench [--cgroup DIR] [--landlock DIR] PATH N\n");
+		fprintf(stderr, "usage: wbench [--cgroup DIR] [--landlock DIR] [--distinct] "
+				"[--rename DIR] PATH N\n");
 		return 2;
 	}
 	n = atol(argv[2]);
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (i = 0; i < n; i++) {
-		int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0) {
-			fprintf(stderr, "wbench: open %s: %s\n", argv[1], strerror(errno));
+	for (i = 0; i < n; i++)
+		if (iteration(argv[1], i, distinct, rename_dir))
 			return 1;
-		}
-		close(fd);
-	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
 	return 0;

@@ -29,6 +29,8 @@
  *                               connect to it (judged by net.connect "@NAME" rules)
  *   wtry handle PATH            name_to_handle_at PATH, then open_by_handle_at it
  *   wtry unshare-uts            unshare(CLONE_NEWUTS): a new namespace
+ *   wtry create PATH            open(2) with O_CREAT|O_EXCL|O_WRONLY, then close
+ *   wtry rename FROM TO         rename(2)
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
  * operation, so a policy confines the operation and not the start of wtry itself. With
@@ -391,6 +393,15 @@ int main(int argc, char **argv)
 		return try_abstract(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "handle"))
 		return try_handle(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "create")) {
+		int fd = open(argv[2], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+		return report(fd < 0 ? errno : 0);
+	}
+	if (argc == 4 && !strcmp(argv[1], "rename"))
+		return report(rename(argv[2], argv[3]) ? errno : 0);
 	if (argc == 2 && !strcmp(argv[1], "unshare-uts"))
 		return report(unshare(CLONE_NEWUTS) ? errno : 0);
 	fprintf(stderr,
@@ -398,6 +409,7 @@ int main(int argc, char **argv)
 		"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
 		"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
 		"       exec-memory FILE |\n"
-		"       hammer MS DENIED DIR | abstract NAME | handle PATH | unshare-uts\n");
+		"       hammer MS DENIED DIR | abstract NAME | handle PATH | unshare-uts |\n"
+		"       create PATH | rename FROM TO\n");
 	return 2;
 }

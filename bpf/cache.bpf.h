@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What lets a file decision skip work, and when it may: the verdict of an open decided before
+ * (warden_verdict) and the match state of a directory (warden_dirstate); bpf/abi.h says what
+ * each holds. Both only ever let an allowed access through sooner: a decision they cannot
+ * vouch for goes the whole way (bpf_d_path or the dentry walk, then every rule), and reports.
+ */
+#ifndef WARDEN_CACHE_BPF_H
+#define WARDEN_CACHE_BPF_H
+
+#include "path.bpf.h"
+
+/*
+ * The sequence counts of the kernel's rename_lock and mount_lock (a seqlock's count is its first
+ * field): every d_move and every change to the mount tree, including a mount's final release,
+ * bumps them. Weak, so a kernel without them in kallsyms loads the programs and caches nothing.
+ */
+extern const void rename_lock __ksym __weak;
+extern const void mount_lock __ksym __weak;
+
+static __always_inline __u32 seq_now(const void *lock)
+{
+	__u32 seq = 1; /* odd: "being written", never cached */
+
+	if (lock)
+		bpf_probe_read_kernel(&seq, sizeof(seq), lock);
+	return seq;
+}
+
+/*
+ * A dentry's d_seq count (a seqcount's first field, whichever lock type the kernel declares it
+ * with): __d_move bumps it for both dentries of a rename or exchange, __d_drop when the dentry
+ * leaves the hash (removal, invalidation). Odd while being written, or when it cannot be read.
+ */
+static __always_inline __u32 dentry_seq(struct dentry *d)
+{
+	__u32 seq = 1;
+
+	bpf_probe_read_kernel(&seq, sizeof(seq),
+			      (char *)d + bpf_core_field_offset(struct dentry, d_seq));
+	return seq;
+}
+
+/*
+ * The opener's root, and whether a cached verdict may be used or stored under it: only when
+ * the root is the root of its mount (as for every process not chrooted into a subdirectory),
+ * because then it cannot change without a mount change.
+ */
+static __always_inline int opener_root(__u64 *root_mnt, __u64 *root_dentry)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct path root = BPF_CORE_READ(task, fs, root);
+
+	*root_mnt = (__u64)root.mnt;
+	*root_dentry = (__u64)root.dentry;
+	return root.mnt && root.dentry == BPF_CORE_READ(root.mnt, mnt_root);
+}
+
+/* Whether v still holds for an open of (mnt, dentry) by the current task under policy. */
+static __always_inline int verdict_holds(const struct warden_verdict *v, struct vfsmount *mnt,
+					 __u32 ruleset, const struct warden_policy *policy)
+{
+	__u64 root_mnt, root_dentry;
+
+	if (v->mnt != (__u64)mnt || v->ruleset != ruleset || v->generation != policy->generation)
+		return 0;
+	opener_root(&root_mnt, &root_dentry);
+	return v->root_mnt == root_mnt && v->root_dentry == root_dentry &&
+	       v->rename_seq == seq_now(&rename_lock) && v->mount_seq == seq_now(&mount_lock);
+}
+
+/*
+ * The dentries from s->walk_dentry (in s->walk_mount) up to the root, as d_path goes: to the
+ * task's root, or to the root of a mount with no parent (a namespace's root, a private mount
+ * such as overlayfs's layers), crossing each mount to its mountpoint. Recorded into s->dst
+ * with their d_seq (check 0), or compared with what s->dst recorded (check 1). 1 when recorded
+ * or equal; 0 when they differ, a rename is under way, or the chain is longer than
+ * WARDEN_CHAIN_MAX. A global function, verified once; each iteration starts from what the
+ * scratch holds, so the ways through its body do not multiply (see walk_chunk).
+ */
+__noinline int dir_chain(__u32 check)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct dentry *d, *parent;
+	struct mount *mnt, *up;
+	struct vfsmount *vfs;
+	__u32 i, seq;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < WARDEN_CHAIN_MAX; i++) {
+		d = (struct dentry *)s->walk_dentry;
+		mnt = (struct mount *)s->walk_mount;
+		vfs = (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
+		seq = dentry_seq(d);
+		if (seq & 1)
+			return 0;
+		if (check && (s->dst.chain[i] != (__u64)d || s->dst.seq[i] != seq))
+			return 0;
+		s->dst.chain[i] = (__u64)d;
+		s->dst.seq[i] = seq;
+		if ((__u64)d == s->root_dentry && (__u64)vfs == s->root_mnt)
+			break;
+		if (d == BPF_CORE_READ(vfs, mnt_root)) {
+			up = BPF_CORE_READ(mnt, mnt_parent);
+			if (up == mnt)
+				break;
+			s->walk_dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+			s->walk_mount = (__u64)up;
+			continue;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		if (parent == d)
+			return 0; /* a disconnected dentry: d_path has no path for it */
+		s->walk_dentry = (__u64)parent;
+	}
+	if (i >= WARDEN_CHAIN_MAX)
+		return 0;
+	if (check)
+		return s->dst.depth == i + 1;
+	s->dst.depth = i + 1;
+	return 1;
+}
+
+/* Start the chain walk at directory dir of mount mnt, under the opener's root. */
+static __always_inline int chain_start(struct warden_scratch *s, struct vfsmount *mnt,
+				       struct dentry *dir)
+{
+	s->walk_dentry = (__u64)dir;
+	s->walk_mount = (__u64)((char *)mnt - bpf_core_field_offset(struct mount, mnt));
+	return opener_root(&s->root_mnt, &s->root_dentry);
+}
+
+/*
+ * Before the path of entry (a dentry of directory dir, mount mnt), or of dir's entry when entry
+ * is NULL, is resolved and matched: record the chain of dir for dirstate_keep, which keeps
+ * dir's match state once the path is matched. Read first, so a rename or mount change from here
+ * on voids what is kept; entry's d_seq shows that it was not moved to another directory between
+ * this and the reading of its path.
+ */
+static __always_inline void dirstate_begin(struct warden_scratch *s, struct warden_policy *policy,
+					   struct vfsmount *mnt, struct dentry *dir,
+					   struct dentry *entry)
+{
+	s->dst.depth = 0; /* nothing to keep */
+	s->matched = 0;
+	s->dst_entry = (__u64)entry;
+	s->dst_entry_seq = entry ? dentry_seq(entry) : 0;
+	if (WARDEN_IS_CANDIDATE || (s->dst_entry_seq & 1) || !chain_start(s, mnt, dir))
+		return;
+	s->dst.mount_seq = seq_now(&mount_lock);
+	if ((s->dst.mount_seq & 1) || dir_chain(0) != 1) {
+		s->dst.depth = 0;
+		return;
+	}
+	s->dst.mnt = (__u64)mnt;
+	s->dst.root_mnt = s->root_mnt;
+	s->dst.root_dentry = s->root_dentry;
+	s->dst.ruleset = s->ruleset;
+	s->dst.generation = policy->generation;
+}
+
+/*
+ * After the path dirstate_begin was about is matched (its last '/' ends dir's path): keep the
+ * state fs_step left at that '/'.
+ */
+static __always_inline void dirstate_keep(struct warden_scratch *s)
+{
+	__u64 key = s->dst.chain[0];
+
+	if (!s->dst.depth || !s->matched)
+		return;
+	if (s->dst_entry && dentry_seq((struct dentry *)s->dst_entry) != s->dst_entry_seq)
+		return;
+	s->dst.live = s->dir_live;
+	s->dst.node = s->dir_node;
+	s->dst.deny = s->dir_deny;
+	s->dst.allow = s->dir_allow;
+	s->dst.dfa_state = s->dir_dfa;
+	bpf_map_update_elem(&warden_dirstate, &key, &s->dst, BPF_ANY);
+}
+
+/*
+ * Match the entry named by dentry entry in directory dir (mount mnt) from dir's kept state,
+ * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"): 1 when it
+ * could, 0 when the caller must resolve and match the path. The entry's own d_seq, read around
+ * its name, shows that it was not renamed meanwhile.
+ */
+static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
+					  struct vfsmount *mnt, struct dentry *dir,
+					  struct dentry *entry)
+{
+	__u64 key = (__u64)dir;
+	struct warden_dirstate *st;
+	__u32 seq = dentry_seq(entry);
+	long n;
+
+	if (WARDEN_IS_CANDIDATE || (seq & 1))
+		return 0;
+	st = bpf_map_lookup_elem(&warden_dirstate, &key);
+	if (!st || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
+	    st->generation != policy->generation)
+		return 0;
+	__builtin_memcpy(&s->dst, st, sizeof(s->dst));
+	if (!chain_start(s, mnt, dir) || s->dst.root_mnt != s->root_mnt ||
+	    s->dst.root_dentry != s->root_dentry || s->dst.mount_seq != seq_now(&mount_lock) ||
+	    dir_chain(1) != 1)
+		return 0;
+	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_COMPONENT_MAX,
+				      BPF_CORE_READ(entry, d_name.name));
+	if (n <= 1 || dentry_seq(entry) != seq)
+		return 0;
+	fs_match_begin(s, policy, n);
+	s->live = s->dst.live;
+	s->node = s->dst.node;
+	s->deny = s->dst.deny;
+	s->allow = s->dst.allow;
+	s->dfa_state = s->dst.dfa_state;
+	if (fs_walk_chunk(0) || fs_match_end(s, 1))
+		return 0;
+	return 1;
+}
+
+#endif /* WARDEN_CACHE_BPF_H */
