@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,46 +489,51 @@ static char *emit(const struct rules *r, size_t *ret_len)
 	return text;
 }
 
-static int strs_append(struct policy_strs *dst, const struct policy_strs *src)
+/*
+ * Array arr (*n elements of size bytes) with src_n more copied from src, each with its own copy
+ * of the string its char * member at str_off points to; on failure *err is -ENOMEM and the
+ * array returned holds what was copied so far.
+ */
+static void *append_copies(void *arr, size_t *n, const void *src, size_t src_n, size_t size,
+			   size_t str_off, int *err)
 {
-	struct policy_str *v;
+	char *v, *e, *copy;
+	const char *orig;
 	size_t i;
 
-	if (!src->n)
-		return 0;
-	v = realloc(dst->v, (dst->n + src->n) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	dst->v = v;
-	for (i = 0; i < src->n; i++) {
-		v[dst->n] = src->v[i];
-		v[dst->n].s = strdup(src->v[i].s);
-		if (!v[dst->n].s)
-			return -ENOMEM;
-		dst->n++;
+	if (!src_n || *err)
+		return arr;
+	v = realloc(arr, (*n + src_n) * size);
+	if (!v) {
+		*err = -ENOMEM;
+		return arr;
 	}
-	return 0;
+	for (i = 0; i < src_n; i++) {
+		e = v + *n * size;
+		memcpy(e, (const char *)src + i * size, size);
+		memcpy(&orig, e + str_off, sizeof(orig));
+		copy = strdup(orig);
+		if (!copy) {
+			*err = -ENOMEM;
+			break;
+		}
+		memcpy(e + str_off, &copy, sizeof(copy));
+		(*n)++;
+	}
+	return v;
 }
 
-static int net_append(struct policy_net_rules *dst, const struct policy_net_rules *src)
+static void strs_append(struct policy_strs *dst, const struct policy_strs *src, int *err)
 {
-	struct policy_net_rule *v;
-	size_t i;
+	dst->v = append_copies(dst->v, &dst->n, src->v, src->n, sizeof(*src->v),
+			       offsetof(struct policy_str, s), err);
+}
 
-	if (src->n) {
-		v = realloc(dst->v, (dst->n + src->n) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		dst->v = v;
-		for (i = 0; i < src->n; i++) {
-			v[dst->n] = src->v[i];
-			v[dst->n].text = strdup(src->v[i].text);
-			if (!v[dst->n].text)
-				return -ENOMEM;
-			dst->n++;
-		}
-	}
-	return strs_append(&dst->names, &src->names);
+static void net_append(struct policy_net_rules *dst, const struct policy_net_rules *src, int *err)
+{
+	dst->v = append_copies(dst->v, &dst->n, src->v, src->n, sizeof(*src->v),
+			       offsetof(struct policy_net_rule, text), err);
+	strs_append(&dst->names, &src->names, err);
 }
 
 /* The flags' rules added to a policy file's. */
@@ -543,16 +549,12 @@ static int merge(struct policy *p, const struct policy *q)
 	size_t i;
 	int err = 0;
 
-	for (i = 0; i < sizeof(to) / sizeof(to[0]) && !err; i++)
-		err = strs_append(to[i], from[i]);
-	if (!err)
-		err = net_append(&p->connect.allow, &q->connect.allow);
-	if (!err)
-		err = net_append(&p->connect.deny, &q->connect.deny);
-	if (!err)
-		err = net_append(&p->bind.allow, &q->bind.allow);
-	if (!err)
-		err = net_append(&p->bind.deny, &q->bind.deny);
+	for (i = 0; i < sizeof(to) / sizeof(to[0]); i++)
+		strs_append(to[i], from[i], &err);
+	net_append(&p->connect.allow, &q->connect.allow, &err);
+	net_append(&p->connect.deny, &q->connect.deny, &err);
+	net_append(&p->bind.allow, &q->bind.allow, &err);
+	net_append(&p->bind.deny, &q->bind.deny, &err);
 	return err;
 }
 
