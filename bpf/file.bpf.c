@@ -826,24 +826,23 @@ static __always_inline void verdict_keep(struct warden_scratch *s, struct warden
 }
 
 /*
- * A non-exec open of a plain file, after the verdict cache missed: 1 when its directory's kept
- * state and its name alone allow it (counted), 0 when its path must be resolved, with the
- * directory's chain recorded (dirstate_begin) for the state to be kept after.
+ * A file reached through mnt, opened or mapped with want, whose full decision is not cached: 1
+ * when its directory's kept state and its name alone allow it (counted), 0 when its path must
+ * be resolved, with the directory's chain recorded (dirstate_begin) for its state to be kept
+ * after.
  */
-static __always_inline int open_in_dir(struct warden_scratch *s, struct warden_policy *policy,
-				       __u32 policy_id, struct file *file, __u32 want,
-				       __u32 default_deny)
+static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_policy *policy,
+				       __u32 policy_id, struct vfsmount *mnt, struct dentry *d,
+				       __u32 want, __u32 default_deny)
 {
-	struct dentry *d = file->f_path.dentry, *dir;
-	struct vfsmount *mnt = file->f_path.mnt;
+	struct dentry *dir = BPF_CORE_READ(d, d_parent);
 
 	/*
 	 * A mount's root (a bind-mounted file) is named by its mountpoint, not its parent; an
-	 * unhashed (deleted) file by bpf_d_path with " (deleted)" after its name.
+	 * unhashed file (deleted, or a memfd) by bpf_d_path with " (deleted)" after its name.
 	 */
-	if (d == BPF_CORE_READ(mnt, mnt_root) || !BPF_CORE_READ(d, d_hash.pprev))
+	if (dir == d || d == BPF_CORE_READ(mnt, mnt_root) || !BPF_CORE_READ(d, d_hash.pprev))
 		return 0;
-	dir = BPF_CORE_READ(d, d_parent);
 	if (dirstate_match(s, policy, mnt, dir, d) && fs_allows(s, want, default_deny)) {
 		warden_count_allowed(policy_id);
 		return 1;
@@ -899,7 +898,8 @@ static __always_inline int file_open_decide(struct file *file)
 		/* read before the path: a rename or mount change from here on voids the verdict */
 		fresh.rename_seq = seq_now(&rename_lock);
 		fresh.mount_seq = seq_now(&mount_lock);
-		if (!klass && open_in_dir(s, policy, policy_id, file, want, default_deny)) {
+		if (!klass && file_in_dir(s, policy, policy_id, file->f_path.mnt,
+					  file->f_path.dentry, want, default_deny)) {
 			verdict_keep(s, policy, &fresh, file, default_deny);
 			return 0;
 		}
@@ -1019,11 +1019,12 @@ static __always_inline int map_exec_decide(struct file *file)
 	__u32 own = WARDEN_IS_CANDIDATE ? WARDEN_LOADER_CANDIDATE : WARDEN_LOADER_ENFORCED;
 	__u16 op = WARDEN_OP_LIBRARY;
 	long len;
-	int tagged;
+	int tagged, ret;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
+	s->dst.depth = 0;
 	if ((BPF_CORE_READ(file, f_flags) & FMODE_EXEC) ||
 	    (BPF_CORE_READ(file, f_mode) & FMODE_EXEC))
 		return 0;
@@ -1037,10 +1038,15 @@ static __always_inline int map_exec_decide(struct file *file)
 		want = WARDEN_FS_EXEC;
 		op = WARDEN_OP_EXEC;
 		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
+	} else if (file_in_dir(s, policy, policy_id, BPF_CORE_READ(file, f_path.mnt),
+			       BPF_CORE_READ(file, f_path.dentry), want, default_deny)) {
+		return 0;
 	}
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
 			NULL);
-	return path_decide(s, policy, policy_id, len, op, want, default_deny, file);
+	ret = path_decide(s, policy, policy_id, len, op, want, default_deny, file);
+	dirstate_keep(s);
+	return ret;
 }
 
 SEC("lsm/mmap_file")

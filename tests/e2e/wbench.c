@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wbench: time an open+close loop, for `make bench`.
+ * wbench: time a loop of one operation, for `make bench`.
  *
- *   wbench [--cgroup DIR] [--landlock DIR] [--distinct] [--rename DIR] PATH N
+ *   wbench [--cgroup DIR] [--landlock DIR] [--distinct] [--rename DIR] [--op OP] PATH N
  *
- * prints nanoseconds per iteration: an open+close of PATH, N times. --cgroup joins that cgroup
- * first; --landlock confines this process with a Landlock ruleset that allows reading files
+ * prints nanoseconds per iteration of OP, N times: open (open+close of PATH, the default),
+ * exec (posix_spawn of PATH and wait), connect (a TCP connect to 127.0.0.1:9, refused),
+ * sendto (a UDP datagram to 127.0.0.1:9), mmap (map PATH readable and executable, unmap) or
+ * getpid (no hook: the control). --cgroup joins that cgroup first; --landlock confines this process with a Landlock ruleset that allows reading files
  * below DIR (the kernel's own alternative, for comparison). --distinct opens PATH/f0 to
  * PATH/f(N-1), each once (they must exist); --rename renames DIR/a to DIR/b (or back) before
  * each open, as a busy system renames files all the time.
@@ -19,8 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,36 +59,105 @@ static int landlock(const char *dir)
 	return 0;
 }
 
-/* One iteration: the rename first when rename_dir is set, then the open+close. */
-static int iteration(const char *path, long i, int distinct, const char *rename_dir)
+/* What an operation needs set up once, before its loop. */
+static struct {
+	int fd; /* mmap: the library; sendto: the socket */
+	struct sockaddr_in to; /* connect, sendto: 127.0.0.1, a port nobody listens on */
+} setup;
+
+static int op_open(const char *path, long i, int distinct)
 {
-	char name[4096], from[4096], to[4096];
+	char name[4096];
 	int fd;
 
-	if (rename_dir) {
-		snprintf(from, sizeof(from), "%s/%c", rename_dir, i % 2 ? 'b' : 'a');
-		snprintf(to, sizeof(to), "%s/%c", rename_dir, i % 2 ? 'a' : 'b');
-		if (rename(from, to)) {
-			fprintf(stderr, "wbench: rename %s: %s\n", from, strerror(errno));
-			return -1;
-		}
-	}
 	if (distinct) {
 		snprintf(name, sizeof(name), "%s/f%ld", path, i);
 		path = name;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "wbench: open %s: %s\n", path, strerror(errno));
+	if (fd < 0)
 		return -1;
-	}
 	close(fd);
 	return 0;
 }
 
+static int op_exec(const char *path)
+{
+	char *argv[] = { (char *)path, NULL };
+	int status;
+	pid_t pid;
+
+	if (posix_spawn(&pid, path, NULL, NULL, argv, environ))
+		return -1;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status) ?
+		       0 :
+		       -1;
+}
+
+static int op_connect(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return -1;
+	err = connect(fd, (struct sockaddr *)&setup.to, sizeof(setup.to));
+	close(fd);
+	return err && errno != ECONNREFUSED ? -1 : 0; /* refused by the peer, not by a policy */
+}
+
+static int op_mmap(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, setup.fd, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	return munmap(p, 4096);
+}
+
+/* One iteration of op on path (i counts them): 0, or -1 with errno. */
+static int iteration(const char *op, const char *path, long i, int distinct,
+		     const char *rename_dir)
+{
+	char from[4096], to[4096];
+
+	if (rename_dir) {
+		snprintf(from, sizeof(from), "%s/%c", rename_dir, i % 2 ? 'b' : 'a');
+		snprintf(to, sizeof(to), "%s/%c", rename_dir, i % 2 ? 'a' : 'b');
+		if (rename(from, to))
+			return -1;
+	}
+	if (!strcmp(op, "exec"))
+		return op_exec(path);
+	if (!strcmp(op, "connect"))
+		return op_connect();
+	if (!strcmp(op, "sendto"))
+		return sendto(setup.fd, "x", 1, 0, (struct sockaddr *)&setup.to, sizeof(setup.to)) ==
+				       1 ?
+			       0 :
+			       -1;
+	if (!strcmp(op, "mmap"))
+		return op_mmap();
+	if (!strcmp(op, "getpid"))
+		return syscall(SYS_getpid) > 0 ? 0 : -1;
+	return op_open(path, i, distinct);
+}
+
+/* What op needs before its loop: 0, or -1 with errno. */
+static int prepare(const char *op, const char *path)
+{
+	setup.to.sin_family = AF_INET;
+	setup.to.sin_port = htons(9); /* discard: nobody listens in the VM */
+	setup.to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!strcmp(op, "mmap"))
+		setup.fd = open(path, O_RDONLY | O_CLOEXEC);
+	else if (!strcmp(op, "sendto"))
+		setup.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return setup.fd;
+}
+
 int main(int argc, char **argv)
 {
-	const char *rename_dir = NULL;
+	const char *rename_dir = NULL, *op = "open";
 	struct timespec a, b;
 	int distinct = 0;
 	long n, i;
@@ -110,6 +187,8 @@ int main(int argc, char **argv)
 			continue;
 		} else if (!strcmp(argv[1], "--rename")) {
 			rename_dir = argv[2];
+		} else if (!strcmp(argv[1], "--op")) {
+			op = argv[2];
 		} else {
 			break;
 		}
@@ -118,14 +197,20 @@ int main(int argc, char **argv)
 	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: wbench [--cgroup DIR] [--landlock DIR] [--distinct] "
-				"[--rename DIR] PATH N\n");
+				"[--rename DIR] [--op open|exec|connect|sendto|mmap|getpid] PATH N\n");
 		return 2;
 	}
 	n = atol(argv[2]);
+	if (prepare(op, argv[1]) < 0) {
+		fprintf(stderr, "wbench: %s %s: %s\n", op, argv[1], strerror(errno));
+		return 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++)
-		if (iteration(argv[1], i, distinct, rename_dir))
+		if (iteration(op, argv[1], i, distinct, rename_dir)) {
+			fprintf(stderr, "wbench: %s %s: %s\n", op, argv[1], strerror(errno));
 			return 1;
+		}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
 	return 0;
