@@ -70,15 +70,14 @@ static __always_inline int verdict_holds(const struct warden_verdict *v, struct 
 }
 
 /*
- * The dentries from s->walk_dentry (in s->walk_mount) up to the root, as d_path goes: to the
- * task's root, or to the root of a mount with no parent (a namespace's root, a private mount
- * such as overlayfs's layers), crossing each mount to its mountpoint. Recorded into s->dst
- * with their d_seq (check 0), or compared with what s->dst recorded (check 1). 1 when recorded
- * or equal; 0 when they differ, a rename is under way, or the chain is longer than
- * WARDEN_CHAIN_MAX. A global function, verified once; each iteration starts from what the
- * scratch holds, so the ways through its body do not multiply (see walk_chunk).
+ * Record into s->dst the dentries from s->walk_dentry (in s->walk_mount) up to the root, as
+ * d_path goes: to the task's root, or to the root of a mount with no parent (a namespace's
+ * root, a private mount such as overlayfs's layers), crossing each mount to its mountpoint,
+ * each with its d_seq. 1 when recorded; 0 when a rename is under way or the chain is longer
+ * than WARDEN_CHAIN_MAX. A global function, verified once; each iteration starts from what
+ * the scratch holds, so the ways through its body do not multiply (see walk_chunk).
  */
-__noinline int dir_chain(__u32 check)
+__noinline int dir_chain(void)
 {
 	struct warden_scratch *s = warden_scratch_get();
 	struct dentry *d, *parent;
@@ -94,8 +93,6 @@ __noinline int dir_chain(__u32 check)
 		vfs = (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
 		seq = dentry_seq(d);
 		if (seq & 1)
-			return 0;
-		if (check && (s->dst.chain[i] != (__u64)d || s->dst.seq[i] != seq))
 			return 0;
 		s->dst.chain[i] = (__u64)d;
 		s->dst.seq[i] = seq;
@@ -116,8 +113,6 @@ __noinline int dir_chain(__u32 check)
 	}
 	if (i >= WARDEN_CHAIN_MAX)
 		return 0;
-	if (check)
-		return s->dst.depth == i + 1;
 	s->dst.depth = i + 1;
 	return 1;
 }
@@ -149,7 +144,7 @@ static __always_inline void dirstate_begin(struct warden_scratch *s, struct ward
 	if (WARDEN_IS_CANDIDATE || (s->dst_entry_seq & 1) || !chain_start(s, mnt, dir))
 		return;
 	s->dst.mount_seq = seq_now(&mount_lock);
-	if ((s->dst.mount_seq & 1) || dir_chain(0) != 1) {
+	if ((s->dst.mount_seq & 1) || dir_chain() != 1) {
 		s->dst.depth = 0;
 		return;
 	}
@@ -181,16 +176,40 @@ static __always_inline void dirstate_keep(struct warden_scratch *s)
 }
 
 /*
+ * Whether the chain st recorded still leads from its directory to the root unchanged: each
+ * dentry's d_seq as recorded. That suffices without following d_parent again: the directory
+ * (the key) is alive, it pins its parent, and a parent changes only through __d_move, which
+ * bumps d_seq; so, one by one from the directory up, each recorded dentry is still the parent
+ * of the one before, alive and named as recorded. A mount crossed is pinned by the unchanged
+ * mount tree (mount_lock's sequence, compared by the caller). One read per dentry.
+ */
+static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st)
+{
+	__u32 i, depth = st->depth;
+
+	if (!depth || depth > WARDEN_CHAIN_MAX)
+		return 0;
+	for (i = 0; i < WARDEN_CHAIN_MAX; i++) {
+		if (i >= depth)
+			return 1;
+		if (dentry_seq((struct dentry *)st->chain[i]) != st->seq[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Match the entry named by dentry entry in directory dir (mount mnt) from dir's kept state,
  * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"): 1 when it
- * could, 0 when the caller must resolve and match the path. The entry's own d_seq, read around
- * its name, shows that it was not renamed meanwhile.
+ * could, 0 when the caller must resolve and match the path. When no literal rule and no
+ * wildcard go below dir, the name does not matter and is not read; otherwise the entry's own
+ * d_seq, read around its name, shows that it was not renamed meanwhile.
  */
 static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
 					  struct vfsmount *mnt, struct dentry *dir,
 					  struct dentry *entry)
 {
-	__u64 key = (__u64)dir;
+	__u64 key = (__u64)dir, root_mnt, root_dentry;
 	struct warden_dirstate *st;
 	__u32 seq = dentry_seq(entry);
 	long n;
@@ -199,23 +218,23 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 		return 0;
 	st = bpf_map_lookup_elem(&warden_dirstate, &key);
 	if (!st || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
-	    st->generation != policy->generation)
+	    st->generation != policy->generation || st->mount_seq != seq_now(&mount_lock) ||
+	    !opener_root(&root_mnt, &root_dentry) || st->root_mnt != root_mnt ||
+	    st->root_dentry != root_dentry || !dirstate_chain_holds(st))
 		return 0;
-	__builtin_memcpy(&s->dst, st, sizeof(s->dst));
-	if (!chain_start(s, mnt, dir) || s->dst.root_mnt != s->root_mnt ||
-	    s->dst.root_dentry != s->root_dentry || s->dst.mount_seq != seq_now(&mount_lock) ||
-	    dir_chain(1) != 1)
-		return 0;
+	fs_match_begin(s, policy, 0);
+	s->live = st->live;
+	s->node = st->node;
+	s->deny = st->deny;
+	s->allow = st->allow;
+	s->dfa_state = st->dfa_state;
+	if (!s->live && !s->dfa_state)
+		return 1; /* what fs_match_end would leave: the directory rules alone */
 	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_COMPONENT_MAX,
 				      BPF_CORE_READ(entry, d_name.name));
 	if (n <= 1 || dentry_seq(entry) != seq)
 		return 0;
-	fs_match_begin(s, policy, n);
-	s->live = s->dst.live;
-	s->node = s->dst.node;
-	s->deny = s->dst.deny;
-	s->allow = s->dst.allow;
-	s->dfa_state = s->dst.dfa_state;
+	s->len = n;
 	if (fs_walk_chunk(0) || fs_match_end(s, 1))
 		return 0;
 	return 1;

@@ -89,9 +89,8 @@ static int op_exec(const char *path)
 
 	if (posix_spawn(&pid, path, NULL, NULL, argv, environ))
 		return -1;
-	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status) ?
-		       0 :
-		       -1;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status) ? 0 :
+											      -1;
 }
 
 static int op_connect(void)
@@ -115,8 +114,7 @@ static int op_mmap(void)
 }
 
 /* One iteration of op on path (i counts them): 0, or -1 with errno. */
-static int iteration(const char *op, const char *path, long i, int distinct,
-		     const char *rename_dir)
+static int iteration(const char *op, const char *path, long i, int distinct, const char *rename_dir)
 {
 	char from[4096], to[4096];
 
@@ -131,8 +129,8 @@ static int iteration(const char *op, const char *path, long i, int distinct,
 	if (!strcmp(op, "connect"))
 		return op_connect();
 	if (!strcmp(op, "sendto"))
-		return sendto(setup.fd, "x", 1, 0, (struct sockaddr *)&setup.to, sizeof(setup.to)) ==
-				       1 ?
+		return sendto(setup.fd, "x", 1, 0, (struct sockaddr *)&setup.to,
+			      sizeof(setup.to)) == 1 ?
 			       0 :
 			       -1;
 	if (!strcmp(op, "mmap"))
@@ -196,8 +194,9 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: wbench [--cgroup DIR] [--landlock DIR] [--distinct] "
-				"[--rename DIR] [--op open|exec|connect|sendto|mmap|getpid] PATH N\n");
+		fprintf(stderr,
+			"usage: wbench [--cgroup DIR] [--landlock DIR] [--distinct] "
+			"[--rename DIR] [--op open|exec|connect|sendto|mmap|getpid] PATH N\n");
 		return 2;
 	}
 	n = atol(argv[2]);
