@@ -295,8 +295,10 @@ struct warden_dirstate {
 	__u32 dfa_state;
 	__u64 chain[WARDEN_CHAIN_MAX];
 	__u32 seq[WARDEN_CHAIN_MAX];
+	__u32 dir_len; /* bytes of the directory's path with the '/' after it */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct warden_dirstate) == 256, "warden_dirstate layout");
+_Static_assert(sizeof(struct warden_dirstate) == 264, "warden_dirstate layout");
 
 /* warden_rate: per-CPU array indexed by policy id, the event rate limiter's window. */
 struct warden_rate {

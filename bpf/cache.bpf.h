@@ -130,17 +130,17 @@ static __always_inline int chain_start(struct warden_scratch *s, struct vfsmount
  * Before the path of entry (a dentry of directory dir, mount mnt), or of dir's entry when entry
  * is NULL, is resolved and matched: record the chain of dir for dirstate_keep, which keeps
  * dir's match state once the path is matched. Read first, so a rename or mount change from here
- * on voids what is kept; entry's d_seq shows that it was not moved to another directory between
- * this and the reading of its path.
+ * on voids what is kept. entry_seq is entry's d_seq read before dir was read from its d_parent:
+ * unchanged after the path is read, entry was not moved to another directory meanwhile.
  */
 static __always_inline void dirstate_begin(struct warden_scratch *s, struct warden_policy *policy,
 					   struct vfsmount *mnt, struct dentry *dir,
-					   struct dentry *entry)
+					   struct dentry *entry, __u32 entry_seq)
 {
 	s->dst.depth = 0; /* nothing to keep */
 	s->matched = 0;
 	s->dst_entry = (__u64)entry;
-	s->dst_entry_seq = entry ? dentry_seq(entry) : 0;
+	s->dst_entry_seq = entry ? entry_seq : 0;
 	if (WARDEN_IS_CANDIDATE || (s->dst_entry_seq & 1) || !chain_start(s, mnt, dir))
 		return;
 	s->dst.mount_seq = seq_now(&mount_lock);
@@ -172,6 +172,7 @@ static __always_inline void dirstate_keep(struct warden_scratch *s)
 	s->dst.deny = s->dir_deny;
 	s->dst.allow = s->dir_allow;
 	s->dst.dfa_state = s->dir_dfa;
+	s->dst.dir_len = s->dir_len;
 	bpf_map_update_elem(&warden_dirstate, &key, &s->dst, BPF_ANY);
 }
 
@@ -201,17 +202,19 @@ static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st
 /*
  * Match the entry named by dentry entry in directory dir (mount mnt) from dir's kept state,
  * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"): 1 when it
- * could, 0 when the caller must resolve and match the path. When no literal rule and no
- * wildcard go below dir, the name does not matter and is not read; otherwise the entry's own
- * d_seq, read around its name, shows that it was not renamed meanwhile.
+ * could, 0 when the caller must resolve and match the path. seq is entry's d_seq, read before
+ * dir was read from its d_parent, and read again after its name: a file moved to another
+ * directory meanwhile is never matched under this one. When no literal rule and no wildcard go
+ * below dir, the name itself does not matter, only its length: a path bpf_d_path could not
+ * give (past WARDEN_PATH_MAX) goes the whole way and is refused there.
  */
 static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
 					  struct vfsmount *mnt, struct dentry *dir,
-					  struct dentry *entry)
+					  struct dentry *entry, __u32 seq)
 {
 	__u64 key = (__u64)dir, root_mnt, root_dentry;
 	struct warden_dirstate *st;
-	__u32 seq = dentry_seq(entry);
+	__u32 len = BPF_CORE_READ(entry, d_name.len);
 	long n;
 
 	if (WARDEN_IS_CANDIDATE || (seq & 1))
@@ -220,7 +223,8 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 	if (!st || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
 	    st->generation != policy->generation || st->mount_seq != seq_now(&mount_lock) ||
 	    !opener_root(&root_mnt, &root_dentry) || st->root_mnt != root_mnt ||
-	    st->root_dentry != root_dentry || !dirstate_chain_holds(st))
+	    st->root_dentry != root_dentry || !dirstate_chain_holds(st) ||
+	    st->dir_len + len + 1 > WARDEN_PATH_MAX)
 		return 0;
 	fs_match_begin(s, policy, 0);
 	s->live = st->live;
@@ -228,11 +232,16 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 	s->deny = st->deny;
 	s->allow = st->allow;
 	s->dfa_state = st->dfa_state;
+	/* LRU elements are reused at once: the state read must still be this directory's */
+	if (st->chain[0] != key || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
+	    st->generation != policy->generation || dentry_seq(entry) != seq)
+		return 0;
 	if (!s->live && !s->dfa_state)
 		return 1; /* what fs_match_end would leave: the directory rules alone */
 	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_COMPONENT_MAX,
 				      BPF_CORE_READ(entry, d_name.name));
-	if (n <= 1 || dentry_seq(entry) != seq)
+	/* a name cut short at WARDEN_COMPONENT_MAX (kernfs, FUSE): the whole way */
+	if (n <= 1 || n >= WARDEN_COMPONENT_MAX || dentry_seq(entry) != seq)
 		return 0;
 	s->len = n;
 	if (fs_walk_chunk(0) || fs_match_end(s, 1))

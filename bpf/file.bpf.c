@@ -138,13 +138,14 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	s->dst.depth = 0;
 	if (child && !old && klass == KFILE_PLAIN) {
 		/* an entry of a directory whose state is kept: its name alone is matched */
-		if (dirstate_match(s, policy, BPF_CORE_READ(dir, mnt), d, child) &&
+		if (dirstate_match(s, policy, BPF_CORE_READ(dir, mnt), d, child,
+				   dentry_seq(child)) &&
 		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
 		    !(moving && lifts_deny(s))) {
 			warden_count_allowed(policy_id);
 			return 0;
 		}
-		dirstate_begin(s, policy, BPF_CORE_READ(dir, mnt), d, NULL);
+		dirstate_begin(s, policy, BPF_CORE_READ(dir, mnt), d, NULL, 0);
 	}
 	if (old) {
 		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
@@ -835,19 +836,22 @@ static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_p
 				       __u32 policy_id, struct vfsmount *mnt, struct dentry *d,
 				       __u32 want, __u32 default_deny)
 {
+	/* before d_parent: a file moved to another directory after this has another d_seq */
+	__u32 seq = dentry_seq(d);
 	struct dentry *dir = BPF_CORE_READ(d, d_parent);
 
 	/*
 	 * A mount's root (a bind-mounted file) is named by its mountpoint, not its parent; an
 	 * unhashed file (deleted, or a memfd) by bpf_d_path with " (deleted)" after its name.
 	 */
-	if (dir == d || d == BPF_CORE_READ(mnt, mnt_root) || !BPF_CORE_READ(d, d_hash.pprev))
+	if ((seq & 1) || dir == d || d == BPF_CORE_READ(mnt, mnt_root) ||
+	    !BPF_CORE_READ(d, d_hash.pprev))
 		return 0;
-	if (dirstate_match(s, policy, mnt, dir, d) && fs_allows(s, want, default_deny)) {
+	if (dirstate_match(s, policy, mnt, dir, d, seq) && fs_allows(s, want, default_deny)) {
 		warden_count_allowed(policy_id);
 		return 1;
 	}
-	dirstate_begin(s, policy, mnt, dir, d);
+	dirstate_begin(s, policy, mnt, dir, d, seq);
 	return 0;
 }
 

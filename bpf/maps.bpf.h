@@ -236,10 +236,10 @@ struct warden_scratch {
 	__u32 dir_deny;
 	__u32 dir_allow;
 	__u32 dir_dfa;
+	__u32 dir_len; /* bytes up to and including the last '/' read */
 	__u32 matched; /* fs_match_path matched the whole path */
 	__u64 dst_entry; /* the entry whose path dirstate_keep's state comes from (or 0) */
-	__u32 dst_entry_seq; /* its d_seq before its path was read */
-	__u32 pad;
+	__u32 dst_entry_seq; /* its d_seq before its directory was read */
 	struct warden_dirstate dst; /* the directory state being made or checked */
 	char rev[WARDEN_PATH_MAX +
 		 256]; /* + room the verifier needs for a 255-byte name at any offset */

@@ -79,6 +79,7 @@ __noinline int fs_step(__u32 idx)
 		s->dir_deny = s->deny;
 		s->dir_allow = s->allow;
 		s->dir_dfa = s->dfa_state;
+		s->dir_len = idx + 1;
 	}
 	return 0;
 }
@@ -128,6 +129,7 @@ static __always_inline void fs_match_begin(struct warden_scratch *s, struct ward
 	s->dir_deny = 0;
 	s->dir_allow = 0;
 	s->dir_dfa = 0;
+	s->dir_len = 0;
 }
 
 /* The end of a match once its last byte is read: the last component (unless last is 0). */

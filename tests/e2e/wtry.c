@@ -31,6 +31,11 @@
  *   wtry unshare-uts            unshare(CLONE_NEWUTS): a new namespace
  *   wtry create PATH            open(2) with O_CREAT|O_EXCL|O_WRONLY, then close
  *   wtry rename FROM TO         rename(2)
+ *   wtry exchange A B           renameat2(2) with RENAME_EXCHANGE
+ *   wtry race-dir MS FILE AWAY CHECK   a child renames FILE to AWAY and back, again and again;
+ *                               meanwhile open FILE, and CHECK every 16th time, for MS
+ *                               milliseconds (or until CHECK opens): prints "check ok=N
+ *                               eperm=N other=N opens=N moved=N"
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
  * operation, so a policy confines the operation and not the start of wtry itself. With
@@ -210,6 +215,84 @@ static int try_hammer(long ms, const char *denied, const char *dir)
 	}
 	printf("denied ok=%ld eperm=%ld other=%ld allowed ok=%ld failed=%ld\n", tally[0], tally[1],
 	       tally[2], ok, failed);
+	return 0;
+}
+
+/*
+ * Open FILE while a child moves it to another directory and back: an open whose hook reads the
+ * file's directory before the move and its path after it must not leave the other
+ * directory's state under the first one. CHECK, a file the first directory's rules deny, is
+ * opened between times.
+ */
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set); /* best effort: one vCPU keeps both */
+}
+
+static int try_race_dir(long ms, const char *file, const char *away, const char *check)
+{
+	long end = now_ms() + ms, tally[3] = { 0 }, opens = 0, moved = 0;
+	char fdir[4096], adir[4096], *fname, *aname;
+	int pipefd[2], status, fd_dir, ad_dir;
+	pid_t pid;
+
+	/* by directory descriptor and name: cheaper calls, more tries */
+	snprintf(fdir, sizeof(fdir), "%s", file);
+	snprintf(adir, sizeof(adir), "%s", away);
+	fname = strrchr(fdir, '/');
+	aname = strrchr(adir, '/');
+	if (!fname || !aname)
+		return report(EINVAL);
+	*fname++ = 0;
+	*aname++ = 0;
+	fd_dir = open(fdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ad_dir = open(adir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd_dir < 0 || ad_dir < 0 || pipe(pipefd))
+		return report(errno);
+	pid = fork();
+	if (pid < 0)
+		return report(errno);
+	if (pid == 0) {
+		long n = 0;
+
+		close(pipefd[0]);
+		pin_cpu(1);
+		while (now_ms() < end) {
+			if (renameat(fd_dir, fname, ad_dir, aname))
+				break;
+			if (renameat(ad_dir, aname, fd_dir, fname))
+				_exit(3); /* the file stays away: the caller sees it */
+			n++;
+		}
+		if (write(pipefd[1], &n, sizeof(n)) != sizeof(n))
+			_exit(4);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	pin_cpu(0);
+	while (now_ms() < end) {
+		int fd = openat(fd_dir, fname, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			close(fd);
+		if (++opens % 16)
+			continue;
+		fd = open(check, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		tally[fd >= 0 ? 0 : errno == EPERM ? 1 : 2]++;
+		if (fd >= 0)
+			break;
+	}
+	if (read(pipefd[0], &moved, sizeof(moved)) != sizeof(moved))
+		moved = -1;
+	waitpid(pid, &status, 0);
+	printf("check ok=%ld eperm=%ld other=%ld opens=%ld moved=%ld\n", tally[0], tally[1],
+	       tally[2], opens, moved);
 	return 0;
 }
 
@@ -402,6 +485,12 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "rename"))
 		return report(rename(argv[2], argv[3]) ? errno : 0);
+	if (argc == 4 && !strcmp(argv[1], "exchange"))
+		return report(renameat2(AT_FDCWD, argv[2], AT_FDCWD, argv[3], RENAME_EXCHANGE) ?
+				      errno :
+				      0);
+	if (argc == 6 && !strcmp(argv[1], "race-dir"))
+		return try_race_dir(atol(argv[2]), argv[3], argv[4], argv[5]);
 	if (argc == 2 && !strcmp(argv[1], "unshare-uts"))
 		return report(unshare(CLONE_NEWUTS) ? errno : 0);
 	fprintf(stderr,
@@ -410,6 +499,7 @@ int main(int argc, char **argv)
 		"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
 		"       exec-memory FILE |\n"
 		"       hammer MS DENIED DIR | abstract NAME | handle PATH | unshare-uts |\n"
-		"       create PATH | rename FROM TO\n");
+		"       create PATH | rename FROM TO | exchange A B |\n"
+		"       race-dir MS FILE AWAY CHECK\n");
 	return 2;
 }
