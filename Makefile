@@ -44,7 +44,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wnet $(BUILD)/tests/wbench \
 	$(BUILD)/tests/warden-next $(BUILD)/tests/wproc $(BUILD)/tests/wattr
 
-.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install FORCE
+.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install deb FORCE
 all: $(BUILD)/warden $(E2E_HELPERS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
@@ -160,15 +160,34 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRCS) && echo "format: ok"
 
 PREFIX ?= /usr/local
+UNITDIR ?= /etc/systemd/system
 install: $(BUILD)/warden
 	install -D -m 0755 $(BUILD)/warden $(DESTDIR)$(PREFIX)/bin/warden
-	install -D -m 0644 userspace/systemd/warden.service \
-		$(DESTDIR)/etc/systemd/system/warden.service
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/bin/warden|$(PREFIX)/bin/warden|' userspace/systemd/warden.service \
+		> $(DESTDIR)$(UNITDIR)/warden.service
 	install -d -m 0755 $(DESTDIR)/etc/warden/policies
 	install -D -m 0644 docs/man/warden.8 $(DESTDIR)$(PREFIX)/share/man/man8/warden.8
 	install -D -m 0644 docs/man/warden-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/warden-policy.5
 	install -D -m 0644 userspace/completion/warden \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/warden
+
+# A Debian package of the committed tree (debhelper, debian/): build/deb/warden_VERSION_amd64.deb,
+# VERSION from git describe (a tag v1.2 three commits on: 1.2+3.gHASH; no tag: 0~gitDATE.HASH),
+# checked by lintian.
+DEB_VERSION = $(shell v=$$(git describe --tags 2>/dev/null) && echo "$${v\#v}" | \
+	sed 's/-\([0-9]*\)-g/+\1.g/' || echo "0~git$$(git log -1 --format=%cd \
+	--date=format:%Y%m%d%H%M%S).$$(git rev-parse --short HEAD)")
+deb:
+	@tests/deps deb
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git archive HEAD | tar -x -C $(BUILD)/deb/src
+	printf 'warden (%s) unstable; urgency=medium\n\n  * Built from git %s.\n\n -- %s  %s\n' \
+		"$(DEB_VERSION)" "$(VERSION)" "warden developers <warden@localhost>" "$$(date -R)" \
+		> $(BUILD)/deb/src/debian/changelog
+	cd $(BUILD)/deb/src && DEB_BUILD_OPTIONS=noddebs dpkg-buildpackage -b -us -uc
+	lintian --fail-on error $(BUILD)/deb/warden_*_amd64.deb
+	@ls $(BUILD)/deb/warden_*_amd64.deb
 
 clean:
 	rm -rf $(BUILD)
