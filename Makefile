@@ -183,7 +183,7 @@ deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	git archive HEAD | tar -x -C $(BUILD)/deb/src
 	printf 'warden (%s) unstable; urgency=medium\n\n  * Built from git %s.\n\n -- %s  %s\n' \
-		"$(DEB_VERSION)" "$(VERSION)" "warden developers <warden@localhost>" "$$(date -R)" \
+		"$(DEB_VERSION)" "$(VERSION)" "warden developers <warden@users.noreply.github.com>" "$$(date -R)" \
 		> $(BUILD)/deb/src/debian/changelog
 	cd $(BUILD)/deb/src && DEB_BUILD_OPTIONS=noddebs dpkg-buildpackage -b -us -uc
 	lintian --fail-on error $(BUILD)/deb/warden_*_amd64.deb

@@ -24,7 +24,8 @@ fs:
 P
 	apply "$T/swap-a.yaml"
 	for i in 1 2; do
-		"$WTRY" --cgroup "$CGROOT$CG" open-for 10000 "$d/common" "$d/secret" "$d/a" "$d/other" \
+		# 20 s: an apply takes seconds on 5.10 under TCG, and two rounds must fit
+		"$WTRY" --cgroup "$CGROOT$CG" open-for 20000 "$d/common" "$d/secret" "$d/a" "$d/other" \
 			>"$T/loop$i.out" &
 		pids+=($!)
 	done
