@@ -244,6 +244,7 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 	if (n <= 1 || n >= WARDEN_COMPONENT_MAX || dentry_seq(entry) != seq)
 		return 0;
 	s->len = n;
+	fs_key_reset(s);
 	if (fs_walk_chunk(0) || fs_match_end(s, 1))
 		return 0;
 	return 1;

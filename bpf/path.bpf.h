@@ -105,7 +105,18 @@ __noinline int fs_walk_chunk(__u32 start)
 	return 0;
 }
 
-/* The state of a match before the first byte of a path (len bytes with its NUL). */
+/* The trie key before the first byte of a component. */
+static __always_inline void fs_key_reset(struct warden_scratch *s)
+{
+	s->key.ruleset = s->ruleset;
+	__builtin_memset(s->key.name, 0, sizeof(s->key.name));
+	s->klen = 0;
+}
+
+/*
+ * The state of a match before the first byte of a path (len bytes with its NUL), but for the
+ * trie key (fs_key_reset).
+ */
 static __always_inline void fs_match_begin(struct warden_scratch *s, struct warden_policy *policy,
 					   __u32 len)
 {
@@ -115,9 +126,6 @@ static __always_inline void fs_match_begin(struct warden_scratch *s, struct ward
 	s->exact_allow = 0;
 	s->len = len;
 	s->dfa_state = policy->dfa_start;
-	s->key.ruleset = s->ruleset;
-	__builtin_memset(s->key.name, 0, sizeof(s->key.name));
-	s->klen = 0;
 	s->node = 0;
 	s->node_deny = 0;
 	s->node_allow = 0;
@@ -169,6 +177,7 @@ static __always_inline int fs_match_path(struct warden_scratch *s, struct warden
 	int err = 0;
 
 	fs_match_begin(s, policy, len);
+	fs_key_reset(s);
 	if (s->ev.path[0] != '/')
 		err |= fs_trie_descend(); /* the root */
 	err |= fs_walk_chunk(0);
