@@ -33,7 +33,8 @@ BPF_HEADERS := $(wildcard bpf/*.h)
 
 POLICY_SRCS := userspace/policy/parse.c userspace/policy/compile.c userspace/policy/dfa.c \
 	userspace/policy/trie.c userspace/policy/diag.c \
-	userspace/policy/ruleset.c userspace/policy/decide.c
+	userspace/policy/ruleset.c userspace/policy/decide.c \
+	userspace/policy/cgpattern.c
 USER_SRCS := $(wildcard userspace/*.c) $(POLICY_SRCS)
 USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 # The candidate build of the deciding programs (bpf/decide.bpf.h: WARDEN_CANDIDATE).

@@ -205,13 +205,35 @@ _Static_assert(sizeof(struct warden_fs_node) == 24, "warden_fs_node layout");
  * warden_hash_byte) and confirmed by comparing the whole path, so that a cgroup whose path
  * merely hashes like a bound one is never bound by accident or design.
  */
+#define WARDEN_BIND_EXACT 0
+#define WARDEN_BIND_PATTERN 1 /* a pattern ('*', '**'): warden_cgdfa matches it */
+
 struct warden_bindpath {
 	__u32 policy_id;
-	__u32 pad;
+	__u32 kind; /* WARDEN_BIND_*: a pattern is kept here for userspace only */
 	char path[WARDEN_CGROUP_PATH_MAX];
 };
 _Static_assert(sizeof(struct warden_bindpath) == 8 + WARDEN_CGROUP_PATH_MAX,
 	       "warden_bindpath layout");
+
+/*
+ * warden_cgdfa: the automaton of every installed policy's cgroup patterns, stepped over a new
+ * cgroup's path by the cgroup_mkdir tracepoint. A state's policy_id is the policy of the most
+ * specific pattern matching a path that ends there (0: none). Row 0 is the dead state, and its
+ * `start` is the start state of the automaton in force (0: no patterns). The array holds two
+ * halves: userspace writes the new automaton into the half not in force, then switches `start`
+ * with one store, so mkdir sees the old automaton or the new one, never a mix.
+ */
+#define WARDEN_CGDFA_STATES 4096
+#define WARDEN_CGDFA_HALF 2048 /* states 1..2047 and 2048..4095 */
+#define WARDEN_CGROUP_PATTERNS 64 /* installed at once, all policies together */
+
+struct warden_cgdfa_state {
+	__u32 policy_id;
+	__u32 start; /* row 0 only */
+	__u16 next[256];
+};
+_Static_assert(sizeof(struct warden_cgdfa_state) == 520, "warden_cgdfa_state layout");
 
 /*
  * warden_net_rule: an LPM trie. The key's data is ruleset, op, family and pad (64 bits that

@@ -21,44 +21,83 @@ static __always_inline int on_default_hierarchy(struct cgroup *cgrp)
 }
 
 /*
- * The policy bound to this cgroup's path, if any (the path is relative to the v2 root): the
- * keyed hash finds a candidate, and only the whole path, compared byte for byte, confirms it.
+ * The new cgroup's path (relative to the v2 root) in the scratch buffer, or NULL when it cannot
+ * be read whole: a path that fills the buffer may have been cut by the kernel, and is never
+ * bound by path or pattern (its cgroup inherits its parent's policy).
  */
-static __always_inline struct warden_bindpath *bound_by_path(const char *path)
+static __always_inline char *read_path(const char *path)
 {
-	struct warden_bindpath *bound;
-	struct warden_config *config;
 	struct warden_scratch *s;
-	__u32 zero = 0, i;
+	__u32 zero = 0;
 	long n;
-	__u64 h;
 
 	s = bpf_map_lookup_elem(&warden_scratch, &zero);
-	config = bpf_map_lookup_elem(&warden_config, &zero);
-	if (!s || !config)
+	if (!s)
 		return NULL;
-	/* a path that fills the buffer may have been cut by the kernel: never bound by path */
 	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_CGROUP_PATH_MAX, path);
 	if (n <= 0 || n >= WARDEN_CGROUP_PATH_MAX)
 		return NULL;
+	return s->ev.path;
+}
+
+/*
+ * The policy bound to this exact path, if any: the keyed hash finds a candidate, and only the
+ * whole path, compared byte for byte, confirms it.
+ */
+static __always_inline __u32 bound_by_path(const char *path)
+{
+	struct warden_bindpath *bound;
+	struct warden_config *config;
+	__u32 zero = 0, i;
+	__u64 h;
+
+	config = bpf_map_lookup_elem(&warden_config, &zero);
+	if (!config)
+		return 0;
 	h = config->hash_seed;
 	for (i = 0; i < WARDEN_CGROUP_PATH_MAX; i++) {
-		char c = s->ev.path[i];
+		char c = path[i];
 
 		if (!c)
 			break;
 		h = warden_hash_byte(h, c);
 	}
 	bound = bpf_map_lookup_elem(&warden_bindpath, &h);
-	if (!bound)
-		return NULL;
+	if (!bound || bound->kind != WARDEN_BIND_EXACT)
+		return 0; /* a pattern's text names no cgroup: a cgroup named '*' is not it */
 	for (i = 0; i < WARDEN_CGROUP_PATH_MAX; i++) {
-		if (bound->path[i] != s->ev.path[i])
-			return NULL;
+		if (bound->path[i] != path[i])
+			return 0;
 		if (!bound->path[i])
-			return bound;
+			return bound->policy_id;
 	}
-	return NULL;
+	return 0;
+}
+
+/* The policy of the most specific pattern matching path, if any (warden_cgdfa, bpf/abi.h). */
+static __always_inline __u32 bound_by_pattern(const char *path)
+{
+	struct warden_cgdfa_state *row;
+	__u32 zero = 0, st, i;
+
+	row = bpf_map_lookup_elem(&warden_cgdfa, &zero);
+	if (!row || !row->start)
+		return 0;
+	st = row->start;
+	for (i = 0; i < WARDEN_CGROUP_PATH_MAX; i++) {
+		char c = path[i];
+
+		if (!c)
+			break;
+		row = bpf_map_lookup_elem(&warden_cgdfa, &st);
+		if (!row)
+			return 0;
+		st = row->next[(__u8)c];
+		if (!st)
+			return 0;
+	}
+	row = bpf_map_lookup_elem(&warden_cgdfa, &st);
+	return row ? row->policy_id : 0;
 }
 
 /*
@@ -78,18 +117,27 @@ SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
 	struct warden_cgroup *parent_tag, tag;
-	struct warden_bindpath *bound;
 	struct cgroup *parent;
 	__u64 id, parent_id;
+	__u32 bound = 0;
+	char *p;
 	long err;
 
 	if (!on_default_hierarchy(cgrp))
 		return 0;
 	id = BPF_CORE_READ(cgrp, kn, id);
-	bound = bound_by_path(path);
+	p = read_path(path);
+	if (p) {
+		bound = bound_by_path(p);
+		if (!bound)
+			bound = bound_by_pattern(p);
+	}
 	if (bound) {
-		/* A bound cgroup created again: its own policy, whatever its parent has. */
-		tag.policy_id = bound->policy_id;
+		/*
+		 * A cgroup a policy names, by path or by pattern: its own policy, whatever its
+		 * parent has, before any process can enter it.
+		 */
+		tag.policy_id = bound;
 		tag.pad = 0;
 		if (bpf_map_update_elem(&warden_binding, &id, &tag, BPF_ANY) |
 		    bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_ANY))

@@ -49,6 +49,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_bindpath SEC(".maps");
 
+/* The automaton of the cgroup patterns (see bpf/abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARDEN_CGDFA_STATES);
+	__type(key, __u32);
+	__type(value, struct warden_cgdfa_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_cgdfa SEC(".maps");
+
 /* Which of a policy's two rule sets is in force (see bpf/abi.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

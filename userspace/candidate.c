@@ -8,40 +8,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bindings.h"
 #include "candidate.h"
 #include "loader.h"
 #include "log.h"
 
-struct id_set {
-	uint64_t v[256];
-	size_t n;
+struct same_ctx {
+	const struct policy *p;
+	size_t found;
+	int other;
 };
 
-static int add_id(uint64_t id, void *ctx)
+static int count_path(const char *path, uint32_t kind, void *ctx)
 {
-	struct id_set *s = ctx;
+	struct same_ctx *c = ctx;
+	size_t i;
 
-	if (s->n == sizeof(s->v) / sizeof(s->v[0]))
-		return -E2BIG;
-	s->v[s->n++] = id;
+	(void)kind;
+	for (i = 0; i < c->p->cgroups.n; i++)
+		if (!strcmp(c->p->cgroups.v[i].s, path))
+			break;
+	if (i < c->p->cgroups.n)
+		c->found++;
+	else
+		c->other = 1;
 	return 0;
 }
 
-/* Whether the cgroups a candidate names are exactly those its enforced policy is bound to. */
-static int same_cgroups(const struct warden_maps *m, uint32_t id, const uint64_t *ids, size_t n)
+/* Whether the cgroups (paths and patterns) candidate p names are exactly those of policy id. */
+static int same_cgroups(const struct warden_maps *m, uint32_t id, const struct policy *p)
 {
-	struct id_set bound = { .n = 0 };
-	size_t i, j;
+	struct same_ctx c = { .p = p };
 
-	if (maps_for_each_binding(m, id, add_id, &bound) || bound.n != n)
+	if (bindings_for_each_path(m, id, count_path, &c))
 		return 0;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < bound.n && bound.v[j] != ids[i]; j++)
-			;
-		if (j == bound.n)
-			return 0;
-	}
-	return 1;
+	return !c.other && c.found == p->cgroups.n;
 }
 
 /* Check every candidate of set against the installed policies: 0, or -EINVAL (said why). */
@@ -60,7 +61,7 @@ static int check_candidates(const struct warden_maps *m, const struct policy_set
 				"beside the policy of its name (apply that first)",
 				p->file, p->name.s);
 			bad++;
-		} else if (!same_cgroups(m, id, set->cgroup_ids[i], p->cgroups.n)) {
+		} else if (!same_cgroups(m, id, p)) {
 			log_error("%s: the cgroups of candidate '%s' differ from those of the "
 				  "installed policy '%s': a candidate names the same cgroups",
 				  p->file, p->name.s, p->name.s);
@@ -88,8 +89,7 @@ int candidate_apply(const struct warden_maps *m, const char *cgroup_mount, struc
 		set->rulesets[i]->header.flags |= WARDEN_POLICY_CANDIDATE;
 		err = maps_policy_find(m, p->name.s, &id);
 		if (!err)
-			err = maps_policy_install(m, cgroup_mount, set->rulesets[i],
-						  set->cgroup_ids[i]);
+			err = maps_policy_install(m, cgroup_mount, set->rulesets[i]);
 		if (!err)
 			err = maps_candidate_find(m, p->name.s, &cand);
 		if (!err)

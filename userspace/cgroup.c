@@ -147,3 +147,105 @@ int cgroup_children(const char *mount, const char *path, cgroup_child_fn fn, voi
 	closedir(dir);
 	return ret;
 }
+
+/* The cgroup id of name in directory dfd; -ENOENT when it went away. */
+static int id_at(int dfd, const char *name, uint64_t *ret_id)
+{
+	struct cgroup_fh h = { .fh.handle_bytes = sizeof(uint64_t) };
+	int mount_id;
+
+	if (name_to_handle_at(dfd, name, &h.fh, &mount_id, 0) < 0)
+		return errno == ESTALE ? -ENOENT : -errno;
+	if (h.fh.handle_bytes != sizeof(uint64_t))
+		return -ENOTSUP;
+	memcpy(ret_id, h.fh.f_handle, sizeof(*ret_id));
+	return 0;
+}
+
+struct walk {
+	cgroup_visit_fn fn;
+	void *ctx;
+	char path[CGROUP_WALK_PATH_MAX];
+	size_t len; /* of path; past the buffer: too long to be named */
+};
+
+static int walk_below(struct walk *w, int dfd, uint64_t parent_value);
+
+/* Visit dfd's child name, then walk below it; path (its name) is restored on return. */
+static int walk_child(struct walk *w, int dfd, const char *name, uint64_t parent_value)
+{
+	size_t len = w->len, nlen = strlen(name);
+	uint64_t id = 0, value = 0;
+	int fd, ret;
+
+	ret = id_at(dfd, name, &id);
+	if (ret == -ENOENT)
+		return 0; /* removed while we walked: it has no processes to confine */
+	if (ret)
+		return ret;
+	if (len + 1 + nlen < sizeof(w->path)) {
+		w->path[len] = '/';
+		memcpy(w->path + len + 1, name, nlen + 1);
+		w->len = len + 1 + nlen;
+	} else {
+		w->len = sizeof(w->path);
+	}
+	ret = w->fn(w->len < sizeof(w->path) ? w->path : NULL, id, parent_value, &value, w->ctx);
+	if (!ret) {
+		/* visited before its children are listed: cgroup.bpf.c relies on that order */
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			ret = errno == ENOENT ? 0 : -errno;
+		else
+			ret = walk_below(w, fd, value);
+	}
+	w->len = len;
+	if (len < sizeof(w->path))
+		w->path[len] = 0;
+	return ret;
+}
+
+/* Takes dfd. */
+static int walk_below(struct walk *w, int dfd, uint64_t parent_value)
+{
+	struct dirent *de;
+	DIR *dir = fdopendir(dfd);
+	int ret = 0;
+
+	if (!dir) {
+		ret = -errno;
+		close(dfd);
+		return ret;
+	}
+	while (!ret && (errno = 0, de = readdir(dir))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		ret = walk_child(w, dirfd(dir), de->d_name, parent_value);
+	}
+	if (!ret && errno)
+		ret = -errno; /* a child not listed would stay unconfined: an error */
+	closedir(dir);
+	return ret;
+}
+
+int cgroup_walk(const char *mount, cgroup_visit_fn fn, void *ctx)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+	uint64_t id, value = 0;
+	int fd, ret;
+
+	if (!w)
+		return -ENOMEM;
+	w->fn = fn;
+	w->ctx = ctx;
+	ret = cgroup_id(mount, "/", &id);
+	if (!ret)
+		ret = fn("/", id, 0, &value, ctx);
+	fd = ret ? -1 : open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!ret && fd < 0)
+		ret = -errno;
+	if (!ret)
+		ret = walk_below(w, fd, value);
+	free(w);
+	return ret;
+}

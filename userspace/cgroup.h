@@ -26,4 +26,16 @@ int cgroup_path(const char *mount, uint64_t id, char *buf, size_t size);
 typedef int (*cgroup_child_fn)(const char *path, uint64_t id, void *ctx);
 int cgroup_children(const char *mount, const char *path, cgroup_child_fn fn, void *ctx);
 
+/*
+ * Visit every cgroup, each before its children: fn gets its path (NULL when the path is too
+ * long for CGROUP_WALK_PATH_MAX: no policy can name it), its id, the value fn returned for its
+ * parent (0 for the root), and sets the value its children get. Paths of any length and depth
+ * are walked (by directory descriptors), cgroups removed meanwhile are skipped, and fn
+ * returning non-zero stops the walk and is returned.
+ */
+#define CGROUP_WALK_PATH_MAX 4096
+typedef int (*cgroup_visit_fn)(const char *path, uint64_t id, uint64_t parent_value,
+			       uint64_t *ret_value, void *ctx);
+int cgroup_walk(const char *mount, cgroup_visit_fn fn, void *ctx);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "bindings.h"
 #include "candidate.h"
 #include "cgroup.h"
 #include "commands.h"
@@ -13,40 +14,26 @@
 #include "log.h"
 #include "maps.h"
 
-/* A cgroup bound to an installed policy that this apply does not replace is a conflict. */
+/*
+ * The bindings of set against those of the installed policies it does not replace: a cgroup
+ * bound twice, patterns that match one cgroup equally well, too many patterns.
+ */
 static int check_installed_bindings(const struct warden_maps *m, const struct policy_set *set)
 {
-	char other[64];
-	size_t i, j, k;
-	int conflicts = 0;
+	struct policy_diags diags = { 0 };
+	char buf[2048];
+	int errors = bindings_check(m, set->v, set->n, &diags);
 
-	for (i = 0; i < set->n; i++) {
-		const struct policy *p = set->v[i];
-
-		for (j = 0; j < p->cgroups.n; j++) {
-			uint32_t bound;
-
-			if (maps_binding_of(m, set->cgroup_ids[i][j], &bound) &&
-			    maps_bindpath_of(m, p->cgroups.v[j].s, &bound))
-				continue;
-			if (maps_policy_name(m, bound, other, sizeof(other)))
-				continue;
-			for (k = 0; k < set->n; k++)
-				if (!strcmp(set->v[k]->name.s, other))
-					break;
-			if (k < set->n)
-				continue; /* that policy is replaced by this apply */
-			log_error("%s:%d:%d: cgroup '%s' is already bound to installed policy '%s'",
-				  p->file, p->cgroups.v[j].line, p->cgroups.v[j].column,
-				  p->cgroups.v[j].s, other);
-			conflicts++;
-		}
+	for (size_t i = 0; i < diags.n; i++) {
+		policy_diag_format(&diags.v[i], buf, sizeof(buf));
+		log_error("%s", buf);
 	}
-	return conflicts ? -EEXIST : 0;
+	policy_diags_free(&diags);
+	return errors ? -EEXIST : 0;
 }
 
 int cmd_install_policy(const struct warden_maps *m, const char *cgroup_mount,
-		       const struct policy *p, const uint64_t *cgroup_ids)
+		       const struct policy *p)
 {
 	struct policy_ruleset *rs = NULL;
 	char msg[256];
@@ -56,7 +43,7 @@ int cmd_install_policy(const struct warden_maps *m, const char *cgroup_mount,
 		log_error("%s: %s", p->file ? p->file : p->name.s, msg);
 		return err;
 	}
-	err = maps_policy_install(m, cgroup_mount, rs, cgroup_ids);
+	err = maps_policy_install(m, cgroup_mount, rs);
 	policy_ruleset_free(rs);
 	return err;
 }
@@ -89,7 +76,7 @@ int cmd_apply(int argc, char **argv)
 
 	if (cmd_cgroup_mount(mount, sizeof(mount)))
 		return 1;
-	if (cmd_read_policies(argv + optind, argc - optind, mount, &set))
+	if (cmd_read_policies(argv + optind, argc - optind, &set))
 		return 1;
 	/* one change at a time: concurrent applies and the daemon never interleave */
 	lock = loader_lock();
@@ -110,7 +97,7 @@ int cmd_apply(int argc, char **argv)
 	for (i = 0; i < set.n; i++) {
 		const struct policy *p = set.v[i];
 
-		err = maps_policy_install(&m, mount, set.rulesets[i], set.cgroup_ids[i]);
+		err = maps_policy_install(&m, mount, set.rulesets[i]);
 		if (err) {
 			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s,
 				  strerror(-err));

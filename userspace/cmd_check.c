@@ -30,36 +30,10 @@ void cmd_free_policies(struct policy_set *set)
 	for (i = 0; i < set->n; i++) {
 		policy_ruleset_free(set->rulesets[i]);
 		policy_free(set->v[i]);
-		free(set->cgroup_ids[i]);
 	}
 	free(set->v);
-	free(set->cgroup_ids);
 	free(set->rulesets);
 	memset(set, 0, sizeof(*set));
-}
-
-/* Each cgroup a policy names must exist below the cgroup2 mount. Returns the errors found. */
-static int resolve_cgroups(const struct policy *p, const char *mount, uint64_t *ids,
-			   struct policy_diags *diags)
-{
-	int errors = 0;
-	size_t i;
-
-	for (i = 0; i < p->cgroups.n; i++) {
-		const struct policy_str *c = &p->cgroups.v[i];
-		int err = cgroup_id(mount, c->s, &ids[i]);
-
-		if (err)
-			errors++;
-		if (err == -ENOENT || err == -ENOTDIR)
-			policy_diags_add(diags, p->file, c->line, c->column,
-					 "cgroup '%s' does not exist (no directory %s%s)", c->s,
-					 mount, strcmp(c->s, "/") ? c->s : "");
-		else if (err)
-			policy_diags_add(diags, p->file, c->line, c->column,
-					 "cannot resolve cgroup '%s': %s", c->s, strerror(-err));
-	}
-	return errors;
 }
 
 /*
@@ -77,18 +51,16 @@ static int compile(const struct policy *p, struct policy_ruleset **ret_rs,
 	return 1;
 }
 
-int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct policy_set *ret)
+int cmd_read_policies(char **files, int nfiles, struct policy_set *ret)
 {
 	struct policy_diags diags = { 0 };
 	struct policy_set set = { 0 };
 	int i, errors = 0, err = 0;
 
 	set.v = calloc(nfiles, sizeof(*set.v));
-	set.cgroup_ids = calloc(nfiles, sizeof(*set.cgroup_ids));
 	set.rulesets = calloc(nfiles, sizeof(*set.rulesets));
-	if (!set.v || !set.cgroup_ids || !set.rulesets) {
+	if (!set.v || !set.rulesets) {
 		free(set.v);
-		free(set.cgroup_ids);
 		free(set.rulesets);
 		log_error("out of memory");
 		return -ENOMEM;
@@ -96,25 +68,14 @@ int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct
 	/* errors are counted, not inferred from diagnostics: one may be lost for want of memory */
 	for (i = 0; i < nfiles; i++) {
 		struct policy *p;
-		uint64_t *ids;
 
 		if (policy_parse_file(files[i], &p, &diags)) {
 			errors++;
 			continue;
 		}
-		ids = calloc(p->cgroups.n ? p->cgroups.n : 1, sizeof(*ids));
-		if (!ids) {
-			policy_diags_add(&diags, files[i], 0, 0, "out of memory");
-			policy_free(p);
-			errors++;
-			continue;
-		}
 		set.v[set.n] = p;
-		set.cgroup_ids[set.n] = ids;
 		set.n++;
 		errors += compile(p, &set.rulesets[set.n - 1], &diags);
-		if (cgroup_mount)
-			errors += resolve_cgroups(p, cgroup_mount, ids, &diags);
 	}
 	if (!errors && policy_check_set(set.v, set.n, &diags))
 		errors++;
@@ -134,25 +95,21 @@ int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct
 int cmd_check(int argc, char **argv)
 {
 	struct policy_set set;
-	char mount[PATH_MAX];
 	int ret = cmd_simple_options(
 		"check",
 		"usage: warden check FILE...\n\n"
-		"Validate policy files: syntax, schema, paths, names, and that every cgroup\n"
-		"they name exists. Needs no root and changes nothing. Exits 1 on any error,\n"
-		"each reported as FILE:LINE:COLUMN: message.\n",
+		"Validate policy files: syntax, schema, paths, names, cgroups bound twice and\n"
+		"cgroup patterns of two policies that match one cgroup equally well. The\n"
+		"cgroups need not exist (they are bound when they appear). Needs no root and\n"
+		"changes nothing. Exits 1 on any error, each reported as FILE:LINE:COLUMN:\n"
+		"message.\n",
 		"policy file", argc, argv);
 
 	if (ret >= 0)
 		return ret;
 
-	if (cgroup_mount_point(mount, sizeof(mount))) {
-		log_error("no cgroup2 filesystem is mounted; cgroups are not checked");
-		if (cmd_read_policies(argv + optind, argc - optind, NULL, &set))
-			return 1;
-	} else if (cmd_read_policies(argv + optind, argc - optind, mount, &set)) {
+	if (cmd_read_policies(argv + optind, argc - optind, &set))
 		return 1;
-	}
 	for (size_t i = 0; i < set.n; i++)
 		printf("%s: policy '%s' is valid\n", set.v[i]->file, set.v[i]->name.s);
 	cmd_free_policies(&set);

@@ -19,6 +19,7 @@
 #include <sys/inotify.h>
 #include <linux/types.h>
 #include "../bpf/abi.h"
+#include "bindings.h"
 #include "candidate.h"
 #include "cgroup.h"
 #include "commands.h"
@@ -217,7 +218,7 @@ static void sync_candidates(struct daemon *d)
 
 		if (!policy_peek_name(files[i], c.v[c.n], sizeof(c.v[c.n])))
 			c.n++;
-		if (cmd_read_policies(&files[i], 1, d->mount, &one)) {
+		if (cmd_read_policies(&files[i], 1, &one)) {
 			log_error("%s is invalid: its candidate stays as it was", files[i]);
 			continue;
 		}
@@ -234,6 +235,20 @@ static void sync_candidates(struct daemon *d)
 		free(files[i]);
 	free(files);
 	free(c.v);
+}
+
+/* Why the bindings of p cannot be made beside the installed policies. */
+static void log_binding_conflicts(struct daemon *d, struct policy *p)
+{
+	struct policy_diags diags = { 0 };
+	char buf[2048];
+
+	bindings_check(&d->maps, &p, 1, &diags);
+	for (size_t i = 0; i < diags.n; i++) {
+		policy_diag_format(&diags.v[i], buf, sizeof(buf));
+		log_error("%s", buf);
+	}
+	policy_diags_free(&diags);
 }
 
 /*
@@ -258,10 +273,9 @@ static void sync_dir(struct daemon *d)
 		return;
 	}
 	good.v = calloc(nfiles + 1, sizeof(*good.v));
-	good.cgroup_ids = calloc(nfiles + 1, sizeof(*good.cgroup_ids));
 	good.rulesets = calloc(nfiles + 1, sizeof(*good.rulesets));
 	names = calloc(nfiles + 1, sizeof(*names));
-	if (!good.v || !good.cgroup_ids || !good.rulesets || !names)
+	if (!good.v || !good.rulesets || !names)
 		goto out;
 	peeked = calloc(nfiles + 1, sizeof(*peeked));
 	if (!peeked)
@@ -275,7 +289,7 @@ static void sync_dir(struct daemon *d)
 		/* a file the daemon has not seen valid yet: the name it gives itself, if any */
 		if (!kept && !policy_peek_name(files[i], peeked[i].name, sizeof(peeked[i].name)))
 			kept = peeked[i].name;
-		if (cmd_read_policies(&files[i], 1, d->mount, &one)) {
+		if (cmd_read_policies(&files[i], 1, &one)) {
 			if (kept && !maps_policy_find(&d->maps, kept, &id)) {
 				log_error("%s is invalid: policy '%s' stays as it was", files[i],
 					  kept);
@@ -306,10 +320,8 @@ static void sync_dir(struct daemon *d)
 				names[nnames++] = kept;
 			continue;
 		}
-		good.cgroup_ids[good.n] = one.cgroup_ids[0];
 		good.rulesets[good.n] = one.rulesets[0];
 		free(one.v);
-		free(one.cgroup_ids);
 		free(one.rulesets);
 		names[nnames++] = good.v[good.n]->name.s;
 		good.n++;
@@ -350,7 +362,9 @@ static void sync_dir(struct daemon *d)
 			remember(d, p->file, p->name.s);
 			continue; /* in force already, from these very bytes */
 		}
-		err = maps_policy_install(&d->maps, d->mount, good.rulesets[i], good.cgroup_ids[i]);
+		err = maps_policy_install(&d->maps, d->mount, good.rulesets[i]);
+		if (err == -EEXIST)
+			log_binding_conflicts(d, good.v[i]);
 		if (err) {
 			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s,
 				  strerror(-err));

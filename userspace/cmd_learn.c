@@ -163,7 +163,7 @@ static int read_merge(struct learn_cmd *c)
 	struct policy_set set;
 	int err;
 
-	if (cmd_read_policies((char **)&c->merge, 1, NULL, &set))
+	if (cmd_read_policies((char **)&c->merge, 1, &set))
 		return -EINVAL;
 	c->old = set.v[0];
 	set.v[0] = NULL;
@@ -350,14 +350,14 @@ static int learning_policy(const struct learn_cmd *c, const char *name, const ch
 
 /* Bind a learning policy to cgroup path (which no policy confines), under the lock. */
 static int bind_learning(const struct learn_cmd *c, const struct warden_maps *m, const char *mount,
-			 const char *name, uint64_t cgroup_id)
+			 const char *name)
 {
 	struct policy *p;
 	int err = learning_policy(c, name, c->cgroup, &p);
 
 	if (err)
 		return err;
-	err = cmd_install_policy(m, mount, p, &cgroup_id);
+	err = cmd_install_policy(m, mount, p);
 	if (err)
 		log_error("cannot install the learning policy: %s", strerror(-err));
 	policy_free(p);
@@ -464,7 +464,7 @@ static int learn_cgroup(struct learn_cmd *c)
 		}
 	} else {
 		c->o.only_policy = name;
-		err = bind_learning(c, &m, mount, name, cgid);
+		err = bind_learning(c, &m, mount, name);
 		bound = !err;
 		if (!err)
 			err = maps_policy_find(&m, name, &id);

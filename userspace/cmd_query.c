@@ -404,7 +404,7 @@ int cmd_query(int argc, char **argv)
 		return 2;
 	}
 	if (t.policy && is_policy_file(t.policy)) {
-		if (cmd_read_policies((char **)&t.policy, 1, NULL, &set))
+		if (cmd_read_policies((char **)&t.policy, 1, &set))
 			return 2;
 		rs = set.rulesets[0];
 	} else if (find_policy(&t, &p, &rs, cgroup, sizeof(cgroup))) {

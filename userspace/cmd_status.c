@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* warden status: installed policies, their cgroups and counters. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/types.h>
 #include "../bpf/abi.h"
+#include "bindings.h"
 #include "cgroup.h"
 #include "commands.h"
 #include "loader.h"
@@ -43,6 +46,95 @@ static int print_cgroup(uint64_t id, void *arg)
 	return 0;
 }
 
+/* A policy's cgroup paths and patterns that no cgroup answers yet (bindings.h). */
+struct waiting {
+	const char *mount;
+	const struct warden_maps *m;
+	uint32_t id;
+	char **v;
+	size_t n;
+	int pattern_pass; /* exact paths first, then patterns */
+};
+
+struct pattern_of {
+	const char *mount;
+	const char *pattern;
+};
+
+/* 1 (stops the walk) when the bound cgroup cgid matches the pattern. */
+static int bound_matches(uint64_t cgid, void *arg)
+{
+	const struct pattern_of *p = arg;
+	char path[PATH_MAX];
+
+	if (cgroup_path(p->mount, cgid, path, sizeof(path)))
+		return 0;
+	return bindings_pattern_matches(p->pattern, path) == 1;
+}
+
+static int add_waiting(const char *path, uint32_t kind, void *arg)
+{
+	struct waiting *w = arg;
+	uint64_t cgid;
+	char **v;
+	int waits;
+
+	if ((kind == WARDEN_BIND_PATTERN) != w->pattern_pass)
+		return 0;
+	if (kind == WARDEN_BIND_PATTERN)
+		waits = maps_for_each_binding(w->m, w->id, bound_matches,
+					      &(struct pattern_of){ w->mount, path }) != 1;
+	else
+		waits = cgroup_id(w->mount, path, &cgid) != 0;
+	if (!waits)
+		return 0;
+	v = realloc(w->v, (w->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	w->v = v;
+	w->v[w->n] = strdup(path);
+	if (!w->v[w->n])
+		return -ENOMEM;
+	w->n++;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void print_waiting(const struct status_ctx *s, uint32_t id)
+{
+	struct waiting w = { .mount = s->mount, .m = s->m, .id = id };
+	size_t exact;
+
+	bindings_for_each_path(s->m, id, add_waiting, &w);
+	exact = w.n;
+	w.pattern_pass = 1;
+	bindings_for_each_path(s->m, id, add_waiting, &w);
+	qsort(w.v, exact, sizeof(*w.v), by_name);
+	qsort(w.v + exact, w.n - exact, sizeof(*w.v), by_name);
+	if (s->json)
+		fputs(",\"waiting\":[", stdout);
+	else if (w.n)
+		fputs("  waiting: ", stdout);
+	for (size_t i = 0; i < w.n; i++) {
+		if (s->json) {
+			fputs(i ? "," : "", stdout);
+			output_json_string(stdout, w.v[i]);
+		} else {
+			printf("%s%s", i ? ", " : "", w.v[i]);
+		}
+		free(w.v[i]);
+	}
+	if (s->json)
+		fputs("]", stdout);
+	else if (w.n)
+		fputs("\n", stdout);
+	free(w.v);
+}
+
 static int print_policy(uint32_t id, const struct warden_policy *p, void *arg)
 {
 	struct status_ctx *s = arg;
@@ -60,16 +152,19 @@ static int print_policy(uint32_t id, const struct warden_policy *p, void *arg)
 		output_json_string(stdout, name);
 		printf(",\"id\":%u,\"mode\":\"%s\",\"cgroups\":[", id, mode);
 		maps_for_each_binding(s->m, id, print_cgroup, &cp);
-		printf("],\"allowed\":%llu,\"denied\":%llu,\"audited\":%llu,\"dropped\":%llu}",
+		fputs("]", stdout);
+		print_waiting(s, id);
+		printf(",\"allowed\":%llu,\"denied\":%llu,\"audited\":%llu,\"dropped\":%llu}",
 		       (unsigned long long)cnt.allowed, (unsigned long long)cnt.denied,
 		       (unsigned long long)cnt.audited, (unsigned long long)cnt.dropped);
 	} else {
 		printf("policy %s (%s)\n  cgroups: ", name, mode);
 		maps_for_each_binding(s->m, id, print_cgroup, &cp);
-		printf("%s\n  allowed %llu, denied %llu, audited %llu, events dropped %llu\n",
-		       cp.count ? "" : "(none)", (unsigned long long)cnt.allowed,
-		       (unsigned long long)cnt.denied, (unsigned long long)cnt.audited,
-		       (unsigned long long)cnt.dropped);
+		printf("%s\n", cp.count ? "" : "(none)");
+		print_waiting(s, id);
+		printf("  allowed %llu, denied %llu, audited %llu, events dropped %llu\n",
+		       (unsigned long long)cnt.allowed, (unsigned long long)cnt.denied,
+		       (unsigned long long)cnt.audited, (unsigned long long)cnt.dropped);
 	}
 	s->count++;
 	return 0;

@@ -22,13 +22,11 @@ int cmd_learn(int argc, char **argv);
 
 /*
  * Parse, validate and compile policy files as `warden check` does, printing every diagnostic.
- * rulesets[i] is v[i] compiled, what maps_policy_install writes. With cgroup_mount set, each
- * cgroup must exist there and its id is returned in cgroup_ids (one array per policy).
+ * rulesets[i] is v[i] compiled, what maps_policy_install writes. Cgroups need not exist.
  * Returns 0 when every file is valid.
  */
 struct policy_set {
 	struct policy **v;
-	uint64_t **cgroup_ids;
 	size_t n;
 	struct policy_ruleset **rulesets;
 };
@@ -38,8 +36,8 @@ struct policy_set {
  */
 struct warden_maps;
 int cmd_install_policy(const struct warden_maps *m, const char *cgroup_mount,
-		       const struct policy *p, const uint64_t *cgroup_ids);
-int cmd_read_policies(char **files, int nfiles, const char *cgroup_mount, struct policy_set *ret);
+		       const struct policy *p);
+int cmd_read_policies(char **files, int nfiles, struct policy_set *ret);
 void cmd_free_policies(struct policy_set *set);
 
 /*

@@ -42,6 +42,7 @@ static const struct {
 	{ "warden_cgroups", offsetof(struct warden_maps, cgroups) },
 	{ "warden_binding", offsetof(struct warden_maps, binding) },
 	{ "warden_bindpath", offsetof(struct warden_maps, bindpath) },
+	{ "warden_cgdfa", offsetof(struct warden_maps, cgdfa) },
 	{ "warden_bank", offsetof(struct warden_maps, bank) },
 	{ "warden_policy", offsetof(struct warden_maps, policy) },
 	{ "warden_dfa", offsetof(struct warden_maps, dfa) },

@@ -10,6 +10,7 @@ struct warden_maps {
 	int cgroups;
 	int binding;
 	int bindpath;
+	int cgdfa;
 	int bank;
 	int policy;
 	int dfa;

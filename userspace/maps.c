@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include "../bpf/abi.h"
 #include "applied.h"
+#include "bindings.h"
 #include "cgroup.h"
 #include "maps.h"
 
@@ -204,100 +205,6 @@ int maps_binding_of(const struct warden_maps *m, uint64_t cgroup_id, uint32_t *r
 	return 0;
 }
 
-/*
- * Make the effective policy of cgroup path (and of every descendant that is not bound itself)
- * policy_id, or untagged when policy_id is 0. The cgroup is written before its children are
- * listed: cgroup.bpf.c relies on that order to close the race with a concurrent mkdir.
- */
-struct propagate_ctx {
-	const struct warden_maps *m;
-	const char *mount;
-	uint32_t policy_id;
-};
-
-static int propagate(const char *path, uint64_t id, void *arg);
-
-static int set_effective(const struct propagate_ctx *c, uint64_t id)
-{
-	struct warden_cgroup tag = { .policy_id = c->policy_id };
-
-	if (c->policy_id) {
-		if (bpf_map_update_elem(c->m->cgroups, &id, &tag, BPF_ANY))
-			return -errno;
-	} else if (bpf_map_delete_elem(c->m->cgroups, &id) && errno != ENOENT) {
-		return -errno;
-	}
-	return 0;
-}
-
-static int propagate(const char *path, uint64_t id, void *arg)
-{
-	struct propagate_ctx *c = arg;
-	uint32_t bound;
-	int ret;
-
-	if (maps_binding_of(c->m, id, &bound) == 0)
-		return 0; /* bound itself: its own policy goes to its subtree */
-	ret = set_effective(c, id);
-	if (ret)
-		return ret;
-	ret = cgroup_children(c->mount, path, propagate, c);
-	return ret == -ENOENT ? 0 : ret; /* removed while we walked */
-}
-
-static int apply_subtree(const struct warden_maps *m, const char *mount, const char *path,
-			 uint64_t id, uint32_t policy_id)
-{
-	struct propagate_ctx c = { .m = m, .mount = mount, .policy_id = policy_id };
-	int ret;
-
-	ret = set_effective(&c, id);
-	if (ret)
-		return ret;
-	return cgroup_children(mount, path, propagate, &c);
-}
-
-/* The policy of the nearest bound ancestor of path, or 0. */
-static uint32_t inherited_policy(const struct warden_maps *m, const char *mount, const char *path)
-{
-	char parent[PATH_MAX];
-	uint64_t id;
-	uint32_t bound = 0;
-	char *slash;
-
-	snprintf(parent, sizeof(parent), "%s", path);
-	for (;;) {
-		slash = strrchr(parent, '/');
-		if (!slash || slash == parent) {
-			if (!strcmp(parent, "/") || !slash)
-				return 0;
-			parent[1] = 0; /* the root cgroup */
-		} else {
-			*slash = 0;
-		}
-		if (cgroup_id(mount, parent, &id) == 0 && maps_binding_of(m, id, &bound) == 0)
-			return bound;
-	}
-}
-
-static int unbind(const struct warden_maps *m, const char *mount, uint64_t id)
-{
-	char path[PATH_MAX];
-	int ret;
-
-	if (bpf_map_delete_elem(m->binding, &id) && errno != ENOENT)
-		return -errno;
-	ret = cgroup_path(mount, id, path, sizeof(path));
-	if (ret == -ENOENT) {
-		/* the cgroup is gone, and cgroup.bpf.c removed its entry with it */
-		bpf_map_delete_elem(m->cgroups, &id);
-		return 0;
-	}
-	if (ret)
-		return ret;
-	return apply_subtree(m, mount, path, id, inherited_policy(m, mount, path));
-}
-
 int maps_for_each_binding(const struct warden_maps *m, uint32_t id, maps_binding_fn fn, void *ctx)
 {
 	__u64 key, next, *prev = NULL;
@@ -315,23 +222,6 @@ int maps_for_each_binding(const struct warden_maps *m, uint32_t id, maps_binding
 		if (ret)
 			return ret;
 	}
-	return 0;
-}
-
-struct id_list {
-	uint64_t *v;
-	size_t n;
-};
-
-static int collect_id(uint64_t id, void *ctx)
-{
-	struct id_list *l = ctx;
-	uint64_t *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	l->v = v;
-	v[l->n++] = id;
 	return 0;
 }
 
@@ -409,21 +299,6 @@ static int clear_ruleset(const struct warden_maps *m, uint32_t rs)
 	return ret;
 }
 
-static int bindpath_doomed(int fd, const void *k, void *ctx)
-{
-	const struct keep *keep = ctx;
-	const uint64_t *hashes = keep->v;
-	struct warden_bindpath tag;
-	size_t i;
-
-	if (bpf_map_lookup_elem(fd, k, &tag) || tag.policy_id != keep->policy_id)
-		return 0;
-	for (i = 0; hashes && i < keep->n; i++)
-		if (hashes[i] == *(const uint64_t *)k)
-			return 0;
-	return 1;
-}
-
 static int install_net(const struct warden_maps *m, uint32_t rs, const struct policy_ruleset *r)
 {
 	size_t i;
@@ -461,22 +336,6 @@ int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint3
 	if (strncmp(bound.path, cgroup_path, sizeof(bound.path)))
 		return -ENOENT; /* another path with the same hash */
 	*ret_id = bound.policy_id;
-	return 0;
-}
-
-/* Bind cgroup path to policy id by path; -EEXIST if another bound path has the same hash. */
-static int bindpath_set(const struct warden_maps *m, uint64_t h, const char *path, uint32_t id)
-{
-	struct warden_bindpath bound = { .policy_id = id };
-
-	if (!bpf_map_lookup_elem(m->bindpath, &h, &bound) &&
-	    strncmp(bound.path, path, sizeof(bound.path)))
-		return -EEXIST;
-	memset(&bound, 0, sizeof(bound));
-	bound.policy_id = id;
-	snprintf(bound.path, sizeof(bound.path), "%s", path);
-	if (bpf_map_update_elem(m->bindpath, &h, &bound, BPF_ANY))
-		return -errno;
 	return 0;
 }
 
@@ -594,23 +453,19 @@ static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struc
 }
 
 int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
-			const struct policy_ruleset *r, const uint64_t *cgroup_ids)
+			const struct policy_ruleset *r)
 {
 	const struct policy *p = r->policy;
-	struct id_list old = { 0 };
-	uint64_t *hashes = NULL;
-	size_t i, j;
-	uint64_t seed = 0;
 	uint32_t id, rs_old = 0, rs_new;
 	__u8 bank = 0;
 	int ret, existed;
-
-	ret = maps_hash_seed(m, &seed);
-	if (ret)
-		return ret;
 	uint32_t candidate = r->header.flags & WARDEN_POLICY_CANDIDATE;
 
 	existed = policy_find(m, p->name.s, candidate, &id) == 0;
+	/* bindings that cannot be made are refused before the rules change */
+	ret = candidate ? 0 : bindings_verify(m, existed ? id : 0, &p->cgroups);
+	if (ret)
+		return ret;
 	if (existed) {
 		struct warden_policy cur;
 
@@ -662,67 +517,23 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		if (!ret)
 			ret = clear_ruleset(m, rs_old);
 		if (ret)
-			goto out;
+			return ret;
 	}
 	if (candidate)
 		return 0; /* judged for the cgroups of the policy it is a candidate of */
 
-	ret = maps_for_each_binding(m, id, collect_id, &old);
+	ret = bindings_set(m, cgroup_mount, id, &p->cgroups);
 	if (ret)
-		goto out;
-	hashes = calloc(p->cgroups.n ? p->cgroups.n : 1, sizeof(*hashes));
-	if (!hashes) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < p->cgroups.n; i++) {
-		struct warden_cgroup tag = { .policy_id = id };
-
-		/* by path first: the cgroup may be removed and created again at any moment */
-		hashes[i] = policy_path_hash(seed, p->cgroups.v[i].s);
-		ret = bindpath_set(m, hashes[i], p->cgroups.v[i].s, id);
-		if (ret)
-			goto out;
-		if (bpf_map_update_elem(m->binding, &cgroup_ids[i], &tag, BPF_ANY)) {
-			ret = -errno;
-			goto out;
-		}
-		ret = apply_subtree(m, cgroup_mount, p->cgroups.v[i].s, cgroup_ids[i], id);
-		if (ret)
-			goto out;
-	}
-	{
-		struct keep keep = { id, hashes, p->cgroups.n };
-
-		ret = delete_where(m->bindpath, sizeof(uint64_t), bindpath_doomed, &keep);
-		if (ret)
-			goto out;
-	}
-	for (j = 0; j < old.n; j++) {
-		for (i = 0; i < p->cgroups.n; i++)
-			if (cgroup_ids[i] == old.v[j])
-				break;
-		if (i == p->cgroups.n) {
-			ret = unbind(m, cgroup_mount, old.v[j]);
-			if (ret)
-				goto out;
-		}
-	}
+		return ret;
 	/* the rules' texts, for warden query: the maps hold them compiled */
 	if (applied_save(p))
 		applied_forget(p->name.s); /* query then says it cannot tell */
-out:
-	free(hashes);
-	free(old.v);
-	return ret;
+	return 0;
 }
 
 int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, uint32_t id)
 {
-	struct id_list bound = { 0 };
-	struct keep none = { id, NULL, 0 };
 	char name[WARDEN_NAME_MAX] = "";
-	size_t i;
 	int ret;
 	uint32_t candidate = 0;
 	struct warden_policy hdr;
@@ -739,26 +550,15 @@ int maps_policy_remove(const struct warden_maps *m, const char *cgroup_mount, ui
 	if (!maps_policy_header(m, id, &hdr) && !(hdr.flags & WARDEN_POLICY_CANDIDATE) &&
 	    !maps_policy_name(m, id, name, sizeof(name)))
 		applied_forget(name);
-	ret = delete_where(m->bindpath, sizeof(uint64_t), bindpath_doomed, &none);
-	if (ret)
-		goto out;
-	ret = maps_for_each_binding(m, id, collect_id, &bound);
-	if (ret)
-		goto out;
 	/* Unbind first, so no tagged cgroup ever points at a missing policy. */
-	for (i = 0; i < bound.n; i++) {
-		ret = unbind(m, cgroup_mount, bound.v[i]);
-		if (ret)
-			goto out;
-	}
+	ret = bindings_set(m, cgroup_mount, id, NULL);
 	/* then wait until no program still reads the rule sets, and free both */
-	ret = maps_sync();
+	if (!ret)
+		ret = maps_sync();
 	if (!ret)
 		ret = clear_ruleset(m, id * 2);
 	if (!ret)
 		ret = clear_ruleset(m, id * 2 + 1);
-out:
-	free(bound.v);
 	return ret;
 }
 

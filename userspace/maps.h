@@ -23,12 +23,12 @@ int maps_policy_name(const struct warden_maps *m, uint32_t id, char *buf, size_t
 
 /*
  * Install a compiled policy (policy_ruleset_compile): its rules, its header, then its cgroup
- * bindings (and their descendants). Replaces the installed policy of the same name. cgroup_ids
- * holds the id of each of r->policy->cgroups, resolved by the caller. The policy's source is
- * kept for warden query (applied.h).
+ * bindings (bindings.h), which need not exist yet. Replaces the installed policy of the same
+ * name. Bindings that cannot be made are refused before anything changes. The policy's source
+ * is kept for warden query (applied.h).
  */
 int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
-			const struct policy_ruleset *r, const uint64_t *cgroup_ids);
+			const struct policy_ruleset *r);
 
 /*
  * The policy id in force for processes of cgroup id, as the programs find it (warden_cgroups,

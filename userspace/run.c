@@ -547,7 +547,6 @@ static int set_up(const char *mount, struct policy *p, pid_t child, uint32_t *re
 {
 	struct warden_maps m;
 	char dir[PATH_MAX], parent[PATH_MAX];
-	uint64_t cgid;
 	int lock, err;
 
 	lock = loader_lock();
@@ -572,9 +571,7 @@ static int set_up(const char *mount, struct policy *p, pid_t child, uint32_t *re
 		log_error("cannot create the cgroup %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	err = cgroup_id(mount, p->cgroups.v[0].s, &cgid);
-	if (!err)
-		err = cmd_install_policy(&m, mount, p, &cgid);
+	err = cmd_install_policy(&m, mount, p);
 	if (!err)
 		err = maps_policy_find(&m, p->name.s, ret_id);
 	if (err) {

@@ -51,8 +51,8 @@ P
 	wait_for "$T/d1.err" "a.yaml:3:14: fs.deny 'relative' is not an absolute path"
 	wait_for "$T/d1.err" "policy 'd-a' stays as it was"
 	expect_eq "$(wtry_in "$CG" open "$d/other")" "EPERM" "the last good version"
-	printf 'name: d-b\ncgroups: [/nonexistent-cgroup]\n' >"$dir/b.yaml"
-	wait_for "$T/d1.err" "b.yaml:2:11: cgroup '/nonexistent-cgroup' does not exist"
+	printf 'name: d-b\ncgroups: [%s]\n' "$CG" >"$dir/b.yaml"
+	wait_for "$T/d1.err" "b.yaml:2:11: cgroup '$CG' is already bound to installed policy 'd-a'"
 	expect_eq "$(wtry_in "$CG" open "$d/other")" "EPERM" "nothing else disturbed"
 	rm "$dir/b.yaml"
 

@@ -156,12 +156,13 @@ P
 	out=$("$W" apply "$bad" 2>&1) && fail "apply of an invalid policy succeeded: $out"
 	expect_contains "$out" "$bad:5:3: unknown key 'exec' in 'fs'" "the error names file, line and column"
 	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "EPERM" "the policy in force still denies"
-	out=$("$W" apply "$(policy missing-cgroup <<P
+	out=$("$W" apply "$(policy same-cgroup <<P
 name: other
-cgroups: [$SUITE_CG/does-not-exist]
+cgroups: [$CG]
 P
-)" 2>&1) && fail "apply with a missing cgroup succeeded"
-	expect_contains "$out" "cgroup '$SUITE_CG/does-not-exist' does not exist" "missing cgroup error"
+)" 2>&1) && fail "apply of a cgroup bound to another policy succeeded"
+	expect_contains "$out" "cgroup '$CG' is already bound to installed policy 'deny-hostname'" \
+		"a cgroup bound twice"
 	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "EPERM" "still denied after a second bad apply"
 }
 

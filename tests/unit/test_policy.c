@@ -167,8 +167,9 @@ static void test_errors(void **state)
 		"p.yaml:3:20: net.connect.deny '@': an abstract socket name has 1 to 107 bytes after '@'");
 	assert_string_equal(first_error("name: x\nnet:\n  connect: {deny: [\"@a?\"]}\n"),
 			    "p.yaml:3:20: net.connect.deny '@a?': only * and ** are wildcards");
-	assert_string_equal(first_error("name: x\ncgroups: [/a/*]\n"),
-			    "p.yaml:2:11: cgroups '/a/*': cgroup paths cannot have wildcards");
+	assert_string_equal(
+		first_error("name: x\ncgroups: [/a/?]\n"),
+		"p.yaml:2:11: cgroups '/a/?': '?' and '[' are not wildcards here; use * (within a component) or ** (across components)");
 	assert_string_equal(first_error("name: x\ncgroups: [relative]\n"),
 			    "p.yaml:2:11: cgroups 'relative' is not an absolute path");
 	assert_string_equal(first_error("name: x\nfs: [/a]\n"),
@@ -369,6 +370,55 @@ static void test_wildcards(void **state)
 	expect_masks(p, "/tmp/x.evil", WARDEN_FS_LIB, 0);
 	expect_masks(p, "/x.evil", WARDEN_FS_LIB, 0);
 	policy_free(p);
+}
+
+/* Cgroup patterns: the most specific wins; equal specificity across owners is a conflict. */
+static void test_cgroup_patterns(void **state)
+{
+	const struct policy_cgroup_pattern v[] = {
+		{ "/kubepods.slice/**/cri-containerd-*.scope", 1 },
+		{ "/kubepods.slice/kubepods-burstable.slice/**/cri-containerd-*.scope", 2 },
+		{ "/system.slice/*.service", 3 },
+		{ "/system.slice/web*", 4 },
+	};
+	const struct policy_cgroup_pattern tie[] = { { "/s/web-*.service", 1 },
+						     { "/s/*-api.service", 2 },
+						     { "/s/dbs-*.service", 3 } };
+	struct policy_cgroup_automaton r;
+
+	(void)state;
+	assert_true(policy_cgroup_specificity("/a/b") > policy_cgroup_specificity("/a/*"));
+	assert_true(policy_cgroup_specificity("/a/*") > policy_cgroup_specificity("/a/**"));
+	assert_int_equal(policy_cgroup_resolve(v, 4, WARDEN_CGDFA_HALF, &r), 0);
+	assert_int_equal(r.nconflicts, 0);
+	assert_int_equal(policy_cgroup_match(&r, "/kubepods.slice/cri-containerd-a.scope"), 0);
+	assert_int_equal(policy_cgroup_match(&r, "/kubepods.slice/x/y/cri-containerd-a.scope"), 0);
+	assert_int_equal(
+		policy_cgroup_match(
+			&r, "/kubepods.slice/kubepods-burstable.slice/p/cri-containerd-a.scope"),
+		1);
+	assert_int_equal(policy_cgroup_match(&r, "/kubepods.slice/crio-a.scope"), -1);
+	assert_int_equal(policy_cgroup_match(&r, "/kubepods.slice/cri-containerd-a.scope/x"), -1);
+	/* '*' stays within a component; more literal bytes win */
+	assert_int_equal(policy_cgroup_match(&r, "/system.slice/a.service"), 2);
+	assert_int_equal(policy_cgroup_match(&r, "/system.slice/a/b.service"), -1);
+	assert_int_equal(policy_cgroup_match(&r, "/system.slice/web.service"), 2);
+	assert_int_equal(policy_cgroup_match(&r, "/system.slice/web.scope"), 3);
+	policy_cgroup_automaton_free(&r);
+
+	assert_int_equal(policy_cgroup_resolve(tie, 3, WARDEN_CGDFA_HALF, &r), 0);
+	/* web-api.service and dbs-api.service; web-* and dbs-* never meet */
+	assert_int_equal(r.nconflicts, 2);
+	assert_int_equal(r.conflicts[0].a + r.conflicts[0].b + r.conflicts[1].a + r.conflicts[1].b,
+			 1 + 2 + 2 + 3);
+	policy_cgroup_automaton_free(&r);
+	/* two patterns of one owner never conflict */
+	assert_int_equal(policy_cgroup_resolve((struct policy_cgroup_pattern[]){ { "/s/a*", 7 },
+										 { "/s/*a", 7 } },
+					       2, WARDEN_CGDFA_HALF, &r),
+			 0);
+	assert_int_equal(r.nconflicts, 0);
+	policy_cgroup_automaton_free(&r);
 }
 
 static void test_wildcards_state_limit(void **state)
@@ -711,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_namespaces_and_source_hash),
 		cmocka_unit_test(test_file_handles_and_exec_memory),
 		cmocka_unit_test(test_wildcards_state_limit),
+		cmocka_unit_test(test_cgroup_patterns),
 		cmocka_unit_test(test_net_rule_forms),
 		cmocka_unit_test(test_net_rule_errors),
 		cmocka_unit_test(test_compile_net_merges_covering_rules),

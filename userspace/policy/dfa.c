@@ -29,8 +29,7 @@ enum nfa_type {
 struct nfa_state {
 	uint8_t type;
 	uint8_t c;
-	uint32_t deny;
-	uint32_t allow;
+	uint64_t out; /* of an accepting state: what a path ending here gets */
 };
 
 struct nfa {
@@ -45,8 +44,7 @@ int policy_is_glob(const char *path)
 	return strchr(path, '*') != NULL;
 }
 
-static int nfa_add(struct nfa *a, size_t *cap, uint8_t type, uint8_t c, uint32_t deny,
-		   uint32_t allow)
+static int nfa_add(struct nfa *a, size_t *cap, uint8_t type, uint8_t c, uint64_t out)
 {
 	if (a->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 64;
@@ -57,11 +55,11 @@ static int nfa_add(struct nfa *a, size_t *cap, uint8_t type, uint8_t c, uint32_t
 		a->v = v;
 		*cap = ncap;
 	}
-	a->v[a->n++] = (struct nfa_state){ type, c, deny, allow };
+	a->v[a->n++] = (struct nfa_state){ type, c, out };
 	return 0;
 }
 
-static int nfa_pattern(struct nfa *a, size_t *cap, const char *p, uint32_t deny, uint32_t allow)
+static int nfa_pattern(struct nfa *a, size_t *cap, const char *p, uint64_t out)
 {
 	size_t len = strlen(p), i = 0;
 	int dir = len > 1 && p[len - 1] == '/', err = 0;
@@ -72,41 +70,27 @@ static int nfa_pattern(struct nfa *a, size_t *cap, const char *p, uint32_t deny,
 	while (i < len && !err) {
 		if (p[i] == '*' && i + 1 < len && p[i + 1] == '*') {
 			if (i > 0 && p[i - 1] == '/' && i + 2 < len && p[i + 2] == '/') {
-				err = nfa_add(a, cap, N_DIRS, 0, 0, 0);
+				err = nfa_add(a, cap, N_DIRS, 0, 0);
 				if (!err)
-					err = nfa_add(a, cap, N_LOOP, 0, 0, 0);
+					err = nfa_add(a, cap, N_LOOP, 0, 0);
 				i += 3;
 			} else {
-				err = nfa_add(a, cap, N_ANY, 0, 0, 0);
+				err = nfa_add(a, cap, N_ANY, 0, 0);
 				i += 2;
 			}
 		} else if (p[i] == '*') {
-			err = nfa_add(a, cap, N_STAR, 0, 0, 0);
+			err = nfa_add(a, cap, N_STAR, 0, 0);
 			i++;
 		} else {
-			err = nfa_add(a, cap, N_LIT, (uint8_t)p[i], 0, 0);
+			err = nfa_add(a, cap, N_LIT, (uint8_t)p[i], 0);
 			i++;
 		}
 	}
 	if (!err)
-		err = nfa_add(a, cap, dir ? N_ENDDIR : N_END, 0, deny, allow);
+		err = nfa_add(a, cap, dir ? N_ENDDIR : N_END, 0, out);
 	if (!err && dir)
-		err = nfa_add(a, cap, N_ABSORB, 0, deny, allow);
+		err = nfa_add(a, cap, N_ABSORB, 0, out);
 	return err;
-}
-
-static int nfa_patterns(struct nfa *a, size_t *cap, const struct policy_strs *paths, uint32_t deny,
-			uint32_t allow)
-{
-	for (size_t i = 0; i < paths->n; i++) {
-		if (!policy_is_glob(paths->v[i].s))
-			continue;
-		int err = nfa_pattern(a, cap, paths->v[i].s, deny, allow);
-
-		if (err)
-			return err;
-	}
-	return 0;
 }
 
 /* Sets of NFA states: bitsets of `words` 64-bit words. */
@@ -256,129 +240,202 @@ static void dfa_reach(struct warden_dfa_state *v, size_t n)
 	}
 }
 
-int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_states, size_t *ret_n,
-		       char *err, size_t err_size)
+/* Bytes no pattern names behave alike: one class for all of them, one for each other. */
+static int byte_classes(const struct nfa *a, int classes[256], int rep[256])
 {
-	struct nfa a = { 0 };
-	struct sets t = { 0 };
-	struct warden_dfa_state *out = NULL;
-	size_t cap = 0, total, i, max = WARDEN_DFA_POLICY_STATES + 1;
-	uint64_t *cur = NULL, *next = NULL;
-	int ret = 0, classes[256], nclasses = 0, rep[256];
-	struct policy_path_section sec[POLICY_PATH_SECTIONS];
+	int nclasses = 0;
 
-	*ret_states = NULL;
-	*ret_n = 0;
-	policy_path_sections(p, sec);
-	for (total = 0, i = 0; i < POLICY_PATH_SECTIONS; i++)
-		total += sec[i].paths->n;
-	a.starts = calloc(total ? total : 1, sizeof(*a.starts));
-	if (!a.starts)
-		return -ENOMEM;
-	for (i = 0; i < POLICY_PATH_SECTIONS; i++) {
-		ret = nfa_patterns(&a, &cap, sec[i].paths, sec[i].deny, sec[i].allow);
-		if (ret)
-			goto out;
-	}
-	if (!a.nstarts)
-		goto out; /* no wildcards: no automaton */
-
-	/* bytes no pattern names behave alike: one class for all of them, one for each other */
-	memset(classes, -1, sizeof(classes));
-	for (i = 0; i < a.n; i++) {
-		if (a.v[i].type == N_LIT && classes[a.v[i].c] < 0) {
-			rep[nclasses] = a.v[i].c;
-			classes[a.v[i].c] = nclasses++;
+	memset(classes, -1, 256 * sizeof(*classes));
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->v[i].type == N_LIT && classes[a->v[i].c] < 0) {
+			rep[nclasses] = a->v[i].c;
+			classes[a->v[i].c] = nclasses++;
 		}
 	}
 	if (classes['/'] < 0) {
 		rep[nclasses] = '/';
 		classes['/'] = nclasses++;
 	}
-	for (i = 1; i < 256; i++) {
+	for (int i = 1; i < 256; i++) {
 		if (classes[i] < 0) {
-			rep[nclasses] = (int)i;
-			nclasses++;
+			rep[nclasses++] = i;
 			break;
 		}
 	}
+	return nclasses;
+}
 
-	t.words = set_words(&a);
-	t.cap = 64;
-	t.tsize = 2;
-	while (t.tsize < 2 * max)
-		t.tsize *= 2;
-	t.v = malloc(t.cap * t.words * 8);
-	t.table = calloc(t.tsize, sizeof(*t.table));
-	cur = calloc(t.words, 8);
-	next = calloc(t.words, 8);
-	if (!t.v || !t.table || !cur || !next) {
+static int sets_init(struct sets *t, const struct nfa *a, size_t max)
+{
+	t->words = set_words(a);
+	t->cap = 64;
+	t->tsize = 2;
+	while (t->tsize < 2 * max)
+		t->tsize *= 2;
+	t->v = malloc(t->cap * t->words * 8);
+	t->table = calloc(t->tsize, sizeof(*t->table));
+	return t->v && t->table ? 0 : -ENOMEM;
+}
+
+/* State i of the automaton: its output and its moves, adding the states they reach. */
+static int build_state(const struct nfa *a, struct sets *t, size_t max, size_t i,
+		       struct policy_automaton *o, const int *classes, const int *rep, int nclasses)
+{
+	uint64_t *cur = t->v + i * t->words, *next = calloc(t->words, 8), *copy = NULL;
+	long to[256];
+	int ret = 0;
+
+	copy = malloc(t->words * 8);
+	if (!next || !copy) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	/* state 0: the empty set (no rule can match any more); state 1: the start */
-	sets_find_or_add(&t, cur, max);
-	for (i = 0; i < a.nstarts; i++)
-		cur[a.starts[i] / 64] |= 1ULL << (a.starts[i] % 64);
-	closure(&a, cur);
-	sets_find_or_add(&t, cur, max);
-
-	for (i = 0; i < t.n; i++) {
-		struct warden_dfa_state *o;
-		long to[256];
-
-		if (i % 64 == 0) {
-			void *v = realloc(out, (i + 64) * sizeof(*out));
-
-			if (!v) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			out = v;
+	memcpy(copy, cur, t->words * 8); /* t->v moves as sets are added */
+	o->out[i] = 0;
+	for (size_t k = 0; k < a->n; k++)
+		if ((copy[k / 64] >> (k % 64) & 1) &&
+		    (a->v[k].type == N_END || a->v[k].type == N_ENDDIR || a->v[k].type == N_ABSORB))
+			o->out[i] |= a->v[k].out;
+	for (int c = 0; c < nclasses; c++) {
+		memset(next, 0, t->words * 8);
+		step(a, copy, next, (uint8_t)rep[c]);
+		to[c] = sets_find_or_add(t, next, max);
+		if (to[c] < 0) {
+			ret = to[c] == -ENOMEM ? -ENOMEM : -E2BIG;
+			goto out;
 		}
-		o = &out[i];
-		memset(o, 0, sizeof(*o));
-		memcpy(cur, t.v + i * t.words, t.words * 8);
-		for (size_t k = 0; k < a.n; k++) {
-			if ((cur[k / 64] >> (k % 64) & 1) &&
-			    (a.v[k].type == N_END || a.v[k].type == N_ENDDIR ||
-			     a.v[k].type == N_ABSORB)) {
-				o->deny |= a.v[k].deny;
-				o->allow |= a.v[k].allow;
-			}
-		}
-		for (int c = 0; c < nclasses; c++) {
-			memset(next, 0, t.words * 8);
-			step(&a, cur, next, (uint8_t)rep[c]);
-			to[c] = sets_find_or_add(&t, next, max);
-			if (to[c] == -ENOMEM) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			if (to[c] < 0) {
-				snprintf(
-					err, err_size,
-					"the wildcard rules of policy '%s' need more than %d automaton states; use fewer or simpler patterns",
-					p->name.s, WARDEN_DFA_POLICY_STATES);
-				ret = -E2BIG;
-				goto out;
-			}
-		}
-		for (int b = 1; b < 256; b++)
-			o->next[b] = (uint16_t)to[classes[b] >= 0 ? classes[b] : nclasses - 1];
-		o->next[0] = 0; /* paths hold no NUL */
 	}
-	dfa_reach(out, t.n);
-	*ret_states = out;
-	*ret_n = t.n;
-	out = NULL;
+	for (int b = 1; b < 256; b++)
+		o->next[i][b] = (uint16_t)to[classes[b] >= 0 ? classes[b] : nclasses - 1];
+	o->next[i][0] = 0; /* paths hold no NUL */
 out:
-	free(out);
-	free(cur);
 	free(next);
+	free(copy);
+	return ret;
+}
+
+int policy_automaton_build(const struct policy_glob *g, size_t n, size_t max,
+			   struct policy_automaton *ret)
+{
+	struct nfa a = { 0 };
+	struct sets t = { 0 };
+	struct policy_automaton o = { 0 };
+	size_t cap = 0, i;
+	int err = 0, classes[256], rep[256], nclasses;
+	uint64_t *start = NULL;
+
+	memset(ret, 0, sizeof(*ret));
+	a.starts = calloc(n ? n : 1, sizeof(*a.starts));
+	if (!a.starts)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++)
+		err = nfa_pattern(&a, &cap, g[i].s, g[i].out);
+	if (err || !a.nstarts)
+		goto out; /* no patterns: no automaton */
+	nclasses = byte_classes(&a, classes, rep);
+	err = sets_init(&t, &a, max);
+	start = calloc(t.words, 8);
+	if (!err && !start)
+		err = -ENOMEM;
+	if (err)
+		goto out;
+	/* state 0: the empty set (no pattern can match any more); state 1: the start */
+	sets_find_or_add(&t, start, max);
+	for (i = 0; i < a.nstarts; i++)
+		start[a.starts[i] / 64] |= 1ULL << (a.starts[i] % 64);
+	closure(&a, start);
+	sets_find_or_add(&t, start, max);
+	for (i = 0; i < t.n && !err; i++) {
+		if (i % 64 == 0) {
+			void *nx = realloc(o.next, (i + 64) * sizeof(*o.next));
+			void *ou = nx ? realloc(o.out, (i + 64) * sizeof(*o.out)) : NULL;
+
+			o.next = nx ? nx : o.next;
+			o.out = ou ? ou : o.out;
+			if (!nx || !ou) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		err = build_state(&a, &t, max, i, &o, classes, rep, nclasses);
+	}
+	if (!err) {
+		o.n = t.n;
+		*ret = o;
+		o = (struct policy_automaton){ 0 };
+	}
+out:
+	policy_automaton_free(&o);
+	free(start);
 	free(t.v);
 	free(t.table);
 	free(a.v);
 	free(a.starts);
-	return ret;
+	return err;
+}
+
+void policy_automaton_free(struct policy_automaton *a)
+{
+	free(a->next);
+	free(a->out);
+	memset(a, 0, sizeof(*a));
+}
+
+uint64_t policy_automaton_run(const struct policy_automaton *a, const char *s)
+{
+	uint32_t st = a->n > 1 ? 1 : 0;
+
+	for (; *s && st; s++)
+		st = a->next[st][(uint8_t)*s];
+	return a->out ? a->out[st] : 0;
+}
+
+int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_states, size_t *ret_n,
+		       char *err, size_t err_size)
+{
+	struct policy_path_section sec[POLICY_PATH_SECTIONS];
+	struct policy_automaton a;
+	struct policy_glob *g;
+	struct warden_dfa_state *out;
+	size_t total = 0, n = 0, i, k;
+	int ret;
+
+	*ret_states = NULL;
+	*ret_n = 0;
+	policy_path_sections(p, sec);
+	for (i = 0; i < POLICY_PATH_SECTIONS; i++)
+		total += sec[i].paths->n;
+	g = calloc(total ? total : 1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	for (i = 0; i < POLICY_PATH_SECTIONS; i++)
+		for (k = 0; k < sec[i].paths->n; k++)
+			if (policy_is_glob(sec[i].paths->v[k].s))
+				g[n++] = (struct policy_glob){ sec[i].paths->v[k].s,
+							       sec[i].deny | (uint64_t)sec[i].allow
+										     << 32 };
+	ret = policy_automaton_build(g, n, WARDEN_DFA_POLICY_STATES + 1, &a);
+	free(g);
+	if (ret == -E2BIG)
+		snprintf(
+			err, err_size,
+			"the wildcard rules of policy '%s' need more than %d automaton states; use fewer or simpler patterns",
+			p->name.s, WARDEN_DFA_POLICY_STATES);
+	if (ret || !a.n)
+		return ret;
+	out = calloc(a.n, sizeof(*out));
+	if (!out) {
+		policy_automaton_free(&a);
+		return -ENOMEM;
+	}
+	for (i = 0; i < a.n; i++) {
+		out[i].deny = (uint32_t)a.out[i];
+		out[i].allow = (uint32_t)(a.out[i] >> 32);
+		memcpy(out[i].next, a.next[i], sizeof(out[i].next));
+	}
+	policy_automaton_free(&a);
+	dfa_reach(out, i);
+	*ret_states = out;
+	*ret_n = i;
+	return 0;
 }

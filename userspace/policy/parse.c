@@ -120,10 +120,6 @@ static int check_path(struct parser *ps, const yaml_node_t *n, const char *what,
 			break;
 		c = next;
 	}
-	if (!strcmp(what, "cgroups") && strpbrk(s, "*?[")) {
-		parse_error(ps, n, "%s '%s': cgroup paths cannot have wildcards", what, s);
-		return -EINVAL;
-	}
 	bad = strpbrk(s, "?[") ? "'?' and '[' are not wildcards here" :
 	      strstr(s, "***") ? "'***' is not a wildcard" :
 				 NULL;
@@ -854,6 +850,54 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
+/* Patterns of different policies that can match one cgroup equally well (cgpattern.c). */
+static int check_patterns(struct policy **policies, size_t n, struct policy_diags *diags)
+{
+	struct policy_cgroup_pattern v[WARDEN_CGROUP_PATTERNS];
+	const struct policy_str *src[WARDEN_CGROUP_PATTERNS];
+	struct policy_cgroup_automaton r;
+	size_t np = 0, i, a;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		for (a = 0; a < policies[i]->cgroups.n; a++) {
+			const struct policy_str *c = &policies[i]->cgroups.v[a];
+
+			if (!policy_is_glob(c->s))
+				continue;
+			if (np == WARDEN_CGROUP_PATTERNS) {
+				policy_diags_add(diags, policies[i]->file, c->line, c->column,
+						 "more than %d cgroup patterns in all policies",
+						 WARDEN_CGROUP_PATTERNS);
+				return 1;
+			}
+			src[np] = c;
+			v[np++] = (struct policy_cgroup_pattern){ c->s, (uint32_t)i };
+		}
+	}
+	err = policy_cgroup_resolve(v, np, WARDEN_CGDFA_HALF, &r);
+	if (err) {
+		policy_diags_add(diags, policies[v[0].owner]->file, src[0]->line, src[0]->column,
+				 err == -E2BIG ? "the cgroup patterns need more than %d automaton "
+						 "states; use fewer or simpler patterns" :
+						 "cannot compile the cgroup patterns (%d)",
+				 err == -E2BIG ? WARDEN_CGDFA_HALF - 1 : err);
+		return 1;
+	}
+	for (i = 0; i < r.nconflicts; i++) {
+		size_t x = r.conflicts[i].b - 1, y = r.conflicts[i].a - 1;
+
+		policy_diags_add(diags, policies[v[x].owner]->file, src[x]->line, src[x]->column,
+				 "cgroup pattern '%s' and pattern '%s' of policy '%s' (%s:%d) can "
+				 "match the same cgroup and are equally specific",
+				 v[x].s, v[y].s, policies[v[y].owner]->name.s,
+				 policies[v[y].owner]->file, src[y]->line);
+	}
+	err = r.nconflicts ? 1 : 0;
+	policy_cgroup_automaton_free(&r);
+	return err;
+}
+
 int policy_check_set(struct policy **policies, size_t n, struct policy_diags *diags)
 {
 	int errors = 0;
@@ -891,6 +935,7 @@ int policy_check_set(struct policy **policies, size_t n, struct policy_diags *di
 			}
 		}
 	}
+	errors += check_patterns(policies, n, diags);
 	return errors ? -EINVAL : 0;
 }
 

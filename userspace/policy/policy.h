@@ -130,7 +130,10 @@ void policy_free(struct policy *p);
  */
 int policy_peek_name(const char *file, char *buf, size_t size);
 
-/* Checks across files: names must be unique, and so must cgroups. Adds diagnostics. */
+/*
+ * Checks across files: names must be unique, and so must cgroups; no two policies' cgroup
+ * patterns may match one cgroup with equal specificity. Adds diagnostics.
+ */
 int policy_check_set(struct policy **policies, size_t n, struct policy_diags *diags);
 
 /* A node of the trie of literal path rules, as warden_fs_rule holds it (see bpf/abi.h). */
@@ -205,6 +208,65 @@ int policy_compile_net(const struct policy *p, int op, struct policy_net_entry *
 
 /* Whether a rule path has wildcards ('*', '**'): such rules go to the automaton. */
 int policy_is_glob(const char *path);
+
+/*
+ * An automaton over path bytes for a set of patterns ('*', '**', a trailing '/' for a directory
+ * and everything below it): states 0 (dead) and 1 (start), each with its moves and its output,
+ * the OR of the outs of the patterns that match a path ending there. -E2BIG past max states.
+ * No patterns: n is 0.
+ */
+struct policy_glob {
+	const char *s;
+	uint64_t out;
+};
+
+struct policy_automaton {
+	size_t n;
+	uint16_t (*next)[256];
+	uint64_t *out;
+};
+
+int policy_automaton_build(const struct policy_glob *g, size_t n, size_t max,
+			   struct policy_automaton *ret);
+void policy_automaton_free(struct policy_automaton *a);
+/* The output for a whole string. */
+uint64_t policy_automaton_run(const struct policy_automaton *a, const char *s);
+
+/*
+ * Cgroup patterns (cgpattern.c). Specificity orders patterns: more literal bytes, then fewer
+ * '**', then fewer '*' (a larger value is more specific).
+ */
+uint32_t policy_cgroup_specificity(const char *pattern);
+
+struct policy_cgroup_pattern {
+	const char *s;
+	uint32_t owner; /* the policy it belongs to (any number the caller chooses) */
+};
+
+/* Two patterns (indexes + 1) of different owners that can match one path equally well. */
+struct policy_cgroup_conflict {
+	size_t a, b;
+};
+
+#define POLICY_CGROUP_CONFLICTS 16
+
+/*
+ * The automaton of up to WARDEN_CGROUP_PATTERNS patterns: for each state, the index of the
+ * pattern that wins a path ending there (-1: none), and the conflicts found (the first 16).
+ */
+struct policy_cgroup_automaton {
+	struct policy_automaton a;
+	long *winner;
+	struct policy_cgroup_conflict conflicts[POLICY_CGROUP_CONFLICTS];
+	size_t nconflicts;
+};
+
+/* -E2BIG past WARDEN_CGROUP_PATTERNS patterns or max_states states. */
+int policy_cgroup_resolve(const struct policy_cgroup_pattern *v, size_t n, size_t max_states,
+			  struct policy_cgroup_automaton *ret);
+/* The index of the pattern that wins path, or -1. */
+long policy_cgroup_match(const struct policy_cgroup_automaton *r, const char *path);
+void policy_cgroup_automaton_free(struct policy_cgroup_automaton *r);
 
 /*
  * Compile a policy's wildcard rules (fs, exec, libraries) into one DFA over path bytes:
