@@ -365,8 +365,8 @@ static void client_read(struct metrics *mx, struct client *c)
 
 static void client_write(struct client *c)
 {
-	ssize_t n = send(c->fd, c->resp + c->sent, c->resp_len - c->sent,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n =
+		send(c->fd, c->resp + c->sent, c->resp_len - c->sent, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;

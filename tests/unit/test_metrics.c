@@ -21,9 +21,21 @@ static void test_parse_addr(void **state)
 	socklen_t len;
 	char buf[64];
 	static const char *const bad[] = {
-		"x",	     "127.0.0.1",    "127.0.0.1:",	  ":",		  "127.0.0.1:0",
-		"1.2.3.4:65536", "1.2.3.4:9x", "1.2.3.4:-1",	  "localhost:9000", "::1:9000",
-		"[::1]9000",	   "[::1]:",	 "[1.2.3.4]:9000", "[::1:9000",	  "1.2.3.4:123456",
+		"x",
+		"127.0.0.1",
+		"127.0.0.1:",
+		":",
+		"127.0.0.1:0",
+		"1.2.3.4:65536",
+		"1.2.3.4:9x",
+		"1.2.3.4:-1",
+		"localhost:9000",
+		"::1:9000",
+		"[::1]9000",
+		"[::1]:",
+		"[1.2.3.4]:9000",
+		"[::1:9000",
+		"1.2.3.4:123456",
 		"300.1.1.1:80",
 	};
 
@@ -62,8 +74,13 @@ static char *render(const struct metrics_snapshot *s)
 }
 
 static const struct metrics_policy policies[] = {
-	{ .name = "web", .mode = "enforce", .generation = 7, .allowed = 5, .denied = 3,
-	  .dropped = 1, .cgroups = 2 },
+	{ .name = "web",
+	  .mode = "enforce",
+	  .generation = 7,
+	  .allowed = 5,
+	  .denied = 3,
+	  .dropped = 1,
+	  .cgroups = 2 },
 	{ .name = "web", .mode = "candidate", .generation = 8, .allowed = 5, .audited = 4 },
 	{ .name = "we\"ird\\", .mode = "audit", .generation = 9, .audited = 6 },
 };
