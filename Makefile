@@ -74,6 +74,7 @@ $(BUILD)/version.h: FORCE
 	@echo '#define WARDEN_VERSION "$(VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 $(BUILD)/userspace/main.o: $(BUILD)/version.h
+$(BUILD)/userspace/metrics.o: $(BUILD)/version.h
 FORCE:
 
 $(BUILD)/warden: $(USER_OBJS)
@@ -86,6 +87,8 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(patsubst %.c,$(BUILD)/%.o,$(POLICY_
 
 # warden learn's generator is tested with the policy code it writes for.
 $(BUILD)/tests/test_learn: $(BUILD)/userspace/learn.o
+# the daemon's metrics text and --metrics ADDR:PORT
+$(BUILD)/tests/test_metrics: $(BUILD)/userspace/metrics_render.o
 
 # Allocation failures: the policy code and libyaml (its static library, so that its calls are
 # wrapped too) allocate through test_alloc.c's wrappers, which fail the allocations it chooses.

@@ -27,6 +27,7 @@
 #include "loader.h"
 #include "log.h"
 #include "maps.h"
+#include "metrics.h"
 #include "run.h"
 #include "output.h"
 
@@ -56,6 +57,9 @@ struct daemon {
 	struct warden_maps maps;
 	struct known *known;
 	size_t nknown;
+	struct metrics *metrics; /* --metrics; NULL without */
+	int sync_failed; /* the sync under way could not install or remove a policy */
+	unsigned int sync_invalid; /* files it skipped */
 };
 
 static const char *known_name(const struct daemon *d, const char *file)
@@ -267,9 +271,12 @@ static void sync_dir(struct daemon *d)
 	char **files = NULL;
 	int unknown_invalid = 0, lock, err;
 
+	d->sync_failed = 1; /* until it gets through */
+	d->sync_invalid = 0;
 	err = list_files(d->dir, is_policy_file, &files, &nfiles);
 	if (err) {
 		log_error("cannot read policy directory '%s': %s", d->dir, strerror(-err));
+		metrics_synced(d->metrics, 0, 0);
 		return;
 	}
 	good.v = calloc(nfiles + 1, sizeof(*good.v));
@@ -290,6 +297,7 @@ static void sync_dir(struct daemon *d)
 		if (!kept && !policy_peek_name(files[i], peeked[i].name, sizeof(peeked[i].name)))
 			kept = peeked[i].name;
 		if (cmd_read_policies(&files[i], 1, &one)) {
+			d->sync_invalid++;
 			if (kept && !maps_policy_find(&d->maps, kept, &id)) {
 				log_error("%s is invalid: policy '%s' stays as it was", files[i],
 					  kept);
@@ -314,6 +322,7 @@ static void sync_dir(struct daemon *d)
 				log_error("%s", buf);
 			}
 			log_error("%s: skipped", files[i]);
+			d->sync_invalid++;
 			policy_diags_free(&diags);
 			cmd_free_policies(&one);
 			if (kept)
@@ -330,6 +339,7 @@ static void sync_dir(struct daemon *d)
 	lock = loader_lock();
 	if (lock < 0)
 		goto out;
+	d->sync_failed = 0;
 	if (!unknown_invalid) {
 		struct keep_ctx *k = calloc(1, sizeof(*k));
 
@@ -342,6 +352,7 @@ static void sync_dir(struct daemon *d)
 
 				maps_policy_name(&d->maps, k->doomed[i], name, sizeof(name));
 				err = maps_policy_remove(&d->maps, d->mount, k->doomed[i]);
+				d->sync_failed |= !!err;
 				if (err)
 					log_error("cannot remove policy '%s': %s", name,
 						  strerror(-err));
@@ -368,6 +379,7 @@ static void sync_dir(struct daemon *d)
 		if (err) {
 			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s,
 				  strerror(-err));
+			d->sync_failed = 1;
 			continue;
 		}
 		remember(d, p->file, p->name.s);
@@ -376,6 +388,7 @@ static void sync_dir(struct daemon *d)
 	sync_candidates(d);
 	close(lock);
 out:
+	metrics_synced(d->metrics, !d->sync_failed, d->sync_invalid);
 	for (i = 0; i < nfiles; i++)
 		free(files[i]);
 	free(files);
@@ -386,7 +399,9 @@ out:
 
 static int print_event(const struct event_view *ev, void *ctx)
 {
-	(void)ctx;
+	struct daemon *d = ctx;
+
+	metrics_count_event(d->metrics, ev);
 	output_event_json(stdout, ev);
 	return 0;
 }
@@ -415,6 +430,7 @@ int cmd_daemon(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy-dir", required_argument, NULL, 'd' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -422,19 +438,23 @@ int cmd_daemon(int argc, char **argv)
 	struct sigaction term = { .sa_handler = on_term }, hup = { .sa_handler = on_hup };
 	struct daemon d = { 0 };
 	struct events *e = NULL;
+	const char *metrics_addr = NULL;
 	long dirty = -1;
 	int c, fd = -1, lock, err, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "d:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:m:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			d.dir = optarg;
+			break;
+		case 'm':
+			metrics_addr = optarg;
 			break;
 		case 'v':
 			log_verbose++;
 			break;
 		case 'h':
-			printf("usage: warden daemon --policy-dir DIR\n\n"
+			printf("usage: warden daemon --policy-dir DIR [--metrics ADDR:PORT]\n\n"
 			       "Load (or adopt) the BPF programs, make the installed policies match the\n"
 			       "*.yaml files of DIR and keep them matching: changes to DIR are applied live,\n"
 			       "and SIGHUP re-reads it. An invalid file is reported and skipped; the last\n"
@@ -442,7 +462,11 @@ int cmd_daemon(int argc, char **argv)
 			       "report-only candidate of policy NAME (see 'warden apply --candidate').\n"
 			       "Events go to stdout as JSON\n"
 			       "lines, messages to stderr. SIGTERM stops the daemon and leaves every policy\n"
-			       "enforced; only 'warden unload' stops enforcement.\n");
+			       "enforced; only 'warden unload' stops enforcement.\n\n"
+			       "--metrics ADDR:PORT  serve Prometheus metrics at /metrics and a health\n"
+			       "                     check at /healthz (200 when the programs are attached\n"
+			       "                     and the last sync succeeded): 127.0.0.1:9464,\n"
+			       "                     [::1]:9464, or :9464 for every IPv4 address\n");
 			return 0;
 		default:
 			return 2;
@@ -452,6 +476,14 @@ int cmd_daemon(int argc, char **argv)
 		return cmd_usage_error("daemon", "unexpected argument '%s'", argv[optind]);
 	if (!d.dir)
 		return cmd_usage_error("daemon", "--policy-dir DIR is required");
+	if (metrics_addr) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (metrics_parse_addr(metrics_addr, &ss, &len))
+			return cmd_usage_error("daemon", "--metrics '%s': expected ADDR:PORT",
+					       metrics_addr);
+	}
 	if (cmd_cgroup_mount(d.mount, sizeof(d.mount)))
 		return 1;
 	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -474,11 +506,20 @@ int cmd_daemon(int argc, char **argv)
 		log_error("cannot guard policy directory '%s': %s", d.dir, strerror(-err));
 		goto out;
 	}
+	if (metrics_addr) {
+		err = metrics_open(metrics_addr, &d.maps, &d.metrics);
+		if (err) {
+			log_error("cannot listen on %s for --metrics: %s", metrics_addr,
+				  strerror(-err));
+			goto out;
+		}
+		log_info("serving metrics on %s", metrics_addr);
+	}
 	sigaction(SIGTERM, &term, NULL);
 	sigaction(SIGINT, &term, NULL);
 	sigaction(SIGHUP, &hup, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	err = events_open(&d.maps, d.mount, print_event, NULL, &e);
+	err = events_open(&d.maps, d.mount, print_event, &d, &e);
 	if (err) {
 		log_error("cannot read the event ring buffer: %s", strerror(-err));
 		goto out;
@@ -486,7 +527,8 @@ int cmd_daemon(int argc, char **argv)
 	log_info("watching %s", d.dir);
 	sync_dir(&d);
 	while (!got_term) {
-		err = events_poll(e, 100);
+		metrics_wait(d.metrics, events_fd(e), 100);
+		err = events_poll(e, 0);
 		if (err < 0) {
 			log_error("reading events failed: %s", strerror(-err));
 			goto out;
@@ -511,6 +553,7 @@ out:
 		maps_guard_dir(&d.maps, NULL);
 	}
 	events_free(e);
+	metrics_free(d.metrics);
 	loader_close(&d.maps);
 	if (fd >= 0)
 		close(fd);

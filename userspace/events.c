@@ -158,6 +158,11 @@ int events_poll(struct events *e, int timeout_ms)
 	return ret == -EINTR ? 0 : ret;
 }
 
+int events_fd(const struct events *e)
+{
+	return ring_buffer__epoll_fd(e->rb);
+}
+
 int events_drain(struct events *e)
 {
 	return ring_buffer__consume(e->rb);

@@ -31,6 +31,8 @@ int events_open(const struct warden_maps *m, const char *cgroup_mount, events_fn
 		struct events **ret_events);
 /* Wait up to timeout_ms for records; returns how many were handled, or a negative errno. */
 int events_poll(struct events *e, int timeout_ms);
+/* A descriptor that polls readable when records wait (for a caller's own poll). */
+int events_fd(const struct events *e);
 /* Handle whatever is buffered now without waiting. */
 int events_drain(struct events *e);
 void events_free(struct events *e);
