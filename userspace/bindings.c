@@ -158,8 +158,7 @@ static int map_set(int fd, uint64_t id, uint32_t policy_id)
 	return bpf_map_update_elem(fd, &id, &tag, BPF_ANY) ? -errno : 0;
 }
 
-static int sync_one(const char *path, uint64_t id, uint64_t parent, uint64_t *ret_value,
-		    void *ctx)
+static int sync_one(const char *path, uint64_t id, uint64_t parent, uint64_t *ret_value, void *ctx)
 {
 	uint32_t own = own_binding(ctx, path);
 	const struct sync_ctx *c = ctx;
@@ -307,9 +306,10 @@ static int check_exact(const struct warden_maps *m, const struct bindpaths *b,
 				if (strncmp(b->v[k].path, c->s, sizeof(b->v[k].path)) ||
 				    replaced(m, b->v[k].policy_id, set, n, other, sizeof(other)))
 					continue;
-				policy_diags_add(diags, set[i]->file, c->line, c->column,
-						 "cgroup '%s' is already bound to installed policy '%s'",
-						 c->s, other);
+				policy_diags_add(
+					diags, set[i]->file, c->line, c->column,
+					"cgroup '%s' is already bound to installed policy '%s'",
+					c->s, other);
 				errors++;
 			}
 		}
@@ -368,14 +368,15 @@ static int check_patterns(const struct warden_maps *m, const struct bindpaths *b
 		if (!src)
 			continue;
 		if (p.v[y].owner & 0x80000000u)
-			snprintf(other, sizeof(other), "%s", set[p.v[y].owner & ~0x80000000u]->name.s);
+			snprintf(other, sizeof(other), "%s",
+				 set[p.v[y].owner & ~0x80000000u]->name.s);
 		else if (maps_policy_name(m, p.v[y].owner, other, sizeof(other)))
 			snprintf(other, sizeof(other), "#%u", p.v[y].owner);
-		policy_diags_add(diags, set[p.v[x].owner & ~0x80000000u]->file, src->line,
-				 src->column,
-				 "cgroup pattern '%s' and pattern '%s' of policy '%s' can match the "
-				 "same cgroup and are equally specific",
-				 p.v[x].s, p.v[y].s, other);
+		policy_diags_add(
+			diags, set[p.v[x].owner & ~0x80000000u]->file, src->line, src->column,
+			"cgroup pattern '%s' and pattern '%s' of policy '%s' can match the "
+			"same cgroup and are equally specific",
+			p.v[x].s, p.v[y].s, other);
 		errors++;
 	}
 	policy_cgroup_automaton_free(&r);
@@ -398,8 +399,7 @@ int bindings_check(const struct warden_maps *m, struct policy *const *set, size_
 	return errors;
 }
 
-int bindings_for_each_path(const struct warden_maps *m, uint32_t id, bindings_path_fn fn,
-			   void *ctx)
+int bindings_for_each_path(const struct warden_maps *m, uint32_t id, bindings_path_fn fn, void *ctx)
 {
 	struct bindpaths b;
 	int err = bindpaths_read(m, &b);
