@@ -55,6 +55,16 @@ wtry_in() {
 	"$WTRY" --cgroup "$CGROOT$cg" "$@"
 }
 
+# wait_for FILE TEXT [SECONDS]: until FILE contains TEXT
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-30} * 10; i++)); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no '$2' in $1 after ${3:-30}s: $(cat "$1" 2>/dev/null)"
+}
+
 # policy NAME: write stdin to $T/NAME.yaml and print the file's path
 policy() {
 	cat >"$T/$1.yaml"

@@ -1,16 +1,6 @@
 # shellcheck shell=bash
 # The daemon: keeps the policies equal to a directory's, live; enforcement survives it.
 
-# wait_for FILE TEXT [SECONDS]: until FILE contains TEXT
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-30} * 10; i++)); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "no '$2' in $1 after ${3:-30}s: $(cat "$1" 2>/dev/null)"
-}
-
 # start_daemon DIR LOG: the daemon in the background, outside every tagged cgroup
 start_daemon() {
 	"$W" daemon --policy-dir "$1" >"$2.out" 2>"$2.err" &

@@ -1,16 +1,6 @@
 # shellcheck shell=bash
 # warden daemon --metrics: Prometheus text at /metrics, /healthz, scraped by a real Prometheus.
 
-# m_wait_for FILE TEXT [SECONDS]: until FILE contains TEXT
-m_wait_for() {
-	local i
-	for ((i = 0; i < ${3:-30} * 10; i++)); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "no '$2' in $1 after ${3:-30}s: $(cat "$1" 2>/dev/null)"
-}
-
 # m_query EXPR: the value of Prometheus' instant query EXPR ("" while it has none)
 m_query() {
 	curl -s --max-time 5 -G http://127.0.0.1:19090/api/v1/query --data-urlencode "query=$1" |
@@ -52,8 +42,8 @@ P
 	local dpid=$!
 	# shellcheck disable=SC2064
 	trap "kill -9 $dpid $ppid 2>/dev/null" EXIT
-	m_wait_for "$T/d.err" "applied policy 'm-deny'"
-	m_wait_for "$T/d.err" "serving metrics on 127.0.0.1:$port"
+	wait_for "$T/d.err" "applied policy 'm-deny'"
+	wait_for "$T/d.err" "serving metrics on 127.0.0.1:$port"
 	local t_daemon=$(($(date +%s) - start))
 	expect_eq "$(curl -s --max-time 5 -w ' %{http_code}' "$url/healthz")" "ok
  200" "/healthz"
