@@ -65,6 +65,17 @@ wait_for() {
 	fail "no '$2' in $1 after ${3:-30}s: $(cat "$1" 2>/dev/null)"
 }
 
+# wait_denied CGROUP FILE: until an open of FILE in CGROUP is refused (a live change has
+# landed), at most 5 s; the caller checks the result
+wait_denied() {
+	local _
+	for _ in $(seq 50); do
+		[ "$(wtry_in "$1" open "$2")" = EPERM ] && break
+		sleep 0.1
+	done
+	return 0
+}
+
 # policy NAME: write stdin to $T/NAME.yaml and print the file's path
 policy() {
 	cat >"$T/$1.yaml"

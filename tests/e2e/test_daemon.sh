@@ -29,10 +29,7 @@ P
 	# a change is applied live
 	sed -i "s|$d/secret|$d/other|" "$dir/a.yaml"
 	wait_for "$T/d1.err" "applied policy 'd-a' from $dir/a.yaml" 30
-	for _ in $(seq 50); do
-		[ "$(wtry_in "$CG" open "$d/other")" = EPERM ] && break
-		sleep 0.1
-	done
+	wait_denied "$CG" "$d/other"
 	expect_eq "$(wtry_in "$CG" open "$d/other")" "EPERM" "the changed policy"
 	expect_eq "$(wtry_in "$CG" open "$d/secret")" "ok" "the old rule is gone"
 

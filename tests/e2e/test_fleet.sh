@@ -43,10 +43,7 @@ t_daemon_follows_configmap_swap() {
 	configmap_write "$dir" 2026_11_30_02 "$T/v2/a.yaml" "$T/v2/b.yaml"
 	wait_for "$T/d.err" "applied policy 'cm-b'" 60
 	wait_for "$T/d.err" "applied policy 'cm-a' from $dir/a.yaml" 60
-	for _ in $(seq 50); do
-		[ "$(wtry_in "$CG" open "$d/two")" = EPERM ] && break
-		sleep 0.1
-	done
+	wait_denied "$CG" "$d/two"
 	expect_eq "$(wtry_in "$CG" open "$d/two")" "EPERM" "the swapped version"
 	expect_eq "$(wtry_in "$CG" open "$d/one")" "ok" "the old version's rule is gone"
 	cg_make "$CG/b"
