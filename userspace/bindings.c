@@ -67,13 +67,23 @@ static int patterns_add(struct patterns *p, const char *s, uint32_t owner)
 	return 0;
 }
 
-/* The installed patterns, but those of policy skip (0: none). */
-static int patterns_installed(const struct bindpaths *b, uint32_t skip, struct patterns *p)
+static int named_in(const struct policy_strs *cgroups, const char *path)
+{
+	for (size_t i = 0; cgroups && i < cgroups->n; i++)
+		if (!strcmp(cgroups->v[i].s, path))
+			return 1;
+	return 0;
+}
+
+/* The installed patterns, but those of policy skip and those cgroups takes over. */
+static int patterns_installed(const struct bindpaths *b, uint32_t skip,
+			      const struct policy_strs *cgroups, struct patterns *p)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < b->n && !err; i++)
-		if (b->v[i].kind == WARDEN_BIND_PATTERN && b->v[i].policy_id != skip)
+		if (b->v[i].kind == WARDEN_BIND_PATTERN && b->v[i].policy_id != skip &&
+		    !named_in(cgroups, b->v[i].path))
 			err = patterns_add(p, b->v[i].path, b->v[i].policy_id);
 	return err;
 }
@@ -171,17 +181,19 @@ static int sync_one(const char *path, uint64_t id, uint64_t parent, uint64_t *re
 	return err;
 }
 
-/* Refuse hash collisions with other bound paths before anything is written. */
-static int paths_collide(const struct bindpaths *b, uint64_t seed, uint32_t id,
-			 const struct policy_strs *cg)
+/*
+ * Refuse hash collisions with other bound paths before anything is written. The same path
+ * bound to another policy is taken over: check, apply and the daemon refuse that unless the
+ * other policy is replaced in the same change (bindings_check), in whatever order.
+ */
+static int paths_collide(const struct bindpaths *b, uint64_t seed, const struct policy_strs *cg)
 {
 	for (size_t i = 0; cg && i < cg->n; i++) {
 		uint64_t h = policy_path_hash(seed, cg->v[i].s);
 
 		for (size_t j = 0; j < b->n; j++)
 			if (b->hash[j] == h &&
-			    (strncmp(b->v[j].path, cg->v[i].s, sizeof(b->v[j].path)) ||
-			     b->v[j].policy_id != id))
+			    strncmp(b->v[j].path, cg->v[i].s, sizeof(b->v[j].path)))
 				return -EEXIST;
 	}
 	return 0;
@@ -228,15 +240,18 @@ static int prepare(const struct warden_maps *m, uint32_t id, const struct policy
 		err = bindpaths_read(m, b);
 	if (err)
 		return err;
-	err = patterns_installed(b, id, p);
+	/*
+	 * Equally specific patterns of two policies are refused before this (bindings_check):
+	 * met here, they are the passing state of a change that replaces several policies one
+	 * by one, and the first pattern in the map wins until the change is complete.
+	 */
+	err = patterns_installed(b, id, cgroups, p);
 	if (!err)
 		err = patterns_of(cgroups, id, p);
 	if (!err)
 		err = policy_cgroup_resolve(p->v, p->n, WARDEN_CGDFA_HALF, r);
-	if (!err && r->nconflicts)
-		err = -EEXIST;
 	if (!err)
-		err = paths_collide(b, *seed, id, cgroups);
+		err = paths_collide(b, *seed, cgroups);
 	if (err) {
 		policy_cgroup_automaton_free(r);
 		bindpaths_free(b);

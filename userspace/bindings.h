@@ -15,10 +15,11 @@
  */
 
 /*
- * Make cgroups (exact paths and patterns; NULL: none) the cgroups of policy id, then bring
- * every cgroup's binding and policy in line. Refused before anything changes (-EEXIST,
- * -E2BIG) when the patterns of all policies together would conflict or not fit; -EEXIST also
- * when another bound path has the same hash.
+ * Make cgroups (exact paths and patterns; NULL: none) the cgroups of policy id, taking over
+ * a path another policy names, then bring every cgroup's binding and policy in line. Refused
+ * before anything changes when the patterns of all policies together would not fit (-E2BIG)
+ * or another bound path has the same hash (-EEXIST). Conflicts between policies are for the
+ * caller to refuse first (bindings_check).
  */
 int bindings_set(const struct warden_maps *m, const char *mount, uint32_t id,
 		 const struct policy_strs *cgroups);

@@ -241,16 +241,27 @@ static void sync_candidates(struct daemon *d)
 	free(c.v);
 }
 
-/* Why the bindings of p cannot be made beside the installed policies. */
-static void log_binding_conflicts(struct daemon *d, struct policy *p)
+/*
+ * The valid files' bindings against the installed policies they do not replace (the last good
+ * versions of invalid files): a file that conflicts is said and skipped (skip[i] set), and its
+ * policy stays as it was.
+ */
+static void skip_binding_conflicts(struct daemon *d, const struct policy_set *good, char *skip)
 {
 	struct policy_diags diags = { 0 };
 	char buf[2048];
+	size_t i, j;
 
-	bindings_check(&d->maps, &p, 1, &diags);
-	for (size_t i = 0; i < diags.n; i++) {
+	bindings_check(&d->maps, good->v, good->n, &diags);
+	for (i = 0; i < diags.n; i++) {
 		policy_diag_format(&diags.v[i], buf, sizeof(buf));
 		log_error("%s", buf);
+		for (j = 0; j < good->n; j++)
+			if (!skip[j] && !strcmp(good->v[j]->file, diags.v[i].file)) {
+				skip[j] = 1;
+				d->sync_invalid++;
+				log_error("%s: skipped", good->v[j]->file);
+			}
 	}
 	policy_diags_free(&diags);
 }
@@ -268,7 +279,7 @@ static void sync_dir(struct daemon *d)
 	struct known *peeked = NULL;
 	const char **names = NULL;
 	size_t nfiles = 0, nnames = 0, i, j;
-	char **files = NULL;
+	char **files = NULL, *skip = NULL;
 	int unknown_invalid = 0, lock, err;
 
 	d->sync_failed = 1; /* until it gets through */
@@ -282,7 +293,8 @@ static void sync_dir(struct daemon *d)
 	good.v = calloc(nfiles + 1, sizeof(*good.v));
 	good.rulesets = calloc(nfiles + 1, sizeof(*good.rulesets));
 	names = calloc(nfiles + 1, sizeof(*names));
-	if (!good.v || !good.rulesets || !names)
+	skip = calloc(nfiles + 1, 1);
+	if (!good.v || !good.rulesets || !names || !skip)
 		goto out;
 	peeked = calloc(nfiles + 1, sizeof(*peeked));
 	if (!peeked)
@@ -363,6 +375,7 @@ static void sync_dir(struct daemon *d)
 			free(k);
 		}
 	}
+	skip_binding_conflicts(d, &good, skip);
 	for (i = 0; i < good.n; i++) {
 		const struct policy *p = good.v[i];
 		struct warden_policy cur;
@@ -373,9 +386,9 @@ static void sync_dir(struct daemon *d)
 			remember(d, p->file, p->name.s);
 			continue; /* in force already, from these very bytes */
 		}
+		if (skip[i])
+			continue;
 		err = maps_policy_install(&d->maps, d->mount, good.rulesets[i]);
-		if (err == -EEXIST)
-			log_binding_conflicts(d, good.v[i]);
 		if (err) {
 			log_error("%s: cannot install policy '%s': %s", p->file, p->name.s,
 				  strerror(-err));
@@ -393,6 +406,7 @@ out:
 		free(files[i]);
 	free(files);
 	free(names);
+	free(skip);
 	free(peeked);
 	cmd_free_policies(&good);
 }
