@@ -45,7 +45,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wnet $(BUILD)/tests/wbench \
 	$(BUILD)/tests/warden-next $(BUILD)/tests/wproc $(BUILD)/tests/wattr
 
-.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install deb FORCE
+.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install deb deb-check FORCE
 all: $(BUILD)/warden $(E2E_HELPERS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
@@ -192,6 +192,11 @@ deb:
 	cd $(BUILD)/deb/src && DEB_BUILD_OPTIONS=noddebs dpkg-buildpackage -b -us -uc
 	lintian --fail-on error $(BUILD)/deb/warden_*_amd64.deb
 	@ls $(BUILD)/deb/warden_*_amd64.deb
+
+# The package installed in the VM (KERNEL, default 6.1): systemd-analyze verify, doctor, the
+# daemon enforcing from /etc/warden/policies, removal (tests/deb/check).
+deb-check: deb $(BUILD)/tests/wtry
+	tests/vm/run --kernel $(or $(KERNEL),6.1) -- tests/deb/check $$(ls $(BUILD)/deb/warden_*_amd64.deb)
 
 clean:
 	rm -rf $(BUILD)
