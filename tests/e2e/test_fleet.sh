@@ -21,6 +21,13 @@ configmap_write() {
 	[ -z "$old" ] || rm -rf "${dir:?}/$old"
 }
 
+# daemon_events TEXT: the daemon reads the ring buffer itself and prints events on its
+# standard output: once TEXT is there, they are the test's events
+daemon_events() {
+	wait_for "$T/d.out" "$1" 10
+	cp "$T/d.out" "$T/events.json"
+}
+
 t_daemon_follows_configmap_swap() {
 	local d=/tmp/e2e-fleet dir=$T/configmap
 	mkdir -p "$d" "$dir" "$T/v1" "$T/v2"
@@ -36,7 +43,7 @@ t_daemon_follows_configmap_swap() {
 	trap "kill -9 $DPID 2>/dev/null" EXIT
 	wait_for "$T/d.err" "applied policy 'cm-a'" 300
 	expect_eq "$(wtry_in "$CG" open "$d/one")" "EPERM" "the ConfigMap's first version"
-	events
+	daemon_events "$d/one"
 	expect_event action=deny op=fs.read policy=cm-a path="$d/one"
 
 	# kubelet's swap: a.yaml changes, b.yaml appears, in one rename
@@ -48,7 +55,8 @@ t_daemon_follows_configmap_swap() {
 	expect_eq "$(wtry_in "$CG" open "$d/one")" "ok" "the old version's rule is gone"
 	cg_make "$CG/b"
 	expect_eq "$(wtry_in "$CG/b" open "$d/one")" "EPERM" "the new file's policy"
-	events
+	daemon_events "$d/two"
+	daemon_events "$CG/b"
 	expect_event action=deny op=fs.read policy=cm-a path="$d/two"
 	expect_event action=deny op=fs.read policy=cm-b path="$d/one"
 
