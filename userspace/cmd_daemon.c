@@ -242,6 +242,39 @@ static void sync_candidates(struct daemon *d)
 }
 
 /*
+ * Guard the policy directory and the real directories of its files: a file may be a symlink
+ * out of it (a ConfigMap volume's are, into ..data/), and what it points at may not be
+ * changed by a confined process either. Said and counted as a failed sync when impossible.
+ */
+static void guard_files(struct daemon *d, char *const *files, size_t n)
+{
+	const char **dirs = calloc(n + 1, sizeof(*dirs));
+	char **real = calloc(n + 1, sizeof(*real));
+	size_t k = 0, i;
+	int err = -ENOMEM;
+
+	if (dirs && real) {
+		dirs[k++] = d->dir;
+		for (i = 0; i < n; i++) {
+			real[i] = realpath(files[i], NULL);
+			if (real[i] && strrchr(real[i], '/') != real[i]) {
+				*strrchr(real[i], '/') = 0;
+				dirs[k++] = real[i];
+			}
+		}
+		err = maps_guard_dirs(&d->maps, dirs, k);
+	}
+	if (err) {
+		log_error("cannot guard the policy files of '%s': %s", d->dir, strerror(-err));
+		d->sync_failed = 1;
+	}
+	for (i = 0; real && i < n; i++)
+		free(real[i]);
+	free(real);
+	free(dirs);
+}
+
+/*
  * The valid files' bindings against the installed policies they do not replace (the last good
  * versions of invalid files): a file that conflicts is said and skipped (skip[i] set), and its
  * policy stays as it was.
@@ -375,6 +408,7 @@ static void sync_dir(struct daemon *d)
 			free(k);
 		}
 	}
+	guard_files(d, files, nfiles);
 	skip_binding_conflicts(d, &good, skip);
 	for (i = 0; i < good.n; i++) {
 		const struct policy *p = good.v[i];

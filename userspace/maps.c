@@ -575,36 +575,42 @@ static __u64 kernel_dev(dev_t dev)
 	return (__u64)major(dev) << 20 | minor(dev);
 }
 
-int maps_guard_dir(const struct warden_maps *m, const char *dir)
+struct guard_set {
+	struct warden_inode key[WARDEN_MAX_GUARDED];
+	__u32 kind[WARDEN_MAX_GUARDED];
+	size_t n;
+};
+
+/* Add dir (WARDEN_GUARD_DIR) and the directories above it (ABOVE, unless guarded as DIR). */
+static int guard_collect(struct guard_set *g, const char *dir)
 {
-	struct warden_inode key, next;
-	char *path = NULL, *slash;
-	struct stat st;
+	char *path = realpath(dir, NULL), *slash;
 	__u32 kind = WARDEN_GUARD_DIR;
+	struct stat st;
+	size_t i;
 	int err = 0;
 
-	/* forget what an earlier daemon guarded */
-	while (bpf_map_get_next_key(m->guarded, NULL, &next) == 0) {
-		key = next;
-		if (bpf_map_delete_elem(m->guarded, &key))
-			return -errno;
-	}
-	if (!dir)
-		return 0;
-	path = realpath(dir, NULL);
 	if (!path)
 		return -errno;
 	for (;;) {
 		if (stat(path, &st)) {
 			err = -errno;
-			goto out;
+			break;
 		}
-		memset(&key, 0, sizeof(key));
-		key.dev = kernel_dev(st.st_dev);
-		key.ino = st.st_ino;
-		if (bpf_map_update_elem(m->guarded, &key, &kind, BPF_ANY)) {
-			err = -errno;
-			goto out;
+		for (i = 0; i < g->n; i++)
+			if (g->key[i].dev == kernel_dev(st.st_dev) && g->key[i].ino == st.st_ino)
+				break;
+		if (i == g->n && g->n == WARDEN_MAX_GUARDED) {
+			err = -E2BIG;
+			break;
+		}
+		if (i == g->n) {
+			memset(&g->key[i], 0, sizeof(g->key[i]));
+			g->key[i].dev = kernel_dev(st.st_dev);
+			g->key[i].ino = st.st_ino;
+			g->kind[g->n++] = kind;
+		} else if (kind == WARDEN_GUARD_DIR) {
+			g->kind[i] = kind;
 		}
 		kind = WARDEN_GUARD_ABOVE;
 		slash = strrchr(path, '/');
@@ -615,9 +621,41 @@ int maps_guard_dir(const struct warden_maps *m, const char *dir)
 		else
 			*slash = 0;
 	}
-out:
 	free(path);
 	return err;
+}
+
+int maps_guard_dirs(const struct warden_maps *m, const char *const *dirs, size_t n)
+{
+	struct warden_inode key, next, *prev = NULL, doomed[WARDEN_MAX_GUARDED];
+	struct guard_set *g = calloc(1, sizeof(*g));
+	size_t i, j, ndoomed = 0;
+	int err = g ? 0 : -ENOMEM;
+
+	for (i = 0; !err && i < n; i++)
+		err = guard_collect(g, dirs[i]);
+	/* the new set first, then what is no longer in it: never a moment unguarded */
+	for (i = 0; !err && i < g->n; i++)
+		if (bpf_map_update_elem(m->guarded, &g->key[i], &g->kind[i], BPF_ANY))
+			err = -errno;
+	while (!err && bpf_map_get_next_key(m->guarded, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		for (j = 0; j < g->n && memcmp(&g->key[j], &key, sizeof(key)); j++)
+			;
+		if (j == g->n && ndoomed < WARDEN_MAX_GUARDED)
+			doomed[ndoomed++] = key;
+	}
+	for (i = 0; !err && i < ndoomed; i++)
+		if (bpf_map_delete_elem(m->guarded, &doomed[i]) && errno != ENOENT)
+			err = -errno;
+	free(g);
+	return err;
+}
+
+int maps_guard_dir(const struct warden_maps *m, const char *dir)
+{
+	return maps_guard_dirs(m, &dir, dir ? 1 : 0);
 }
 
 int maps_policy_header(const struct warden_maps *m, uint32_t id, struct warden_policy *ret)

@@ -74,6 +74,11 @@ int maps_set_daemon(const struct warden_maps *m, uint32_t tgid);
  * or removed.
  */
 int maps_guard_dir(const struct warden_maps *m, const char *dir);
+/*
+ * The same for several directories at once (the policy directory and the real directories of
+ * files that are symlinks out of it), replacing what was guarded without a moment in between.
+ */
+int maps_guard_dirs(const struct warden_maps *m, const char *const *dirs, size_t n);
 
 struct maps_counters {
 	uint64_t allowed;

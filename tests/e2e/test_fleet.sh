@@ -60,6 +60,14 @@ t_daemon_follows_configmap_swap() {
 	expect_event action=deny op=fs.read policy=cm-a path="$d/two"
 	expect_event action=deny op=fs.read policy=cm-b path="$d/one"
 
+	# a confined root process may not rewrite the policy behind the symlink, nor swap ..data
+	expect_eq "$(wtry_in "$CG" open "$dir/..2026_11_30_02/a.yaml" w)" "EPERM" \
+		"write the file a policy symlink points at"
+	expect_eq "$(wtry_in "$CG" rename "$dir/..2026_11_30_02" "$dir/..evil")" "EPERM" \
+		"rename the directory behind ..data"
+	daemon_events '"what":"daemon"'
+	expect_event op=tamper what=daemon uid=0
+
 	# the next swap drops b.yaml: its policy goes
 	configmap_write "$dir" 2026_11_30_03 "$T/v2/a.yaml"
 	wait_for "$T/d.err" "removed policy 'cm-b'" 60
