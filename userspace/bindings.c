@@ -295,6 +295,11 @@ int bindings_set(const struct warden_maps *m, const char *mount, uint32_t id,
 	return err;
 }
 
+/* bindings_check numbers the policies of its set (i) apart from installed policy ids. */
+#define SET_OWNER(i) (0x80000000u | (uint32_t)(i))
+#define IS_SET_OWNER(o) ((o)&0x80000000u)
+#define SET_INDEX(o) ((o) & ~0x80000000u)
+
 /* Whether installed policy id is replaced by a policy of set (same name). */
 static int replaced(const struct warden_maps *m, uint32_t id, struct policy *const *set, size_t n,
 		    char *name, size_t size)
@@ -337,12 +342,14 @@ static const struct policy_str *set_pattern(struct policy *const *set, size_t n,
 					    const struct patterns *p, size_t x)
 {
 	uint32_t owner = p->v[x].owner;
+	const struct policy *q;
 
-	if (!(owner & 0x80000000u) || (owner & ~0x80000000u) >= n)
+	if (!IS_SET_OWNER(owner) || SET_INDEX(owner) >= n)
 		return NULL;
-	for (size_t j = 0; j < set[owner & ~0x80000000u]->cgroups.n; j++)
-		if (set[owner & ~0x80000000u]->cgroups.v[j].s == p->v[x].s)
-			return &set[owner & ~0x80000000u]->cgroups.v[j];
+	q = set[SET_INDEX(owner)];
+	for (size_t j = 0; j < q->cgroups.n; j++)
+		if (q->cgroups.v[j].s == p->v[x].s)
+			return &q->cgroups.v[j];
 	return NULL;
 }
 
@@ -359,7 +366,7 @@ static int check_patterns(const struct warden_maps *m, const struct bindpaths *b
 		    !replaced(m, b->v[i].policy_id, set, n, other, sizeof(other)))
 			err = patterns_add(&p, b->v[i].path, b->v[i].policy_id);
 	for (size_t i = 0; i < n && !err; i++)
-		err = patterns_of(&set[i]->cgroups, 0x80000000u | (uint32_t)i, &p);
+		err = patterns_of(&set[i]->cgroups, SET_OWNER(i), &p);
 	if (!err)
 		err = policy_cgroup_resolve(p.v, p.n, WARDEN_CGDFA_HALF, &r);
 	if (err) {
@@ -382,13 +389,12 @@ static int check_patterns(const struct warden_maps *m, const struct bindpaths *b
 		}
 		if (!src)
 			continue;
-		if (p.v[y].owner & 0x80000000u)
-			snprintf(other, sizeof(other), "%s",
-				 set[p.v[y].owner & ~0x80000000u]->name.s);
+		if (IS_SET_OWNER(p.v[y].owner))
+			snprintf(other, sizeof(other), "%s", set[SET_INDEX(p.v[y].owner)]->name.s);
 		else if (maps_policy_name(m, p.v[y].owner, other, sizeof(other)))
 			snprintf(other, sizeof(other), "#%u", p.v[y].owner);
 		policy_diags_add(
-			diags, set[p.v[x].owner & ~0x80000000u]->file, src->line, src->column,
+			diags, set[SET_INDEX(p.v[x].owner)]->file, src->line, src->column,
 			"cgroup pattern '%s' and pattern '%s' of policy '%s' can match the "
 			"same cgroup and are equally specific",
 			p.v[x].s, p.v[y].s, other);
@@ -423,18 +429,5 @@ int bindings_for_each_path(const struct warden_maps *m, uint32_t id, bindings_pa
 		if (b.v[i].policy_id == id)
 			err = fn(b.v[i].path, b.v[i].kind, ctx);
 	bindpaths_free(&b);
-	return err;
-}
-
-int bindings_pattern_matches(const char *pattern, const char *path)
-{
-	struct policy_cgroup_pattern v = { pattern, 1 };
-	struct policy_cgroup_automaton r;
-	int err = policy_cgroup_resolve(&v, 1, WARDEN_CGDFA_HALF, &r);
-
-	if (err)
-		return err;
-	err = policy_cgroup_match(&r, path) == 0;
-	policy_cgroup_automaton_free(&r);
 	return err;
 }

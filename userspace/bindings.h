@@ -41,7 +41,4 @@ typedef int (*bindings_path_fn)(const char *path, uint32_t kind, void *ctx);
 int bindings_for_each_path(const struct warden_maps *m, uint32_t id, bindings_path_fn fn,
 			   void *ctx);
 
-/* 1 when pattern matches path (a cgroup path), 0 when not, or a negative errno. */
-int bindings_pattern_matches(const char *pattern, const char *path);
-
 #endif

@@ -58,7 +58,7 @@ struct waiting {
 
 struct pattern_of {
 	const char *mount;
-	const char *pattern;
+	struct policy_cgroup_automaton r; /* of the one pattern */
 };
 
 /* 1 (stops the walk) when the bound cgroup cgid matches the pattern. */
@@ -69,7 +69,21 @@ static int bound_matches(uint64_t cgid, void *arg)
 
 	if (cgroup_path(p->mount, cgid, path, sizeof(path)))
 		return 0;
-	return bindings_pattern_matches(p->pattern, path) == 1;
+	return policy_cgroup_match(&p->r, path) == 0;
+}
+
+/* Whether no cgroup bound to policy id matches pattern. */
+static int pattern_waits(const struct waiting *w, const char *pattern)
+{
+	struct pattern_of p = { .mount = w->mount };
+	int waits;
+
+	if (policy_cgroup_resolve(&(struct policy_cgroup_pattern){ pattern, 1 }, 1,
+				  WARDEN_CGDFA_HALF, &p.r))
+		return 1;
+	waits = maps_for_each_binding(w->m, w->id, bound_matches, &p) != 1;
+	policy_cgroup_automaton_free(&p.r);
+	return waits;
 }
 
 static int add_waiting(const char *path, uint32_t kind, void *arg)
@@ -82,8 +96,7 @@ static int add_waiting(const char *path, uint32_t kind, void *arg)
 	if ((kind == WARDEN_BIND_PATTERN) != w->pattern_pass)
 		return 0;
 	if (kind == WARDEN_BIND_PATTERN)
-		waits = maps_for_each_binding(w->m, w->id, bound_matches,
-					      &(struct pattern_of){ w->mount, path }) != 1;
+		waits = pattern_waits(w, path);
 	else
 		waits = cgroup_id(w->mount, path, &cgid) != 0;
 	if (!waits)

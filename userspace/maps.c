@@ -261,13 +261,6 @@ out:
 	return ret;
 }
 
-/* What to keep of one policy's entries: keys (or hashes) of the new rule set; NULL keeps none. */
-struct keep {
-	uint32_t policy_id;
-	const void *v;
-	size_t n;
-};
-
 static int fs_rule_doomed(int fd, const void *k, void *ctx)
 {
 	const struct warden_fs_key *key = k;

@@ -381,15 +381,6 @@ void policy_automaton_free(struct policy_automaton *a)
 	memset(a, 0, sizeof(*a));
 }
 
-uint64_t policy_automaton_run(const struct policy_automaton *a, const char *s)
-{
-	uint32_t st = a->n > 1 ? 1 : 0;
-
-	for (; *s && st; s++)
-		st = a->next[st][(uint8_t)*s];
-	return a->out ? a->out[st] : 0;
-}
-
 int policy_compile_dfa(const struct policy *p, struct warden_dfa_state **ret_states, size_t *ret_n,
 		       char *err, size_t err_size)
 {

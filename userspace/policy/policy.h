@@ -229,8 +229,6 @@ struct policy_automaton {
 int policy_automaton_build(const struct policy_glob *g, size_t n, size_t max,
 			   struct policy_automaton *ret);
 void policy_automaton_free(struct policy_automaton *a);
-/* The output for a whole string. */
-uint64_t policy_automaton_run(const struct policy_automaton *a, const char *s);
 
 /*
  * Cgroup patterns (cgpattern.c). Specificity orders patterns: more literal bytes, then fewer
