@@ -48,6 +48,20 @@ try_in() {
 		"$CGROOT$cg" "$WTRY" "$@"
 }
 
+# bg_in CGROUP CMD ARGS...: CMD in CGROUP in the background, its pid in BG_PID; returns once
+# CMD runs (joined and exec'd: a check that starts earlier would judge the shell outside)
+bg_in() {
+	local cg=$1 _
+	shift
+	bash -c 'echo $BASHPID >"$0/cgroup.procs" && exec "$@"' "$CGROOT$cg" "$@" &
+	BG_PID=$!
+	for _ in $(seq 100); do
+		[ "$(cat "/proc/$BG_PID/comm" 2>/dev/null)" = "${1##*/}" ] && return 0
+		sleep 0.1
+	done
+	fail "$* did not start in $cg within 10 s"
+}
+
 # wtry_in CGROUP OP ARGS...: wtry joins CGROUP itself, so exec rules do not apply to wtry
 wtry_in() {
 	local cg=$1

@@ -161,9 +161,8 @@ P
 )"
 	# the target is confined by the same policy: process.ptrace decides (a process outside the
 	# policy is refused whatever it says, see test_sound_process.sh)
-	bash -c 'echo $BASHPID >"$0/cgroup.procs" && exec sleep 30' "$CGROOT$CG" &
-	target=$!
-	sleep 0.2
+	bg_in "$CG" sleep 30
+	target=$BG_PID
 	out=$(try_in "$CG" ptrace "$target")
 	pid=${out%% *}
 	expect_eq "${out#* }" "EPERM" "ptrace attach"

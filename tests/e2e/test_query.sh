@@ -108,9 +108,8 @@ exec: { default: deny, allow: [/usr/bin/, $ldso] }
 P
 )"
 	# the process itself in the cgroup (not a subshell running it): ptrace's and --pid's target
-	bash -c 'echo $BASHPID >"$0/cgroup.procs" && exec sleep 600' "$CGROOT$a" &
-	QTARGET=$!
-	sleep 0.2
+	bg_in "$a" sleep 600
+	QTARGET=$BG_PID
 	# files: deny wins, wildcards, the default, a symlink judged as its target
 	q_case "$a" allowed fs.read /etc/hostname
 	q_case "$a" denied fs.read /etc/shadow

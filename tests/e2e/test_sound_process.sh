@@ -33,8 +33,8 @@ t_sound_process_outside_policy() {
 	# shellcheck disable=SC2064
 	trap "kill $outside $nobody \$inside 2>/dev/null" EXIT
 	sound_policy "$CG"
-	bash -c 'echo $BASHPID >"$0/cgroup.procs" && exec sleep 1000' "$CGROOT$CG" &
-	inside=$!
+	bg_in "$CG" sleep 1000
+	inside=$BG_PID
 	out=$(in_cg "$CG" "$WPROC" peek "$outside")
 	# the kernel reports a refusal of the /proc views as EACCES (ptrace_may_access is a bool)
 	expect_lines "$out" "ptrace EPERM
