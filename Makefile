@@ -45,7 +45,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wnet $(BUILD)/tests/wbench \
 	$(BUILD)/tests/warden-next $(BUILD)/tests/wproc $(BUILD)/tests/wattr
 
-.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install deb deb-check FORCE
+.PHONY: all deps test unit fuzz e2e demo bench format format-check clean install deb deb-check \
+	image image-check FORCE
 all: $(BUILD)/warden $(E2E_HELPERS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) vmlinux/vmlinux.h
@@ -197,6 +198,17 @@ deb:
 # daemon enforcing from /etc/warden/policies, removal (tests/deb/check).
 deb-check: deb $(BUILD)/tests/wtry
 	tests/vm/run --kernel $(or $(KERNEL),6.1) -- tests/deb/check $$(ls $(BUILD)/deb/warden_*_amd64.deb)
+
+# The container image (deploy/image/build): $(BUILD)/image/warden.tar, an OCI archive of
+# localhost/warden:VERSION built from the package and Debian's, no base image pulled.
+image: deb
+	@tests/deps image
+	@mkdir -p $(BUILD)/image
+	deploy/image/build $$(ls $(BUILD)/deb/warden_*_amd64.deb) $(BUILD)/image/warden.tar $(VERSION)
+
+# The image run by podman in the VM as the DaemonSet runs it (tests/image/check).
+image-check: image all
+	tests/vm/run --kernel $(or $(KERNEL),6.1) -- tests/image/check $(BUILD)/image/warden.tar
 
 clean:
 	rm -rf $(BUILD)

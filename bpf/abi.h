@@ -41,6 +41,8 @@
 #define WARDEN_OP_PTRACE 8
 #define WARDEN_OP_TAMPER 9 /* an attempt to escape or switch off enforcement; what says which */
 #define WARDEN_OP_MEMORY_EXEC 10 /* executable anonymous or writable memory (process.exec_memory) */
+#define WARDEN_OP_SLOTS 16 /* ops a policy's refusals are counted by (warden_op_counter) */
+#define WARDEN_OP_COUNTERS (WARDEN_MAX_POLICIES * WARDEN_OP_SLOTS)
 
 /* warden_event.what for WARDEN_OP_TAMPER */
 #define WARDEN_TAMPER_CGROUP \
@@ -343,6 +345,16 @@ struct warden_counters {
 	__u64 dropped; /* events not sent: the ring buffer was full or the rate limit hit */
 };
 _Static_assert(sizeof(struct warden_counters) == 32, "warden_counters layout");
+
+/*
+ * warden_op_counter: array indexed by policy id * WARDEN_OP_SLOTS + op, the policy's refusals
+ * of that op (a shared array: refusals are the slow path, and its size does not grow with CPUs).
+ */
+struct warden_op_counts {
+	__u64 denied;
+	__u64 audited; /* audit mode let it through, or a candidate would have denied */
+};
+_Static_assert(sizeof(struct warden_op_counts) == 16, "warden_op_counts layout");
 
 /*
  * A ring buffer record. Only the header and path_len bytes of path are sent, so most records

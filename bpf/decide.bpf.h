@@ -191,6 +191,27 @@ static __always_inline struct warden_scratch *warden_scratch_get(void)
 static __always_inline int warden_report(struct warden_event *ev, struct warden_policy *policy,
 					 __u32 policy_id, __u16 op, __u8 reason);
 
+/* Count a refusal of op in the policy's counters: in total and by op. */
+static __always_inline void warden_count_refusal(struct warden_counters *c, __u32 policy_id,
+						 __u16 op, int audit)
+{
+	__u32 key = policy_id * WARDEN_OP_SLOTS + (op & (WARDEN_OP_SLOTS - 1));
+	struct warden_op_counts *oc = bpf_map_lookup_elem(&warden_op_counter, &key);
+
+	if (c) {
+		if (audit)
+			__sync_fetch_and_add(&c->audited, 1);
+		else
+			__sync_fetch_and_add(&c->denied, 1);
+	}
+	if (oc) {
+		if (audit)
+			__sync_fetch_and_add(&oc->audited, 1);
+		else
+			__sync_fetch_and_add(&oc->denied, 1);
+	}
+}
+
 /*
  * A tagged task whose decision cannot be made for want of a scratch (task storage is
  * allocated on a task's first decision, which fails when memory is short): denied, and said
@@ -205,10 +226,9 @@ static __always_inline int warden_no_scratch(struct warden_policy *policy, __u32
 
 	if (!ev) {
 		c = bpf_map_lookup_elem(&warden_counter, &policy_id);
-		if (c) {
-			__sync_fetch_and_add(&c->denied, 1);
+		warden_count_refusal(c, policy_id, WARDEN_OP_TAMPER, 0);
+		if (c)
 			__sync_fetch_and_add(&c->dropped, 1);
-		}
 		return -EPERM;
 	}
 	warden_event_reset(ev);
@@ -305,12 +325,7 @@ static __always_inline int warden_report(struct warden_event *ev, struct warden_
 		ev->exe[0] = 0;
 
 	c = bpf_map_lookup_elem(&warden_counter, &policy_id);
-	if (c) {
-		if (audit)
-			__sync_fetch_and_add(&c->audited, 1);
-		else
-			__sync_fetch_and_add(&c->denied, 1);
-	}
+	warden_count_refusal(c, policy_id, op, audit);
 
 	/*
 	 * A flood of denials from one policy must not crowd out everyone else's events: past

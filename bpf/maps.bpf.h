@@ -131,6 +131,14 @@ struct {
 } warden_counter SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WARDEN_OP_COUNTERS);
+	__type(key, __u32);
+	__type(value, struct warden_op_counts);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_op_counter SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WARDEN_MAX_POLICIES);
 	__type(key, __u32);

@@ -51,6 +51,7 @@ static const struct {
 	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
 	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },
 	{ "warden_counter", offsetof(struct warden_maps, counter) },
+	{ "warden_op_counter", offsetof(struct warden_maps, op_counter) },
 	{ "warden_rate", offsetof(struct warden_maps, rate) },
 	{ "warden_exe", offsetof(struct warden_maps, exe) },
 	{ "warden_daemon", offsetof(struct warden_maps, daemon) },

@@ -19,6 +19,7 @@ struct warden_maps {
 	int fs_rule;
 	int net_rule;
 	int counter;
+	int op_counter;
 	int rate;
 	int exe;
 	int daemon;

@@ -426,6 +426,27 @@ static int install_trie(const struct warden_maps *m, uint32_t rs, const struct p
 	return 0;
 }
 
+/* A fresh slot starts its counters at zero: the totals and those by op. */
+static int zero_counters(const struct warden_maps *m, uint32_t id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct warden_counters *zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
+	struct warden_op_counts none = { 0 };
+	int ret = 0;
+	__u32 key;
+
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(m->counter, &id, zero, BPF_ANY))
+		ret = -errno;
+	free(zero);
+	for (key = id * WARDEN_OP_SLOTS; !ret && key < (id + 1) * WARDEN_OP_SLOTS; key++) {
+		if (bpf_map_update_elem(m->op_counter, &key, &none, BPF_ANY))
+			ret = -errno;
+	}
+	return ret;
+}
+
 /* Fill rule set rs (not in force, empty) with the compiled rule set r. */
 static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struct policy_ruleset *r)
 {
@@ -486,14 +507,7 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		return ret;
 	}
 	if (!existed) {
-		/* a fresh slot starts its counters at zero */
-		int ncpu = libbpf_num_possible_cpus();
-		struct warden_counters *zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
-
-		ret = !zero						  ? -ENOMEM :
-		      bpf_map_update_elem(m->counter, &id, zero, BPF_ANY) ? -errno :
-									    0;
-		free(zero);
+		ret = zero_counters(m, id);
 		if (ret) {
 			clear_ruleset(m, rs_new);
 			return ret;
@@ -654,6 +668,20 @@ int maps_guard_dir(const struct warden_maps *m, const char *dir)
 int maps_policy_header(const struct warden_maps *m, uint32_t id, struct warden_policy *ret)
 {
 	return active_header(m, id, ret, NULL);
+}
+
+int maps_op_counters(const struct warden_maps *m, uint32_t id,
+		     struct warden_op_counts ret[WARDEN_OP_SLOTS])
+{
+	__u32 op;
+
+	for (op = 0; op < WARDEN_OP_SLOTS; op++) {
+		__u32 key = id * WARDEN_OP_SLOTS + op;
+
+		if (bpf_map_lookup_elem(m->op_counter, &key, &ret[op]))
+			return -errno;
+	}
+	return 0;
 }
 
 int maps_counters(const struct warden_maps *m, uint32_t id, struct maps_counters *ret)

@@ -90,6 +90,11 @@ struct maps_counters {
 /* Counters of policy id, summed over CPUs. */
 int maps_counters(const struct warden_maps *m, uint32_t id, struct maps_counters *ret);
 
+/* Refusals of policy id by op (indexed by WARDEN_OP_*). */
+struct warden_op_counts;
+int maps_op_counters(const struct warden_maps *m, uint32_t id,
+		     struct warden_op_counts ret[WARDEN_OP_SLOTS]);
+
 /*
  * Call fn for every installed policy (id, header) in id order. fn returning non-zero stops
  * the walk and is returned.

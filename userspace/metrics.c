@@ -163,6 +163,27 @@ static int count_binding(uint64_t cgroup_id, void *arg)
 	return 0;
 }
 
+/*
+ * The policy's refusals by op, for every op warden names (zeros included: a series exists
+ * from the policy's install on, so rate() and increase() see its first refusal).
+ */
+static void collect_ops(const struct warden_maps *m, uint32_t id, struct metrics_policy *mp)
+{
+	struct warden_op_counts c[WARDEN_OP_SLOTS] = { 0 };
+	unsigned int op;
+
+	maps_op_counters(m, id, c);
+	mp->nops = 0;
+	for (op = 1; op < WARDEN_OP_SLOTS && mp->nops < sizeof(mp->ops) / sizeof(mp->ops[0]);
+	     op++) {
+		const char *name = events_op_name(op);
+
+		if (!strcmp(name, "unknown"))
+			continue;
+		mp->ops[mp->nops++] = (struct metrics_op){ name, c[op].denied, c[op].audited };
+	}
+}
+
 static int collect_policy(uint32_t id, const struct warden_policy *p, void *arg)
 {
 	struct policies *ps = arg;
@@ -179,9 +200,8 @@ static int collect_policy(uint32_t id, const struct warden_policy *p, void *arg)
 	mp->generation = p->generation;
 	maps_counters(ps->maps, id, &cnt);
 	mp->allowed = cnt.allowed;
-	mp->denied = cnt.denied;
-	mp->audited = cnt.audited;
 	mp->dropped = cnt.dropped;
+	collect_ops(ps->maps, id, mp);
 	mp->cgroups = 0;
 	if (!(p->flags & WARDEN_POLICY_CANDIDATE))
 		maps_for_each_binding(ps->maps, id, count_binding, &mp->cgroups);

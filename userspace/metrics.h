@@ -27,11 +27,18 @@ struct event_view;
 int metrics_parse_addr(const char *s, struct sockaddr_storage *ret_addr, socklen_t *ret_len);
 
 /* What /metrics shows, gathered at the time of a request. */
+struct metrics_op {
+	const char *op; /* as in the JSON events: "fs.read", "exec", ... */
+	uint64_t denied, audited;
+};
+
 struct metrics_policy {
 	char name[65];
 	const char *mode; /* "enforce", "audit" or "candidate" */
 	uint64_t generation;
-	uint64_t allowed, denied, audited, dropped;
+	uint64_t allowed, dropped;
+	struct metrics_op ops[16]; /* refusals by op, from the kernel's counters */
+	size_t nops;
 	uint64_t cgroups; /* explicit bindings */
 };
 

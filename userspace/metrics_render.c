@@ -115,6 +115,30 @@ static void policy_sample(FILE *f, const char *name, const struct metrics_policy
 	fprintf(f, "} %llu\n", (unsigned long long)v);
 }
 
+static void decision_sample(FILE *f, const struct metrics_policy *p, const char *op,
+			    const char *action, uint64_t v)
+{
+	fputs("warden_decisions_total{policy=", f);
+	label_value(f, p->name);
+	fprintf(f, ",candidate=\"%s\",op=\"%s\",action=\"%s\"} %llu\n", candidate_label(p), op,
+		action, (unsigned long long)v);
+}
+
+/* A candidate's refusals are would-deny; another policy's deny and audit, by op. */
+static void decision_samples(FILE *f, const struct metrics_policy *p)
+{
+	for (size_t o = 0; o < p->nops; o++) {
+		const struct metrics_op *op = &p->ops[o];
+
+		if (!strcmp(p->mode, "candidate")) {
+			decision_sample(f, p, op->op, "would-deny", op->audited);
+			continue;
+		}
+		decision_sample(f, p, op->op, "deny", op->denied);
+		decision_sample(f, p, op->op, "audit", op->audited);
+	}
+}
+
 static void render_policies(FILE *f, const struct metrics_snapshot *s)
 {
 	static const char *const modes[] = { "enforce", "audit", "candidate" };
@@ -142,17 +166,9 @@ static void render_policies(FILE *f, const struct metrics_snapshot *s)
 				      s->policies[i].cgroups);
 	}
 	family(f, "warden_decisions_total", "counter",
-	       "Refusals by policy and action: deny (enforced), audit (an audit-mode policy let it through), would-deny (a candidate policy would have denied).");
-	for (i = 0; i < s->npolicies; i++) {
-		const struct metrics_policy *p = &s->policies[i];
-
-		if (!strcmp(p->mode, "candidate")) {
-			policy_sample(f, "warden_decisions_total", p, "would-deny", p->audited);
-			continue;
-		}
-		policy_sample(f, "warden_decisions_total", p, "deny", p->denied);
-		policy_sample(f, "warden_decisions_total", p, "audit", p->audited);
-	}
+	       "Refusals by policy, op and action: deny (enforced), audit (an audit-mode policy let it through), would-deny (a candidate policy would have denied).");
+	for (i = 0; i < s->npolicies; i++)
+		decision_samples(f, &s->policies[i]);
 	family(f, "warden_cached_allows_total", "counter",
 	       "File accesses allowed from the verdict cache or a directory's kept state; other allowed operations are not counted.");
 	for (i = 0; i < s->npolicies; i++)

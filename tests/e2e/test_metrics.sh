@@ -9,7 +9,7 @@ m_query() {
 
 t_metrics_scraped_by_prometheus() {
 	local d=/tmp/e2e-metrics dir=$T/policies port=19464 url out i n=5 v start
-	local deny='warden_decisions_total{policy="m-deny",candidate="false",action="deny"}'
+	local deny='warden_decisions_total{policy="m-deny",candidate="false",op="fs.read",action="deny"}'
 	{ command -v promtool && command -v prometheus; } >/dev/null ||
 		fail "promtool and prometheus are not installed: make deps"
 	url=http://127.0.0.1:$port
@@ -37,6 +37,7 @@ P
 name: m-deny
 cgroups: [$CG]
 fs: { deny: [$d/secret] }
+exec: { deny: [/usr/bin/od] }
 P
 	"$W" daemon --policy-dir "$dir" --metrics "127.0.0.1:$port" >"$T/d.out" 2>"$T/d.err" &
 	local dpid=$!
@@ -58,6 +59,7 @@ P
 			"$WTRY" open "$d/secret")" "EPERM" "denial $i as uid 65534"
 	done
 	sysctl -qw kernel.bpf_stats_enabled=0
+	expect_eq "$(in_cg "$CG" "$WTRY" exec /usr/bin/od /dev/null)" "EPERM" "an exec denial"
 	for ((i = 0; i < 300; i++)); do
 		v=$(grep -c "\"action\":\"deny\",\"op\":\"fs.read\",\"policy\":\"m-deny\".*\"path\":\"$d/secret\"" \
 			"$T/d.out")
@@ -77,6 +79,12 @@ P
 	expect_contains "$out" "
 $deny $n
 " "the denial counter"
+	expect_contains "$out" '
+warden_decisions_total{policy="m-deny",candidate="false",op="exec",action="deny"} 1
+' "the kernel's count of exec denials"
+	expect_contains "$out" '
+warden_decisions_total{policy="m-deny",candidate="false",op="net.connect",action="deny"} 0
+' "an op never refused"
 	expect_contains "$out" '
 warden_events_total{policy="m-deny",op="fs.read",action="deny"} 5
 ' "events by op"

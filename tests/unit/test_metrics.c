@@ -78,11 +78,21 @@ static const struct metrics_policy policies[] = {
 	  .mode = "enforce",
 	  .generation = 7,
 	  .allowed = 5,
-	  .denied = 3,
+	  .ops = { { "fs.read", 3, 0 }, { "exec", 0, 0 } },
+	  .nops = 2,
 	  .dropped = 1,
 	  .cgroups = 2 },
-	{ .name = "web", .mode = "candidate", .generation = 8, .allowed = 5, .audited = 4 },
-	{ .name = "we\"ird\\", .mode = "audit", .generation = 9, .audited = 6 },
+	{ .name = "web",
+	  .mode = "candidate",
+	  .generation = 8,
+	  .allowed = 5,
+	  .ops = { { "exec", 0, 4 } },
+	  .nops = 1 },
+	{ .name = "we\"ird\\",
+	  .mode = "audit",
+	  .generation = 9,
+	  .ops = { { "net.connect", 0, 6 } },
+	  .nops = 1 },
 };
 
 static const struct metrics_program programs[] = {
@@ -121,11 +131,13 @@ static void test_render(void **state)
 		"\nwarden_cgroups_bound{policy=\"web\",candidate=\"false\"} 2\n"
 		"warden_cgroups_bound{policy=\"we\\\"ird\\\\\",candidate=\"false\"} 0\n#",
 		"# TYPE warden_decisions_total counter\n"
-		"warden_decisions_total{policy=\"web\",candidate=\"false\",action=\"deny\"} 3\n"
-		"warden_decisions_total{policy=\"web\",candidate=\"false\",action=\"audit\"} 0\n"
-		"warden_decisions_total{policy=\"web\",candidate=\"true\",action=\"would-deny\"} 4\n"
-		"warden_decisions_total{policy=\"we\\\"ird\\\\\",candidate=\"false\",action=\"deny\"} 0\n"
-		"warden_decisions_total{policy=\"we\\\"ird\\\\\",candidate=\"false\",action=\"audit\"} 6\n",
+		"warden_decisions_total{policy=\"web\",candidate=\"false\",op=\"fs.read\",action=\"deny\"} 3\n"
+		"warden_decisions_total{policy=\"web\",candidate=\"false\",op=\"fs.read\",action=\"audit\"} 0\n"
+		"warden_decisions_total{policy=\"web\",candidate=\"false\",op=\"exec\",action=\"deny\"} 0\n"
+		"warden_decisions_total{policy=\"web\",candidate=\"false\",op=\"exec\",action=\"audit\"} 0\n"
+		"warden_decisions_total{policy=\"web\",candidate=\"true\",op=\"exec\",action=\"would-deny\"} 4\n"
+		"warden_decisions_total{policy=\"we\\\"ird\\\\\",candidate=\"false\",op=\"net.connect\",action=\"deny\"} 0\n"
+		"warden_decisions_total{policy=\"we\\\"ird\\\\\",candidate=\"false\",op=\"net.connect\",action=\"audit\"} 6\n",
 		"\nwarden_cached_allows_total{policy=\"web\",candidate=\"false\"} 5\n"
 		"warden_cached_allows_total{policy=\"web\",candidate=\"true\"} 5\n",
 		"\nwarden_events_dropped_total{policy=\"web\",candidate=\"false\"} 1\n",
