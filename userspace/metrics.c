@@ -401,16 +401,40 @@ static void client_write(struct client *c)
 	}
 }
 
-static void accept_clients(struct metrics *mx)
+/* A free slot, or else the client that has waited longest (the earliest deadline). */
+static struct client *slot_for_new(struct metrics *mx)
 {
+	struct client *oldest = &mx->clients[0];
+
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = &mx->clients[i];
 
-		if (c->fd >= 0)
-			continue;
-		c->fd = accept4(mx->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c->fd < 0)
+			return c;
+		if (c->deadline_ms < oldest->deadline_ms)
+			oldest = c;
+	}
+	return oldest;
+}
+
+/*
+ * Take the waiting connections, at most MAX_CLIENTS a call. When every slot is taken, the
+ * client that has waited longest is dropped for the new one: idle connections (a confined
+ * process can open them as fast as it likes) must not keep Prometheus and the liveness probe
+ * out, and a real client's request is answered as soon as it arrives, long before it would be
+ * the oldest.
+ */
+static void accept_clients(struct metrics *mx)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		int fd = accept4(mx->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct client *c;
+
+		if (fd < 0)
 			return;
+		c = slot_for_new(mx);
+		client_close(c);
+		c->fd = fd;
 		c->deadline_ms = now_ms() + CLIENT_TIMEOUT_MS;
 	}
 }
@@ -419,7 +443,7 @@ void metrics_wait(struct metrics *mx, int fd, int timeout_ms)
 {
 	struct pollfd pfd[2 + MAX_CLIENTS];
 	struct client *who[2 + MAX_CLIENTS];
-	int n = 0, i, free_slots = 0;
+	int n = 0, i;
 	long now = now_ms();
 
 	pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
@@ -430,13 +454,10 @@ void metrics_wait(struct metrics *mx, int fd, int timeout_ms)
 	for (i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = &mx->clients[i];
 
-		if (c->fd < 0) {
-			free_slots++;
+		if (c->fd < 0)
 			continue;
-		}
 		if (now >= c->deadline_ms) {
 			client_close(c); /* too slow: the daemon has other work */
-			free_slots++;
 			continue;
 		}
 		if (c->deadline_ms - now < timeout_ms)
@@ -444,11 +465,8 @@ void metrics_wait(struct metrics *mx, int fd, int timeout_ms)
 		who[n] = c;
 		pfd[n++] = (struct pollfd){ .fd = c->fd, .events = c->resp ? POLLOUT : POLLIN };
 	}
-	/* when every slot is taken, new connections wait in the backlog */
-	if (free_slots) {
-		who[n] = NULL;
-		pfd[n++] = (struct pollfd){ .fd = mx->fd, .events = POLLIN };
-	}
+	who[n] = NULL;
+	pfd[n++] = (struct pollfd){ .fd = mx->fd, .events = POLLIN };
 	if (poll(pfd, (nfds_t)n, timeout_ms) <= 0)
 		return;
 	for (i = 1; i < n; i++) {
