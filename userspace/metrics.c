@@ -174,8 +174,7 @@ static void collect_ops(const struct warden_maps *m, uint32_t id, struct metrics
 
 	maps_op_counters(m, id, c);
 	mp->nops = 0;
-	for (op = 1; op < WARDEN_OP_SLOTS && mp->nops < sizeof(mp->ops) / sizeof(mp->ops[0]);
-	     op++) {
+	for (op = 1; op < WARDEN_OP_SLOTS; op++) {
 		const char *name = events_op_name(op);
 
 		if (!strcmp(name, "unknown"))

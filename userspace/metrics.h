@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <linux/types.h>
+#include "../bpf/abi.h"
 #include "loader.h"
 
 struct event_view;
@@ -37,7 +39,7 @@ struct metrics_policy {
 	const char *mode; /* "enforce", "audit" or "candidate" */
 	uint64_t generation;
 	uint64_t allowed, dropped;
-	struct metrics_op ops[16]; /* refusals by op, from the kernel's counters */
+	struct metrics_op ops[WARDEN_OP_SLOTS]; /* refusals by op, from the kernel's counters */
 	size_t nops;
 	uint64_t cgroups; /* explicit bindings */
 };
