@@ -154,8 +154,10 @@ demo: deps
 
 # Cost per open, in a VM whose clock counts instructions; writes docs/performance.md.
 bench: deps
+	@tests/deps bench
 	@$(MAKE) --no-print-directory all
-	@tests/vm/run --kernel $(or $(BENCH_KERNEL),6.1) --smp 1 --icount -- tests/bench
+	@WARDEN_VM_TIMEOUT=5400 tests/vm/run --kernel $(or $(BENCH_KERNEL),6.1) --smp 1 --icount \
+		-- tests/bench
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
 format:

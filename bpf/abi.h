@@ -320,7 +320,7 @@ struct warden_dirstate {
 	__u64 chain[WARDEN_CHAIN_MAX];
 	__u32 seq[WARDEN_CHAIN_MAX];
 	__u32 dir_len; /* bytes of the directory's path with the '/' after it */
-	__u32 pad;
+	__u32 hint; /* the last open matched from it: its inode number ^ rename sequence */
 };
 _Static_assert(sizeof(struct warden_dirstate) == 264, "warden_dirstate layout");
 

@@ -42,18 +42,43 @@ static __always_inline __u32 dentry_seq(struct dentry *d)
 }
 
 /*
+ * dentry_seq of a dentry the verifier knows as one (a hook's argument, or a field read directly
+ * from one): a plain load, no helper call. A BTF pointer is to a live object (the hook's
+ * caller holds it, and a parent is pinned by its child), so the load cannot fault.
+ */
+static __always_inline __u32 dentry_seq_btf(struct dentry *d)
+{
+	return *(__u32 *)((char *)d + bpf_core_field_offset(struct dentry, d_seq));
+}
+
+/*
  * The opener's root, and whether a cached verdict may be used or stored under it: only when
  * the root is the root of its mount (as for every process not chrooted into a subdirectory),
  * because then it cannot change without a mount change.
  */
 static __always_inline int opener_root(__u64 *root_mnt, __u64 *root_dentry)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct path root = BPF_CORE_READ(task, fs, root);
+	/*
+	 * From 5.11 (as task storage) the task is a BTF pointer, read directly; on 5.10 every
+	 * field is read with a helper call. The verifier drops the other branch.
+	 */
+	if (bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_TASK_STORAGE)) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct vfsmount *mnt = task->fs->root.mnt;
+		struct dentry *dentry = task->fs->root.dentry;
 
-	*root_mnt = (__u64)root.mnt;
-	*root_dentry = (__u64)root.dentry;
-	return root.mnt && root.dentry == BPF_CORE_READ(root.mnt, mnt_root);
+		*root_mnt = (__u64)mnt;
+		*root_dentry = (__u64)dentry;
+		return mnt && dentry == mnt->mnt_root;
+	}
+	{
+		struct path root =
+			BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), fs, root);
+
+		*root_mnt = (__u64)root.mnt;
+		*root_dentry = (__u64)root.dentry;
+		return root.mnt && root.dentry == BPF_CORE_READ(root.mnt, mnt_root);
+	}
 }
 
 /* Whether v still holds for an open of (mnt, dentry) by the current task under policy. */
@@ -177,20 +202,34 @@ static __always_inline void dirstate_keep(struct warden_scratch *s)
 }
 
 /*
- * Whether the chain st recorded still leads from its directory to the root unchanged: each
- * dentry's d_seq as recorded. That suffices without following d_parent again: the directory
- * (the key) is alive, it pins its parent, and a parent changes only through __d_move, which
- * bumps d_seq; so, one by one from the directory up, each recorded dentry is still the parent
- * of the one before, alive and named as recorded. A mount crossed is pinned by the unchanged
- * mount tree (mount_lock's sequence, compared by the caller). One read per dentry.
+ * Whether the chain st recorded still leads from its directory dir (of mount mnt) to the root
+ * unchanged: each dentry's d_seq as recorded. That suffices without following d_parent again:
+ * the directory (the key) is alive, it pins its parent, and a parent changes only through
+ * __d_move, which bumps d_seq; so, one by one from the directory up, each recorded dentry is
+ * still the parent of the one before, alive and named as recorded. A mount crossed is pinned by
+ * the unchanged mount tree (mount_lock's sequence, compared by the caller). Within dir's mount
+ * the chain is followed by d_parent all the same, with direct loads (cheaper than one helper
+ * call per dentry), and each dentry must be the one recorded; past its root, one read per
+ * recorded dentry.
  */
-static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st)
+static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st,
+						struct vfsmount *mnt, struct dentry *dir)
 {
+	struct dentry *d = dir, *mnt_root = mnt->mnt_root;
 	__u32 i, depth = st->depth;
 
 	if (!depth || depth > WARDEN_CHAIN_MAX)
 		return 0;
 	for (i = 0; i < WARDEN_CHAIN_MAX; i++) {
+		if (i >= depth)
+			return 1;
+		if ((__u64)d != st->chain[i] || dentry_seq_btf(d) != st->seq[i])
+			return 0;
+		if (d == mnt_root)
+			break;
+		d = d->d_parent;
+	}
+	for (i = i + 1; i < WARDEN_CHAIN_MAX; i++) {
 		if (i >= depth)
 			return 1;
 		if (dentry_seq((struct dentry *)st->chain[i]) != st->seq[i])
@@ -200,9 +239,28 @@ static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st
 }
 
 /*
+ * A match from kept state st: 1, or 2 when hint (not 0) is what the state's last match left,
+ * which then is the same file opened again with no rename anywhere since (the hint is the
+ * file's inode number with the rename sequence): worth a verdict of its own
+ * (warden_verdict), which the first open of every file in a kept directory would only pay
+ * for. A wrong guess only costs or saves a verdict; the decision is the state's either way.
+ */
+static __always_inline int dirstate_seen(struct warden_dirstate *st, __u32 hint)
+{
+	int seen;
+
+	if (!hint)
+		return 1;
+	seen = st->hint == hint;
+	st->hint = hint;
+	return seen ? 2 : 1;
+}
+
+/*
  * Match the entry named by dentry entry in directory dir (mount mnt) from dir's kept state,
- * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"): 1 when it
- * could, 0 when the caller must resolve and match the path. seq is entry's d_seq, read before
+ * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"): 1 (or 2:
+ * dirstate_seen, with hint) when it could, 0 when the caller must resolve and match the path.
+ * seq is entry's d_seq, read before
  * dir was read from its d_parent, and read again after its name: a file moved to another
  * directory meanwhile is never matched under this one. When no literal rule and no wildcard go
  * below dir, the name itself does not matter, only its length: a path bpf_d_path could not
@@ -210,11 +268,11 @@ static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st
  */
 static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
 					  struct vfsmount *mnt, struct dentry *dir,
-					  struct dentry *entry, __u32 seq)
+					  struct dentry *entry, __u32 seq, __u32 hint)
 {
 	__u64 key = (__u64)dir, root_mnt, root_dentry;
 	struct warden_dirstate *st;
-	__u32 len = BPF_CORE_READ(entry, d_name.len);
+	__u32 len = entry->d_name.len;
 	long n;
 
 	if (WARDEN_IS_CANDIDATE || (seq & 1))
@@ -223,7 +281,7 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 	if (!st || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
 	    st->generation != policy->generation || st->mount_seq != seq_now(&mount_lock) ||
 	    !opener_root(&root_mnt, &root_dentry) || st->root_mnt != root_mnt ||
-	    st->root_dentry != root_dentry || !dirstate_chain_holds(st) ||
+	    st->root_dentry != root_dentry || !dirstate_chain_holds(st, mnt, dir) ||
 	    st->dir_len + len + 1 > WARDEN_PATH_MAX)
 		return 0;
 	fs_match_begin(s, policy, 0);
@@ -233,21 +291,21 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 	s->allow = st->allow;
 	s->dfa_state = st->dfa_state;
 	/* LRU elements are reused at once: the state read must still be this directory's */
+	barrier();
 	if (st->chain[0] != key || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
-	    st->generation != policy->generation || dentry_seq(entry) != seq)
+	    st->generation != policy->generation || dentry_seq_btf(entry) != seq)
 		return 0;
 	if (!s->live && !s->dfa_state)
-		return 1; /* what fs_match_end would leave: the directory rules alone */
-	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_COMPONENT_MAX,
-				      BPF_CORE_READ(entry, d_name.name));
+		return dirstate_seen(st, hint); /* fs_match_end would leave the directory rules */
+	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_COMPONENT_MAX, entry->d_name.name);
 	/* a name cut short at WARDEN_COMPONENT_MAX (kernfs, FUSE): the whole way */
-	if (n <= 1 || n >= WARDEN_COMPONENT_MAX || dentry_seq(entry) != seq)
+	if (n <= 1 || n >= WARDEN_COMPONENT_MAX || dentry_seq_btf(entry) != seq)
 		return 0;
 	s->len = n;
 	fs_key_reset(s);
 	if (fs_walk_chunk(0) || fs_match_end(s, 1))
 		return 0;
-	return 1;
+	return dirstate_seen(st, hint);
 }
 
 #endif /* WARDEN_CACHE_BPF_H */

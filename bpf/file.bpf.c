@@ -17,9 +17,10 @@ char LICENSE[] SEC("license") = "GPL";
 #define CGROUP_SUPER_MAGIC 0x27e0eb
 #define CGROUP2_SUPER_MAGIC 0x63677270
 
+/* d's superblock magic; d is a BTF pointer (a hook's argument, or read directly from one). */
 static __always_inline unsigned long sb_magic(struct dentry *d)
 {
-	return BPF_CORE_READ(d, d_sb, s_magic);
+	return d->d_sb->s_magic;
 }
 
 /* name (NUL-terminated, at most 15 bytes) equals want */
@@ -79,17 +80,20 @@ static __always_inline int cgroup_foreign(struct dentry *dir, unsigned long magi
 	return magic == CGROUP2_SUPER_MAGIC && !cgroup_is_own(dir, policy_id);
 }
 
-/* The WARDEN_GUARD_* kind of d's inode in warden_guarded, 0 when not there (or negative). */
+/*
+ * The WARDEN_GUARD_* kind of d's inode in warden_guarded, 0 when not there (or negative). d is
+ * a BTF pointer, read directly.
+ */
 static __always_inline __u32 guard_kind(struct dentry *d)
 {
-	struct inode *inode = BPF_CORE_READ(d, d_inode);
+	struct inode *inode = d->d_inode;
 	struct warden_inode key = {};
 	__u32 *kind;
 
 	if (!inode)
 		return 0;
-	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	key.ino = BPF_CORE_READ(inode, i_ino);
+	key.dev = inode->i_sb->s_dev;
+	key.ino = inode->i_ino;
 	kind = bpf_map_lookup_elem(&warden_guarded, &key);
 	return kind ? *kind : 0;
 }
@@ -117,12 +121,12 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
 		return tagged;
-	d = BPF_CORE_READ(dir, dentry);
+	d = dir->dentry;
 	magic = sb_magic(d);
 	if (magic == BPF_FS_MAGIC)
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
 	/* without child, d is the entry itself (truncate, chmod, chown): its directory counts */
-	parent = child ? d : BPF_CORE_READ(d, d_parent);
+	parent = child ? d : d->d_parent;
 	if (cgroup_foreign(parent, magic, policy_id))
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
 	/*
@@ -131,15 +135,17 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	 */
 	if (guard_kind(parent) == WARDEN_GUARD_DIR || (child && guard_kind(child)) ||
 	    (!child && guard_kind(d) == WARDEN_GUARD_DIR) ||
-	    (old && guard_kind(BPF_CORE_READ(old, d_parent)) == WARDEN_GUARD_DIR))
+	    (old && guard_kind(old->d_parent) == WARDEN_GUARD_DIR))
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
-	klass = kfile_class(child ? kaddr(child) : kaddr(d), WARDEN_FS_WRITE, policy_id);
+	klass = kfile_class_quick(child ? child : d);
+	if (klass < 0)
+		klass = kfile_class(child ? kaddr(child) : kaddr(d), WARDEN_FS_WRITE, policy_id);
 	ev = &s->ev;
 	s->dst.depth = 0;
 	if (child && !old && klass == KFILE_PLAIN) {
 		/* an entry of a directory whose state is kept: its name alone is matched */
-		if (dirstate_match(s, policy, BPF_CORE_READ(dir, mnt), d, child,
-				   dentry_seq(child)) &&
+		if (dirstate_match(s, policy, dir->mnt, dir->dentry, child, dentry_seq_btf(child),
+				   0) &&
 		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
 		    !(moving && lifts_deny(s))) {
 			warden_count_allowed(policy_id);
@@ -787,13 +793,15 @@ static __always_inline int open_prelude(struct warden_scratch *s, struct warden_
 			*verdict = warden_tamper(s, policy, policy_id, WARDEN_TAMPER_CGROUP);
 		else if (magic == BPF_FS_MAGIC)
 			*verdict = warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
-		else if (cgroup_foreign(BPF_CORE_READ(d, d_parent), magic, policy_id) ||
-			 guard_kind(BPF_CORE_READ(d, d_parent)) == WARDEN_GUARD_DIR)
+		else if (cgroup_foreign(d->d_parent, magic, policy_id) ||
+			 guard_kind(d->d_parent) == WARDEN_GUARD_DIR)
 			*verdict = warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
 		if (*verdict)
 			return -1;
 	}
-	klass = kfile_class(kaddr(d), want, policy_id);
+	klass = kfile_class_quick(d);
+	if (klass < 0)
+		klass = kfile_class(kaddr(d), want, policy_id);
 	if (klass >= KFILE_ESCAPE) {
 		len = bpf_d_path((struct path *)&file->f_path, s->ev.path, sizeof(s->ev.path));
 		s->ev.path_len = len > 0 ? len : 0;
@@ -828,31 +836,58 @@ static __always_inline void verdict_keep(struct warden_scratch *s, struct warden
 
 /*
  * A file reached through mnt, opened or mapped with want, whose full decision is not cached: 1
- * when its directory's kept state and its name alone allow it (counted), 0 when its path must
- * be resolved, with the directory's chain recorded (dirstate_begin) for its state to be kept
- * after.
+ * when its directory's kept state and its name alone allow it (counted; 2 when hint says it is
+ * worth a verdict: dirstate_seen), 0 when its path must be resolved, with the directory's chain
+ * recorded (dirstate_begin) for its state to be kept after.
  */
 static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_policy *policy,
 				       __u32 policy_id, struct vfsmount *mnt, struct dentry *d,
-				       __u32 want, __u32 default_deny)
+				       __u32 want, __u32 default_deny, __u32 hint)
 {
-	/* before d_parent: a file moved to another directory after this has another d_seq */
-	__u32 seq = dentry_seq(d);
-	struct dentry *dir = BPF_CORE_READ(d, d_parent);
+	int match;
 
+	/* before d_parent: a file moved to another directory after this has another d_seq */
+	__u32 seq = dentry_seq_btf(d);
+	struct dentry *dir;
+
+	barrier(); /* d_seq first, then d_parent */
+	dir = d->d_parent;
 	/*
 	 * A mount's root (a bind-mounted file) is named by its mountpoint, not its parent; an
 	 * unhashed file (deleted, or a memfd) by bpf_d_path with " (deleted)" after its name.
 	 */
-	if ((seq & 1) || dir == d || d == BPF_CORE_READ(mnt, mnt_root) ||
-	    !BPF_CORE_READ(d, d_hash.pprev))
+	if ((seq & 1) || dir == d || d == mnt->mnt_root || !d->d_hash.pprev)
 		return 0;
-	if (dirstate_match(s, policy, mnt, dir, d, seq) && fs_allows(s, want, default_deny)) {
+	match = dirstate_match(s, policy, mnt, dir, d, seq, hint);
+	if (match && fs_allows(s, want, default_deny)) {
 		warden_count_allowed(policy_id);
-		return 1;
+		return match;
 	}
 	dirstate_begin(s, policy, mnt, dir, d, seq);
 	return 0;
+}
+
+/*
+ * include/linux/fs.h: a file the kernel opened for itself (not counted in nr_files), the same
+ * bit from 4.19 to 6.14 at least
+ */
+#define FMODE_NOACCOUNT 0x20000000
+
+/*
+ * Whether file is a stacking filesystem's own open of the real file below a file the task is
+ * opening: overlayfs's ovl_open_realfile, inside the task's open of the overlay file and with
+ * the mounter's credentials in place of the task's (ovl_override_creds). The task's own open
+ * was judged already, by the path it asked for (security_file_open runs before f_op->open, and
+ * a refusal ends it before the real file is opened), so this one is not judged again: the task
+ * cannot reach it any other way. Such a file is made by open_with_fake_path before 6.6 (the
+ * overlay's path, the real inode) and backing_file_open after (the real path); both mark it
+ * FMODE_NOACCOUNT (FMODE_BACKING too after 6.6, but its bit moved in 6.12's stable series), as
+ * nothing a task opens itself is. FUSE passthrough's backing files borrow no credentials: they
+ * stay judged, by their real path.
+ */
+static __always_inline int stacked_inner_open(struct file *file)
+{
+	return (file->f_mode & FMODE_NOACCOUNT) && creds_borrowed();
 }
 
 /* The decision for one open by a tagged or untagged task. */
@@ -868,8 +903,8 @@ static __always_inline int file_open_decide(struct file *file)
 	int tagged, exec, verdict = 0, klass = KFILE_PLAIN;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
-	if (tagged <= 0)
-		return tagged;
+	if (tagged <= 0 || stacked_inner_open(file))
+		return tagged < 0 ? tagged : 0;
 	s->dst.depth = 0;
 	exec = (file->f_flags & FMODE_EXEC) || (file->f_mode & FMODE_EXEC);
 	if (exec) {
@@ -902,10 +937,16 @@ static __always_inline int file_open_decide(struct file *file)
 		/* read before the path: a rename or mount change from here on voids the verdict */
 		fresh.rename_seq = seq_now(&rename_lock);
 		fresh.mount_seq = seq_now(&mount_lock);
-		if (!klass && file_in_dir(s, policy, policy_id, file->f_path.mnt,
-					  file->f_path.dentry, want, default_deny)) {
-			verdict_keep(s, policy, &fresh, file, default_deny);
-			return 0;
+		if (!klass) {
+			/* a verdict only for a file opened again (a first open would pay for it) */
+			int match = file_in_dir(s, policy, policy_id, file->f_path.mnt,
+						file->f_path.dentry, want, default_deny,
+						(__u32)file->f_inode->i_ino ^ fresh.rename_seq);
+
+			if (match == 2)
+				verdict_keep(s, policy, &fresh, file, default_deny);
+			if (match)
+				return 0;
 		}
 	}
 	/*
@@ -1042,8 +1083,8 @@ static __always_inline int map_exec_decide(struct file *file)
 		want = WARDEN_FS_EXEC;
 		op = WARDEN_OP_EXEC;
 		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
-	} else if (file_in_dir(s, policy, policy_id, BPF_CORE_READ(file, f_path.mnt),
-			       BPF_CORE_READ(file, f_path.dentry), want, default_deny)) {
+	} else if (file_in_dir(s, policy, policy_id, file->f_path.mnt, file->f_path.dentry, want,
+			       default_deny, 0)) {
 		return 0;
 	}
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
@@ -1079,7 +1120,7 @@ int BPF_PROG(warden_file_mprotect, struct vm_area_struct *vma, unsigned long req
 		return ret;
 	if (!(prot & PROT_EXEC))
 		return 0;
-	file = BPF_CORE_READ(vma, vm_file);
+	file = vma->vm_file;
 	if (BPF_CORE_READ(vma, vm_flags) & VM_EXEC)
 		/* already executable: only making it writable too is new */
 		return (prot & PROT_WRITE) ? memory_exec_decide(0, prot) : 0;

@@ -85,6 +85,40 @@ static __always_inline int kname_starts(const char *name, const char *want)
 	(depth == 4 && kname_is(KN(s, 3), a) && kname_is(KN(s, 2), b) && kname_is(KN(s, 1), c) && \
 	 kname_is(KN(s, 0), d))
 
+/* What kfile_class makes of a filesystem, by its superblock magic. */
+enum kfile_fs {
+	KFS_PLAIN = 0, /* its files are ordinary files (device nodes aside) */
+	KFS_ESCAPE_WRITE, /* written: KFILE_ESCAPE */
+	KFS_SWITCH_WRITE, /* written: KFILE_SWITCH */
+	KFS_PROC, /* procfs: by name */
+	KFS_SYS, /* sysfs: written, by name */
+};
+
+static __always_inline enum kfile_fs kfile_fs(unsigned long magic)
+{
+	switch (magic) {
+	case TRACEFS_MAGIC: /* ftrace: detaches the trampolines BPF LSM and fmod_ret run on */
+	case DEBUGFS_MAGIC: /* the same, and kprobes, and every driver's knobs */
+	case SECURITYFS_MAGIC: /* LSM policies (AppArmor, IMA, the lockdown switch) */
+	case SELINUX_MAGIC:
+	case SMACK_MAGIC:
+	case BINFMTFS_MAGIC: /* an interpreter the kernel runs for every matching exec */
+		return KFS_ESCAPE_WRITE;
+	case CONFIGFS_MAGIC: /* mkdir there makes kernel objects (USB gadgets, SCSI targets) */
+	case EFIVARFS_MAGIC:
+	case PSTOREFS_MAGIC:
+	case FUSECTL_SUPER_MAGIC:
+	case NFSD_MAGIC:
+		return KFS_SWITCH_WRITE;
+	case PROC_SUPER_MAGIC:
+		return KFS_PROC;
+	case SYSFS_MAGIC:
+		return KFS_SYS;
+	default:
+		return KFS_PLAIN;
+	}
+}
+
 /*
  * /proc/sys files that switch off what warden stands on or make the kernel run a program of the
  * writer's choosing as root outside every cgroup, and procfs files that do the same
@@ -166,21 +200,12 @@ __noinline int kfile_class(__u64 dentry_addr, __u32 want, __u32 policy_id)
 		    ((rdev & 0xfffff) == 1 || (rdev & 0xfffff) == 2 || (rdev & 0xfffff) == 4))
 			return KFILE_DEVICE;
 	}
-	switch (magic) {
-	case TRACEFS_MAGIC: /* ftrace: detaches the trampolines BPF LSM and fmod_ret run on */
-	case DEBUGFS_MAGIC: /* the same, and kprobes, and every driver's knobs */
-	case SECURITYFS_MAGIC: /* LSM policies (AppArmor, IMA, the lockdown switch) */
-	case SELINUX_MAGIC:
-	case SMACK_MAGIC:
-	case BINFMTFS_MAGIC: /* an interpreter the kernel runs for every matching exec */
+	switch (kfile_fs(magic)) {
+	case KFS_ESCAPE_WRITE:
 		return (want & WARDEN_FS_WRITE) ? KFILE_ESCAPE : KFILE_PLAIN;
-	case CONFIGFS_MAGIC: /* mkdir there makes kernel objects (USB gadgets, SCSI targets) */
-	case EFIVARFS_MAGIC:
-	case PSTOREFS_MAGIC:
-	case FUSECTL_SUPER_MAGIC:
-	case NFSD_MAGIC:
+	case KFS_SWITCH_WRITE:
 		return (want & WARDEN_FS_WRITE) ? KFILE_SWITCH : KFILE_PLAIN;
-	case PROC_SUPER_MAGIC:
+	case KFS_PROC:
 		if (want & WARDEN_FS_WRITE)
 			break;
 		/* read: only /proc/kcore, right below the root, matters; no walk for the rest */
@@ -191,7 +216,7 @@ __noinline int kfile_class(__u64 dentry_addr, __u32 want, __u32 policy_id)
 				return KFILE_DEVICE;
 		}
 		return KFILE_PLAIN;
-	case SYSFS_MAGIC:
+	case KFS_SYS:
 		if (want & WARDEN_FS_WRITE)
 			break;
 		return KFILE_PLAIN;
@@ -238,6 +263,21 @@ __noinline int kfile_class(__u64 dentry_addr, __u32 want, __u32 policy_id)
 		}
 	}
 	return proc_escape(s, depth) ? KFILE_ESCAPE : KFILE_SWITCH;
+}
+
+/*
+ * kfile_class's answer when it is KFILE_PLAIN whatever the access, told from d (a BTF pointer,
+ * read directly: no helper call, no global function) for the common file: no device node (or
+ * no inode yet), on a filesystem kfile_fs has nothing to say of. -1 when kfile_class must tell.
+ */
+static __always_inline int kfile_class_quick(struct dentry *d)
+{
+	struct inode *inode = d->d_inode;
+	__u32 fmt = inode ? inode->i_mode & S_IFMT : 0; /* no inode: a name being created */
+
+	if (fmt == S_IFBLK || fmt == S_IFCHR || kfile_fs(d->d_sb->s_magic) != KFS_PLAIN)
+		return -1;
+	return KFILE_PLAIN;
 }
 
 /*

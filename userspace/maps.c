@@ -231,33 +231,101 @@ int maps_for_each_binding(const struct warden_maps *m, uint32_t id, maps_binding
  */
 typedef int (*doomed_fn)(int fd, const void *key, void *ctx);
 
-static int delete_where(int fd, size_t key_size, doomed_fn doomed, void *ctx)
-{
-	char key[512], next[512], *prev = NULL, *dead = NULL;
-	size_t ndead = 0, i;
-	int ret = 0;
+/* Keys collected for deletion, key_size bytes each. */
+struct key_list {
+	char *v;
+	size_t n, key_size;
+};
 
-	if (key_size > sizeof(key))
+static int key_list_add(struct key_list *l, const void *key)
+{
+	char *v = realloc(l->v, (l->n + 1) * l->key_size);
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	memcpy(v + l->n++ * l->key_size, key, l->key_size);
+	return 0;
+}
+
+/* The doomed keys of fd, by BPF_MAP_GET_NEXT_KEY: a system call per key (any map type). */
+static int collect_one_by_one(int fd, doomed_fn doomed, void *ctx, struct key_list *dead)
+{
+	char key[512], next[512], *prev = NULL;
+	int ret;
+
+	if (dead->key_size > sizeof(key))
 		return -EINVAL;
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, key_size);
+		memcpy(key, next, dead->key_size);
 		prev = key;
-		if (!doomed(fd, key, ctx))
-			continue;
-		char *v = realloc(dead, (ndead + 1) * key_size);
-
-		if (!v) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		dead = v;
-		memcpy(dead + ndead++ * key_size, key, key_size);
+		if (doomed(fd, key, ctx) && (ret = key_list_add(dead, key)))
+			return ret;
 	}
-	for (i = 0; i < ndead; i++)
-		if (bpf_map_delete_elem(fd, dead + i * key_size) && errno != ENOENT)
+	return 0;
+}
+
+#define BATCH 1024 /* entries per BPF_MAP_LOOKUP_BATCH call */
+
+/*
+ * The doomed keys of hash map fd (values of value_size bytes), BATCH entries per system call
+ * (BPF_MAP_LOOKUP_BATCH, 5.6 and later): the rule map of many policies holds tens of thousands
+ * of keys. -EOPNOTSUPP when the map cannot be read so (an LPM trie), before anything is read.
+ */
+static int collect_batched(int fd, size_t value_size, doomed_fn doomed, void *ctx,
+			   struct key_list *dead)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	char *keys = malloc(BATCH * dead->key_size), *values = malloc(BATCH * value_size);
+	__u64 in = 0, out = 0;
+	int first = 1, done = 0, ret = 0;
+	__u32 count, i;
+
+	if (!keys || !values)
+		ret = -ENOMEM;
+	while (!ret && !done) {
+		count = BATCH;
+		if (bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, values, &count,
+					 &opts)) {
+			if (errno != ENOENT) {
+				ret = -errno;
+				break;
+			}
+			done = 1; /* the last batch: count entries, maybe none */
+		}
+		for (i = 0; !ret && i < count; i++)
+			if (doomed(fd, keys + i * dead->key_size, ctx))
+				ret = key_list_add(dead, keys + i * dead->key_size);
+		in = out;
+		first = 0;
+	}
+	free(keys);
+	free(values);
+	if (ret == -EINVAL || ret == -ENOTSUP || ret == -524 /* ENOTSUPP */)
+		ret = first ? -EOPNOTSUPP : ret;
+	return ret;
+}
+
+static int delete_where(int fd, size_t key_size, size_t value_size, doomed_fn doomed, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct key_list dead = { .key_size = key_size };
+	__u32 count;
+	size_t i = 0;
+	int ret = collect_batched(fd, value_size, doomed, ctx, &dead);
+
+	if (ret == -EOPNOTSUPP)
+		ret = collect_one_by_one(fd, doomed, ctx, &dead);
+	/* all at once where the kernel can; from the first it could not, one by one */
+	count = (__u32)dead.n;
+	if (!ret && dead.n && bpf_map_delete_batch(fd, dead.v, &count, &opts) == 0)
+		i = dead.n;
+	else if (!ret && dead.n)
+		i = count < dead.n ? count : 0;
+	for (; !ret && i < dead.n; i++)
+		if (bpf_map_delete_elem(fd, dead.v + i * key_size) && errno != ENOENT)
 			ret = -errno;
-out:
-	free(dead);
+	free(dead.v);
 	return ret;
 }
 
@@ -285,10 +353,11 @@ static int clear_ruleset(const struct warden_maps *m, uint32_t rs)
 
 	if (bpf_map_update_elem(m->policy, &rs, &empty, BPF_ANY))
 		return -errno;
-	ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key), fs_rule_doomed, &rs);
+	ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key), sizeof(struct warden_fs_node),
+			   fs_rule_doomed, &rs);
 	if (!ret)
-		ret = delete_where(m->net_rule, sizeof(struct warden_net_key), net_rule_doomed,
-				   &rs);
+		ret = delete_where(m->net_rule, sizeof(struct warden_net_key),
+				   sizeof(struct warden_net_rule), net_rule_doomed, &rs);
 	return ret;
 }
 
@@ -332,6 +401,30 @@ int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint3
 	return 0;
 }
 
+/*
+ * Write n entries (keys and values packed, of the map's sizes) into fd: in one system call
+ * where the kernel can (BPF_MAP_UPDATE_BATCH), from the first it could not one by one.
+ */
+static int update_all(int fd, const void *keys, size_t key_size, const void *values,
+		      size_t value_size, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	__u32 count = (__u32)n;
+	size_t i = 0;
+
+	if (!n)
+		return 0;
+	if (bpf_map_update_batch(fd, keys, values, &count, &opts) == 0)
+		return 0;
+	if (count < n)
+		i = count;
+	for (; i < n; i++)
+		if (bpf_map_update_elem(fd, (const char *)keys + i * key_size,
+					(const char *)values + i * value_size, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 /* Where a rule set's automaton of n states can go: the lowest gap no installed rule set uses. */
 static int dfa_alloc(const struct warden_maps *m, uint32_t n, uint32_t *ret_start)
 {
@@ -366,7 +459,8 @@ static int dfa_alloc(const struct warden_maps *m, uint32_t n, uint32_t *ret_star
 static int install_dfa(const struct warden_maps *m, const struct warden_dfa_state *dfa, size_t n,
 		       uint32_t *ret_start, uint32_t *ret_len)
 {
-	uint32_t start = 0, i;
+	struct warden_dfa_state *rows = NULL;
+	__u32 *keys = NULL, start = 0, i;
 	int ret;
 
 	*ret_start = 0;
@@ -376,15 +470,23 @@ static int install_dfa(const struct warden_maps *m, const struct warden_dfa_stat
 	ret = dfa_alloc(m, (uint32_t)n - 1, &start);
 	if (ret)
 		return ret;
-	for (i = 1; i < n; i++) {
-		struct warden_dfa_state row = dfa[i];
-		__u32 key = start + i - 1;
+	rows = calloc(n - 1, sizeof(*rows));
+	keys = calloc(n - 1, sizeof(*keys));
+	for (i = 1; rows && keys && i < n; i++) {
+		struct warden_dfa_state *row = &rows[i - 1];
 
+		*row = dfa[i];
+		keys[i - 1] = start + i - 1;
 		for (int b = 0; b < 256; b++)
-			row.next[b] = dfa[i].next[b] ? (__u16)(start + dfa[i].next[b] - 1) : 0;
-		if (bpf_map_update_elem(m->dfa, &key, &row, BPF_ANY))
-			return -errno;
+			row->next[b] = dfa[i].next[b] ? (__u16)(start + dfa[i].next[b] - 1) : 0;
 	}
+	ret = -ENOMEM;
+	if (rows && keys)
+		ret = update_all(m->dfa, keys, sizeof(*keys), rows, sizeof(*rows), n - 1);
+	free(rows);
+	free(keys);
+	if (ret)
+		return ret;
 	*ret_start = start;
 	*ret_len = (uint32_t)n - 1;
 	return 0;
@@ -407,23 +509,29 @@ static int next_generation(const struct warden_maps *m, __u64 *ret)
 /* The trie's nodes, as the programs' warden_fs_rule entries of rule set rs. */
 static int install_trie(const struct warden_maps *m, uint32_t rs, const struct policy_fs_trie *t)
 {
+	struct warden_fs_key *keys = calloc(t->n ? t->n : 1, sizeof(*keys));
+	struct warden_fs_node *vals = calloc(t->n ? t->n : 1, sizeof(*vals));
 	size_t i;
+	int ret = -ENOMEM;
 
-	for (i = 0; i < t->n; i++) {
+	for (i = 0; keys && vals && i < t->n; i++) {
 		const struct policy_fs_node *n = &t->v[i];
-		struct warden_fs_key key = { .ruleset = rs, .parent = n->parent };
-		struct warden_fs_node val = { .id = n->id,
-					      .deny = n->deny,
-					      .allow = n->allow,
-					      .dir_deny = n->dir_deny,
-					      .dir_allow = n->dir_allow,
-					      .subtree_deny = n->subtree_deny };
 
-		memcpy(key.name, n->name, sizeof(key.name));
-		if (bpf_map_update_elem(m->fs_rule, &key, &val, BPF_ANY))
-			return -errno;
+		keys[i].ruleset = rs;
+		keys[i].parent = n->parent;
+		memcpy(keys[i].name, n->name, sizeof(keys[i].name));
+		vals[i] = (struct warden_fs_node){ .id = n->id,
+						   .deny = n->deny,
+						   .allow = n->allow,
+						   .dir_deny = n->dir_deny,
+						   .dir_allow = n->dir_allow,
+						   .subtree_deny = n->subtree_deny };
 	}
-	return 0;
+	if (keys && vals)
+		ret = update_all(m->fs_rule, keys, sizeof(*keys), vals, sizeof(*vals), t->n);
+	free(keys);
+	free(vals);
+	return ret;
 }
 
 /* A fresh slot starts its counters at zero: the totals and those by op. */

@@ -37,6 +37,39 @@ P
 	expect_event op=fs.read path="$d/readablf" reason=rule
 }
 
+# A file on an overlay is judged once, by the path the process opened. overlayfs's own open of
+# the real file below it (in the same task, with the mounter's credentials; under the overlay's
+# path before 6.6 and the layer's after) is not judged again: the layer's path needs no rule,
+# and a refused file gives one event, under its overlay path.
+t_overlay_judged_by_its_path() {
+	local d=/tmp/e2e-ovl
+	mkdir -p "$d/lower/sub" "$d/upper" "$d/work" "$d/merged"
+	echo x >"$d/lower/sub/ok"
+	echo x >"$d/lower/sub/secret"
+	mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" \
+		"$d/merged" || fail "cannot mount the overlay"
+	apply "$(policy ovl <<P
+name: ovl
+cgroups: [$CG]
+fs: { default: deny, read: [$d/merged/], deny: [$d/merged/sub/secret] }
+P
+)"
+	local ok secret lower
+	ok=$(wtry_in "$CG" open "$d/merged/sub/ok")
+	secret=$(wtry_in "$CG" open "$d/merged/sub/secret")
+	lower=$(wtry_in "$CG" open "$d/lower/sub/ok")
+	umount "$d/merged"
+	expect_eq "$ok" "ok" "a file the overlay path allows"
+	expect_eq "$secret" "EPERM" "a file the overlay path denies"
+	expect_eq "$lower" "EPERM" "the layer's own path, opened directly"
+	events
+	expect_eq "$(event_count op=fs.read path="$d/merged/sub/secret" reason=rule)" 1 \
+		"one event for the denied overlay file"
+	expect_eq "$(event_count op=fs.read)" 2 "events in all"
+	expect_eq "$(event_count op=fs.read path="$d/lower/sub/ok" reason=default)" 1 \
+		"one event for the layer's path opened directly"
+}
+
 # unix_listen: serve stream sockets at $d/ok.sock, $d/denied.sock, a datagram socket at
 # $d/denied-d.sock, and abstract names e2e-ok-1 and e2e-secret, from outside the cgroup.
 unix_listen() {
