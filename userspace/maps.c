@@ -277,16 +277,18 @@ static int collect_batched(int fd, size_t value_size, doomed_fn doomed, void *ct
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	char *keys = malloc(BATCH * dead->key_size), *values = malloc(BATCH * value_size);
-	__u64 in = 0, out = 0;
+	/* the position: a bucket number for a hash map, a whole key for the generic walk */
+	char in[512] = { 0 }, out[512] = { 0 };
 	int first = 1, done = 0, ret = 0;
 	__u32 count, i;
 
 	if (!keys || !values)
 		ret = -ENOMEM;
+	else if (dead->key_size > sizeof(out))
+		ret = -EINVAL;
 	while (!ret && !done) {
 		count = BATCH;
-		if (bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, values, &count,
-					 &opts)) {
+		if (bpf_map_lookup_batch(fd, first ? NULL : in, out, keys, values, &count, &opts)) {
 			if (errno != ENOENT) {
 				ret = -errno;
 				break;
@@ -296,7 +298,7 @@ static int collect_batched(int fd, size_t value_size, doomed_fn doomed, void *ct
 		for (i = 0; !ret && i < count; i++)
 			if (doomed(fd, keys + i * dead->key_size, ctx))
 				ret = key_list_add(dead, keys + i * dead->key_size);
-		in = out;
+		memcpy(in, out, sizeof(in));
 		first = 0;
 	}
 	free(keys);
