@@ -72,23 +72,64 @@ int maps_sync(void)
 	return ret;
 }
 
+/*
+ * Every value of array map fd (n entries of value_size bytes) into values, by key: a few system
+ * calls (BPF_MAP_LOOKUP_BATCH) where the kernel can, else one per entry. Under QEMU a system
+ * call costs tens of microseconds, and the policy headers are 2,048.
+ */
+static int read_array(int fd, void *values, size_t value_size, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys = calloc(n, sizeof(*keys)), in = 0, out = 0, count, got = 0, i;
+	char *tmp = calloc(n, value_size);
+	int ret = keys && tmp ? 0 : -ENOMEM;
+
+	while (!ret && got < n) {
+		count = n - got;
+		if (bpf_map_lookup_batch(fd, got ? &in : NULL, &out, keys + got,
+					 tmp + (size_t)got * value_size, &count, &opts)) {
+			if (errno != ENOENT) {
+				ret = -errno; /* count says nothing then */
+				break;
+			}
+			ret = 1; /* the last batch */
+		}
+		got += count;
+		in = out;
+	}
+	for (i = 0; ret >= 0 && i < got; i++)
+		if (keys[i] < n)
+			memcpy((char *)values + (size_t)keys[i] * value_size,
+			       tmp + (size_t)i * value_size, value_size);
+	if (ret < 0 && !got) /* no batch operations: one entry at a time */
+		for (ret = 0, i = 0; !ret && i < n; i++)
+			if (bpf_map_lookup_elem(fd, &i, (char *)values + (size_t)i * value_size))
+				ret = -errno;
+	free(keys);
+	free(tmp);
+	return ret < 0 ? ret : 0;
+}
+
 int maps_for_each_policy(const struct warden_maps *m, maps_policy_fn fn, void *ctx)
 {
-	struct warden_policy p;
+	__u8 *bank = calloc(WARDEN_MAX_POLICIES, sizeof(*bank));
+	struct warden_policy *hdr = calloc(WARDEN_RULESETS, sizeof(*hdr));
+	int ret = bank && hdr ? 0 : -ENOMEM;
 	__u32 id;
-	int ret;
 
-	for (id = 1; id < WARDEN_MAX_POLICIES; id++) {
-		ret = active_header(m, id, &p, NULL);
-		if (ret)
-			return ret;
-		if (!p.in_use)
-			continue;
-		ret = fn(id, &p, ctx);
-		if (ret)
-			return ret;
+	if (!ret)
+		ret = read_array(m->bank, bank, sizeof(*bank), WARDEN_MAX_POLICIES);
+	if (!ret)
+		ret = read_array(m->policy, hdr, sizeof(*hdr), WARDEN_RULESETS);
+	for (id = 1; !ret && id < WARDEN_MAX_POLICIES; id++) {
+		const struct warden_policy *p = &hdr[id * 2 + (bank[id] & 1)];
+
+		if (p->in_use)
+			ret = fn(id, p, ctx);
 	}
-	return 0;
+	free(bank);
+	free(hdr);
+	return ret;
 }
 
 struct find_ctx {
@@ -177,22 +218,20 @@ int maps_policy_name(const struct warden_maps *m, uint32_t id, char *buf, size_t
 /* A policy id whose two rule sets are both free. */
 static int policy_alloc(const struct warden_maps *m, uint32_t *ret_id)
 {
-	struct warden_policy a, b;
-	__u32 id, rs;
+	struct warden_policy *hdr = calloc(WARDEN_RULESETS, sizeof(*hdr));
+	int ret = hdr ? read_array(m->policy, hdr, sizeof(*hdr), WARDEN_RULESETS) : -ENOMEM;
+	__u32 id;
 
-	for (id = 1; id < WARDEN_MAX_POLICIES; id++) {
-		rs = id * 2;
-		if (bpf_map_lookup_elem(m->policy, &rs, &a))
-			return -errno;
-		rs++;
-		if (bpf_map_lookup_elem(m->policy, &rs, &b))
-			return -errno;
-		if (!a.in_use && !b.in_use) {
+	for (id = 1; !ret && id < WARDEN_MAX_POLICIES; id++) {
+		if (!hdr[id * 2].in_use && !hdr[id * 2 + 1].in_use) {
 			*ret_id = id;
-			return 0;
+			break;
 		}
 	}
-	return -ENOSPC;
+	if (!ret && id == WARDEN_MAX_POLICIES)
+		ret = -ENOSPC;
+	free(hdr);
+	return ret;
 }
 
 int maps_binding_of(const struct warden_maps *m, uint64_t cgroup_id, uint32_t *ret_id)
