@@ -257,55 +257,93 @@ static __always_inline int dirstate_seen(struct warden_dirstate *st, __u32 hint)
 }
 
 /*
- * Match the entry named by dentry entry in directory dir (mount mnt) from dir's kept state,
- * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"): 1 (or 2:
- * dirstate_seen, with hint) when it could, 0 when the caller must resolve and match the path.
- * seq is entry's d_seq, read before
- * dir was read from its d_parent, and read again after its name: a file moved to another
- * directory meanwhile is never matched under this one. When no literal rule and no wildcard go
- * below dir, the name itself does not matter, only its length: a path bpf_d_path could not
- * give (past WARDEN_PATH_MAX) goes the whole way and is refused there.
+ * The name part of a match from a directory's state, which s holds (live to dfa_state): 1 when
+ * the name of entry (d_seq seq) is matched, 0 when the caller must resolve and match the path.
+ * When no literal rule and no wildcard go below the directory, the name itself does not
+ * matter, only its length (checked by the caller).
  */
-static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
-					  struct vfsmount *mnt, struct dentry *dir,
-					  struct dentry *entry, __u32 seq, __u32 hint)
+static __always_inline int dirstate_name(struct warden_scratch *s, struct dentry *entry, __u32 seq)
 {
-	__u64 key = (__u64)dir, root_mnt, root_dentry;
-	struct warden_dirstate *st;
-	__u32 len = entry->d_name.len;
 	long n;
 
-	if (WARDEN_IS_CANDIDATE || (seq & 1))
-		return 0;
-	st = bpf_map_lookup_elem(&warden_dirstate, &key);
-	if (!st || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
-	    st->generation != policy->generation || st->mount_seq != seq_now(&mount_lock) ||
-	    !opener_root(&root_mnt, &root_dentry) || st->root_mnt != root_mnt ||
-	    st->root_dentry != root_dentry || !dirstate_chain_holds(st, mnt, dir) ||
-	    st->dir_len + len + 1 > WARDEN_PATH_MAX)
-		return 0;
-	fs_match_begin(s, policy, 0);
-	s->live = st->live;
-	s->node = st->node;
-	s->deny = st->deny;
-	s->allow = st->allow;
-	s->dfa_state = st->dfa_state;
-	/* LRU elements are reused at once: the state read must still be this directory's */
-	barrier();
-	if (st->chain[0] != key || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
-	    st->generation != policy->generation || dentry_seq_btf(entry) != seq)
-		return 0;
 	if (!s->live && !s->dfa_state)
-		return dirstate_seen(st, hint); /* fs_match_end would leave the directory rules */
+		return 1; /* fs_match_end would leave the directory rules */
 	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_COMPONENT_MAX, entry->d_name.name);
 	/* a name cut short at WARDEN_COMPONENT_MAX (kernfs, FUSE): the whole way */
 	if (n <= 1 || n >= WARDEN_COMPONENT_MAX || dentry_seq_btf(entry) != seq)
 		return 0;
 	s->len = n;
 	fs_key_reset(s);
-	if (fs_walk_chunk(0) || fs_match_end(s, 1))
+	return !fs_walk_chunk(0) && !fs_match_end(s, 1);
+}
+
+/* Start a match at a directory's state: s's live to dfa_state, kept in its dir_* fields too. */
+static __always_inline void dirstate_load(struct warden_scratch *s, struct warden_policy *policy,
+					  __u32 live, __u32 node, __u32 deny, __u32 allow,
+					  __u32 dfa_state, __u32 dir_len)
+{
+	fs_match_begin(s, policy, 0);
+	s->live = s->dir_live = live;
+	s->node = s->dir_node = node;
+	s->deny = s->dir_deny = deny;
+	s->allow = s->dir_allow = allow;
+	s->dfa_state = s->dir_dfa = dfa_state;
+	s->dir_len = dir_len;
+}
+
+/*
+ * Match the entry named by dentry entry in directory dir (mount mnt) from dir's kept state,
+ * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"), and dir's
+ * state in s's dir_* fields (for dirstate_rematch): 1 (or 2: dirstate_seen, with hint) when it
+ * could, 0 when the caller must resolve and match the path. seq is entry's d_seq, read before
+ * dir was read from its d_parent, and read again after its name: a file moved to another
+ * directory meanwhile is never matched under this one. mount_seq is mount_lock's sequence,
+ * read by the caller before. A path bpf_d_path could not give (past WARDEN_PATH_MAX) goes the
+ * whole way and is refused there.
+ */
+static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
+					  struct vfsmount *mnt, struct dentry *dir,
+					  struct dentry *entry, __u32 seq, __u32 hint,
+					  __u32 mount_seq)
+{
+	__u64 key = (__u64)dir, root_mnt, root_dentry;
+	struct warden_dirstate *st;
+	__u32 len = entry->d_name.len;
+
+	if (WARDEN_IS_CANDIDATE || (seq & 1))
+		return 0;
+	st = bpf_map_lookup_elem(&warden_dirstate, &key);
+	if (!st || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
+	    st->generation != policy->generation || st->mount_seq != mount_seq ||
+	    !opener_root(&root_mnt, &root_dentry) || st->root_mnt != root_mnt ||
+	    st->root_dentry != root_dentry || !dirstate_chain_holds(st, mnt, dir) ||
+	    st->dir_len + len + 1 > WARDEN_PATH_MAX)
+		return 0;
+	dirstate_load(s, policy, st->live, st->node, st->deny, st->allow, st->dfa_state,
+		      st->dir_len);
+	/* LRU elements are reused at once: the state read must still be this directory's */
+	barrier();
+	if (st->chain[0] != key || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
+	    st->generation != policy->generation || dentry_seq_btf(entry) != seq)
+		return 0;
+	if (!dirstate_name(s, entry, seq))
 		return 0;
 	return dirstate_seen(st, hint);
+}
+
+/*
+ * Match another entry of the directory the last dirstate_match matched in (both names of a
+ * rename in one directory): from the directory's state it left, without finding and checking
+ * that state again. Same results as dirstate_match.
+ */
+static __always_inline int dirstate_rematch(struct warden_scratch *s, struct warden_policy *policy,
+					    struct dentry *entry, __u32 seq)
+{
+	if ((seq & 1) || s->dir_len + entry->d_name.len + 1 > WARDEN_PATH_MAX)
+		return 0;
+	dirstate_load(s, policy, s->dir_live, s->dir_node, s->dir_deny, s->dir_allow, s->dir_dfa,
+		      s->dir_len);
+	return dirstate_name(s, entry, seq);
 }
 
 #endif /* WARDEN_CACHE_BPF_H */

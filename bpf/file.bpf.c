@@ -82,7 +82,8 @@ static __always_inline int cgroup_foreign(struct dentry *dir, unsigned long magi
 
 /*
  * The WARDEN_GUARD_* kind of d's inode in warden_guarded, 0 when not there (or negative). d is
- * a BTF pointer, read directly.
+ * a BTF pointer, read directly. Only directories are guarded (the daemon's policy directory
+ * and those above it): anything else is not looked up.
  */
 static __always_inline __u32 guard_kind(struct dentry *d)
 {
@@ -90,7 +91,7 @@ static __always_inline __u32 guard_kind(struct dentry *d)
 	struct warden_inode key = {};
 	__u32 *kind;
 
-	if (!inode)
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFDIR)
 		return 0;
 	key.dev = inode->i_sb->s_dev;
 	key.ino = inode->i_ino;
@@ -99,60 +100,74 @@ static __always_inline __u32 guard_kind(struct dentry *d)
 }
 
 /*
- * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
- * child of directory dir, or on dir itself when child is NULL: judged as fs.write of its path.
- * With old set (link), the file being linked must carry no deny rule either, so a hard link
- * cannot give a denied file a name that is allowed. With moving set (the source of a rename),
- * no deny rule may cover the entry or lie below it: renaming a directory above a denied file
- * would otherwise give that file a name no rule denies.
+ * How write_judge judges: the source of a rename (WRITE_MOVING), and an entry of the directory
+ * the judgment before was of (WRITE_SAME_DIR: the other name of a rename in one directory).
  */
-static __always_inline int write_decide(const struct path *dir, struct dentry *child,
-					struct dentry *old, int moving)
-{
-	struct warden_policy *policy = NULL;
-	struct warden_scratch *s;
-	struct warden_event *ev;
-	__u32 policy_id = 0;
-	struct dentry *d, *parent;
-	unsigned long magic;
-	long len;
-	int tagged, klass, verdict;
+#define WRITE_MOVING 1
+#define WRITE_SAME_DIR 2
 
-	tagged = warden_begin(&policy, &policy_id, &s);
-	if (tagged <= 0)
-		return tagged;
-	d = dir->dentry;
-	magic = sb_magic(d);
+/*
+ * Whether a write-like operation (see write_judge) touches the daemon's policy directory:
+ * nothing in it is created, removed, renamed, linked or changed, and neither it nor a
+ * directory above it is renamed or removed.
+ */
+static __always_inline int write_guarded(struct dentry *d, struct dentry *parent,
+					 struct dentry *child, struct dentry *old, int how)
+{
+	return (!(how & WRITE_SAME_DIR) && guard_kind(parent) == WARDEN_GUARD_DIR) ||
+	       (child && guard_kind(child)) || (!child && guard_kind(d) == WARDEN_GUARD_DIR) ||
+	       (old && guard_kind(old->d_parent) == WARDEN_GUARD_DIR);
+}
+
+/*
+ * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
+ * child of directory dir, or on dir itself when child is NULL, by a tagged task: judged as
+ * fs.write of its path. With old set (link), the file being linked must carry no deny rule
+ * either, so a hard link cannot give a denied file a name that is allowed. With WRITE_MOVING
+ * (the source of a rename), no deny rule may cover the entry or lie below it: renaming a
+ * directory above a denied file would otherwise give that file a name no rule denies.
+ * *from_state is set when the entry was allowed from its directory's kept state (which s then
+ * holds: a WRITE_SAME_DIR judgment after starts from it), cleared otherwise.
+ */
+static __always_inline int write_judge(struct warden_scratch *s, struct warden_policy *policy,
+				       __u32 policy_id, const struct path *dir,
+				       struct dentry *child, struct dentry *old, int how,
+				       int *from_state)
+{
+	struct warden_event *ev = &s->ev;
+	struct dentry *d = dir->dentry, *parent;
+	unsigned long magic = sb_magic(d);
+	int klass, verdict, match;
+	__u32 seq;
+	long len;
+
 	if (magic == BPF_FS_MAGIC)
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
 	/* without child, d is the entry itself (truncate, chmod, chown): its directory counts */
 	parent = child ? d : d->d_parent;
-	if (cgroup_foreign(parent, magic, policy_id))
-		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
-	/*
-	 * The daemon's policy directory: nothing in it is created, removed, renamed, linked or
-	 * changed, and neither it nor a directory above it is renamed or removed.
-	 */
-	if (guard_kind(parent) == WARDEN_GUARD_DIR || (child && guard_kind(child)) ||
-	    (!child && guard_kind(d) == WARDEN_GUARD_DIR) ||
-	    (old && guard_kind(old->d_parent) == WARDEN_GUARD_DIR))
+	if (cgroup_foreign(parent, magic, policy_id) || write_guarded(d, parent, child, old, how))
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
 	klass = kfile_class_quick(child ? child : d);
 	if (klass < 0)
 		klass = kfile_class(child ? kaddr(child) : kaddr(d), WARDEN_FS_WRITE, policy_id);
-	ev = &s->ev;
 	s->dst.depth = 0;
 	if (child && !old && klass == KFILE_PLAIN) {
 		/* an entry of a directory whose state is kept: its name alone is matched */
-		if (dirstate_match(s, policy, dir->mnt, dir->dentry, child, dentry_seq_btf(child),
-				   0) &&
+		seq = dentry_seq_btf(child);
+		match = (how & WRITE_SAME_DIR) && *from_state ?
+				dirstate_rematch(s, policy, child, seq) :
+				dirstate_match(s, policy, dir->mnt, d, child, seq, 0,
+					       seq_now(&mount_lock));
+		if (match &&
 		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
-		    !(moving && lifts_deny(s))) {
+		    !((how & WRITE_MOVING) && lifts_deny(s))) {
+			*from_state = 1;
 			warden_count_allowed(policy_id);
 			return 0;
 		}
 		dirstate_begin(s, policy, BPF_CORE_READ(dir, mnt), d, NULL, 0);
 	}
+	*from_state = 0;
 	if (old) {
 		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
 		if (len <= 0) /* a name that cannot be read cannot be cleared of deny rules */
@@ -171,11 +186,26 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	verdict = path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
 			      policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
 	dirstate_keep(s);
-	if (!verdict && moving && lifts_deny(s))
+	if (!verdict && (how & WRITE_MOVING) && lifts_deny(s))
 		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
 	if (verdict || klass == KFILE_PLAIN)
 		return verdict;
 	return kfile_exact(s, policy, policy_id, klass, WARDEN_FS_WRITE);
+}
+
+/* A write-like operation by the current task (write_judge). */
+static __always_inline int write_decide(const struct path *dir, struct dentry *child,
+					struct dentry *old, int how)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s;
+	__u32 policy_id = 0;
+	int tagged, from_state = 0;
+
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	return write_judge(s, policy, policy_id, dir, child, old, how, &from_state);
 }
 
 SEC("lsm/path_mknod") /* also every open(O_CREAT) that creates a file */
@@ -263,10 +293,24 @@ static __always_inline int rename_decide(const struct path *old_dir, struct dent
 					 const struct path *new_dir, struct dentry *new_dentry,
 					 unsigned int flags)
 {
-	int err = write_decide(old_dir, old_dentry, NULL, 1);
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s;
+	__u32 policy_id = 0;
+	int tagged, err, how, from_state = 0;
 
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	err = write_judge(s, policy, policy_id, old_dir, old_dentry, NULL, WRITE_MOVING,
+			  &from_state);
+	if (err)
+		return err;
+	warden_event_reset(&s->ev);
 	/* an exchange moves both (before 5.19 the kernel calls the hook twice, swapped) */
-	return err ? err : write_decide(new_dir, new_dentry, NULL, !!(flags & RENAME_EXCHANGE));
+	how = (flags & RENAME_EXCHANGE) ? WRITE_MOVING : 0;
+	if (old_dir->dentry == new_dir->dentry && old_dir->mnt == new_dir->mnt)
+		how |= WRITE_SAME_DIR;
+	return write_judge(s, policy, policy_id, new_dir, new_dentry, NULL, how, &from_state);
 }
 
 SEC("lsm/path_rename")
@@ -835,14 +879,15 @@ static __always_inline void verdict_keep(struct warden_scratch *s, struct warden
 }
 
 /*
- * A file reached through mnt, opened or mapped with want, whose full decision is not cached: 1
+ * A file reached through mnt, opened or mapped with want, whose full decision is not cached
+ * (mount_seq: mount_lock's sequence, read before): 1
  * when its directory's kept state and its name alone allow it (counted; 2 when hint says it is
  * worth a verdict: dirstate_seen), 0 when its path must be resolved, with the directory's chain
  * recorded (dirstate_begin) for its state to be kept after.
  */
 static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_policy *policy,
 				       __u32 policy_id, struct vfsmount *mnt, struct dentry *d,
-				       __u32 want, __u32 default_deny, __u32 hint)
+				       __u32 want, __u32 default_deny, __u32 hint, __u32 mount_seq)
 {
 	int match;
 
@@ -858,7 +903,7 @@ static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_p
 	 */
 	if ((seq & 1) || dir == d || d == mnt->mnt_root || !d->d_hash.pprev)
 		return 0;
-	match = dirstate_match(s, policy, mnt, dir, d, seq, hint);
+	match = dirstate_match(s, policy, mnt, dir, d, seq, hint, mount_seq);
 	if (match && fs_allows(s, want, default_deny)) {
 		warden_count_allowed(policy_id);
 		return match;
@@ -941,7 +986,8 @@ static __always_inline int file_open_decide(struct file *file)
 			/* a verdict only for a file opened again (a first open would pay for it) */
 			int match = file_in_dir(s, policy, policy_id, file->f_path.mnt,
 						file->f_path.dentry, want, default_deny,
-						(__u32)file->f_inode->i_ino ^ fresh.rename_seq);
+						(__u32)file->f_inode->i_ino ^ fresh.rename_seq,
+						fresh.mount_seq);
 
 			if (match == 2)
 				verdict_keep(s, policy, &fresh, file, default_deny);
@@ -1084,7 +1130,7 @@ static __always_inline int map_exec_decide(struct file *file)
 		op = WARDEN_OP_EXEC;
 		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
 	} else if (file_in_dir(s, policy, policy_id, file->f_path.mnt, file->f_path.dentry, want,
-			       default_deny, 0)) {
+			       default_deny, 0, seq_now(&mount_lock))) {
 		return 0;
 	}
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),

@@ -33,6 +33,7 @@
 #define S_IFMT 00170000
 #define S_IFBLK 0060000
 #define S_IFCHR 0020000
+#define S_IFDIR 0040000
 #define MEM_MAJOR 1 /* drivers/char/mem.c: 1 mem, 2 kmem, 4 port */
 
 enum kfile {

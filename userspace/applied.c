@@ -20,8 +20,7 @@ static int mkdirs(void)
 	return 0;
 }
 
-/* Write len bytes to path atomically (a temporary file renamed over it). */
-static int write_atomic(const char *path, const char *data, size_t len)
+int applied_write_file(const char *path, const char *data, size_t len)
 {
 	char tmp[PATH_MAX];
 	ssize_t n;
@@ -60,11 +59,11 @@ int applied_save(const struct policy *p)
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "%s/%s.file", WARDEN_APPLIED_DIR, p->name.s);
-	ret = write_atomic(path, p->file, strlen(p->file));
+	ret = applied_write_file(path, p->file, strlen(p->file));
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "%s/%s.yaml", WARDEN_APPLIED_DIR, p->name.s);
-	return write_atomic(path, p->source, p->source_len);
+	return applied_write_file(path, p->source, p->source_len);
 }
 
 void applied_forget(const char *name)
@@ -77,10 +76,10 @@ void applied_forget(const char *name)
 	unlink(path);
 }
 
-void applied_forget_all(void)
+void applied_forget_dir(const char *dir)
 {
 	struct dirent *e;
-	DIR *d = opendir(WARDEN_APPLIED_DIR);
+	DIR *d = opendir(dir);
 
 	if (!d)
 		return;
@@ -88,6 +87,39 @@ void applied_forget_all(void)
 		if (e->d_name[0] != '.')
 			unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
+}
+
+void applied_forget_all(void)
+{
+	applied_forget_dir(WARDEN_APPLIED_DIR);
+}
+
+int applied_read_file(const char *path, char **ret_data, size_t *ret_len)
+{
+	FILE *mem, *f = fopen(path, "re");
+	char buf[65536];
+	size_t n;
+	int ret;
+
+	*ret_data = NULL;
+	*ret_len = 0;
+	if (!f)
+		return -errno;
+	mem = open_memstream(ret_data, ret_len);
+	ret = mem ? 0 : -ENOMEM;
+	while (!ret && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (fwrite(buf, 1, n, mem) != n)
+			ret = -ENOMEM;
+	if (!ret && ferror(f))
+		ret = -EIO;
+	if (mem && fclose(mem) && !ret)
+		ret = -ENOMEM;
+	fclose(f);
+	if (ret) {
+		free(*ret_data);
+		*ret_data = NULL;
+	}
+	return ret;
 }
 
 int applied_load(const char *name, struct policy **ret_policy, struct policy_diags *diags)
@@ -106,23 +138,7 @@ int applied_load(const char *name, struct policy **ret_policy, struct policy_dia
 		fclose(f);
 	}
 	snprintf(path, sizeof(path), "%s/%s.yaml", WARDEN_APPLIED_DIR, name);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	{
-		FILE *mem = open_memstream(&text, &len);
-		char buf[65536];
-
-		ret = mem ? 0 : -ENOMEM;
-		while (!ret && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			if (fwrite(buf, 1, n, mem) != n)
-				ret = -ENOMEM;
-		if (!ret && ferror(f))
-			ret = -EIO;
-		if (mem && fclose(mem) && !ret)
-			ret = -ENOMEM;
-	}
-	fclose(f);
+	ret = applied_read_file(path, &text, &len);
 	if (!ret)
 		ret = policy_parse_string(file[0] ? file : path, text, len, ret_policy, diags);
 	free(text);

@@ -22,6 +22,15 @@ void applied_forget(const char *name);
 /* Forget every kept source (warden unload: no policy is installed any more). */
 void applied_forget_all(void);
 
+/* Remove the files in dir (not below it). */
+void applied_forget_dir(const char *dir);
+
+/* Write len bytes to path atomically (a temporary file, mode 0600, renamed over it). */
+int applied_write_file(const char *path, const char *data, size_t len);
+
+/* The whole of file path, malloc'd into *ret_data (free it), or a negative errno. */
+int applied_read_file(const char *path, char **ret_data, size_t *ret_len);
+
 /*
  * Parse the source kept for policy name (diagnostics name the file it came from). -ENOENT
  * when none is kept.

@@ -67,6 +67,7 @@ int cmd_apply(int argc, char **argv)
 	char mount[PATH_MAX];
 	size_t i;
 	int err, lock, candidate = 0, ret = 1;
+	struct timespec lap;
 
 	ret = cmd_flag_options("apply", apply_help, "policy file", "candidate", &candidate, argc,
 			       argv);
@@ -76,8 +77,10 @@ int cmd_apply(int argc, char **argv)
 
 	if (cmd_cgroup_mount(mount, sizeof(mount)))
 		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &lap);
 	if (cmd_read_policies(argv + optind, argc - optind, &set))
 		return 1;
+	log_debug("read and compiled in %.1f ms", log_lap_ms(&lap));
 	/* one change at a time: concurrent applies and the daemon never interleave */
 	lock = loader_lock();
 	if (lock < 0)

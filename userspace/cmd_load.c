@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include "../bpf/abi.h"
 #include "applied.h"
+#include "rskeys.h"
 #include "commands.h"
 #include "loader.h"
 #include "log.h"
@@ -61,6 +62,7 @@ int cmd_unload(int argc, char **argv)
 		return 1;
 	}
 	applied_forget_all();
+	rskeys_forget_all();
 	printf(ret ? "warden: unloaded; no policy is enforced\n" : "warden: nothing was loaded\n");
 	return 0;
 }

@@ -41,6 +41,18 @@ void log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+double log_lap_ms(struct timespec *since)
+{
+	struct timespec now;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)(now.tv_sec - since->tv_sec) * 1e3 +
+	     (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+	*since = now;
+	return ms;
+}
+
 /* fmt is libbpf's own format string, passed through as libbpf's print callback requires. */
 __attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level,
 							      const char *fmt, va_list ap)

@@ -14,7 +14,9 @@
 #include "applied.h"
 #include "bindings.h"
 #include "cgroup.h"
+#include "log.h"
 #include "maps.h"
+#include "rskeys.h"
 
 int maps_hash_seed(const struct warden_maps *m, uint64_t *ret_seed)
 {
@@ -386,7 +388,10 @@ static int net_rule_doomed(int fd, const void *k, void *ctx)
 	return key->ruleset == *(const uint32_t *)ctx;
 }
 
-/* Empty rule set rs: its rules, its automaton (by freeing its header), its header. */
+/*
+ * Empty rule set rs: its rules, its automaton (by freeing its header), its header. Its rules
+ * are the keys its list accounts for (rskeys.h), or else every key of rs in the rule maps.
+ */
 static int clear_ruleset(const struct warden_maps *m, uint32_t rs)
 {
 	struct warden_policy empty = { 0 };
@@ -394,35 +399,15 @@ static int clear_ruleset(const struct warden_maps *m, uint32_t rs)
 
 	if (bpf_map_update_elem(m->policy, &rs, &empty, BPF_ANY))
 		return -errno;
-	ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key), sizeof(struct warden_fs_node),
-			   fs_rule_doomed, &rs);
-	if (!ret)
-		ret = delete_where(m->net_rule, sizeof(struct warden_net_key),
-				   sizeof(struct warden_net_rule), net_rule_doomed, &rs);
-	return ret;
-}
-
-static int install_net(const struct warden_maps *m, uint32_t rs, const struct policy_ruleset *r)
-{
-	size_t i;
-	int op;
-
-	for (op = WARDEN_NET_CONNECT; op <= WARDEN_NET_BIND; op++) {
-		const struct policy_net_entry *e = r->net[op - 1];
-
-		for (i = 0; i < r->nnet[op - 1]; i++) {
-			struct warden_net_key k = { 0 };
-
-			k.prefixlen = 64 + e[i].prefix;
-			k.ruleset = rs;
-			k.op = op;
-			k.family = e[i].family;
-			memcpy(k.addr, e[i].addr, sizeof(k.addr));
-			if (bpf_map_update_elem(m->net_rule, &k, &e[i].rule, BPF_ANY))
-				return -errno;
-		}
+	ret = rskeys_clear(m, rs);
+	if (ret == 1) {
+		ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key),
+				   sizeof(struct warden_fs_node), fs_rule_doomed, &rs);
+		if (!ret)
+			ret = delete_where(m->net_rule, sizeof(struct warden_net_key),
+					   sizeof(struct warden_net_rule), net_rule_doomed, &rs);
 	}
-	return 0;
+	return ret ? ret : rskeys_empty(m, rs);
 }
 
 int maps_bindpath_of(const struct warden_maps *m, const char *cgroup_path, uint32_t *ret_id)
@@ -547,31 +532,97 @@ static int next_generation(const struct warden_maps *m, __u64 *ret)
 	return 0;
 }
 
-/* The trie's nodes, as the programs' warden_fs_rule entries of rule set rs. */
-static int install_trie(const struct warden_maps *m, uint32_t rs, const struct policy_fs_trie *t)
-{
-	struct warden_fs_key *keys = calloc(t->n ? t->n : 1, sizeof(*keys));
-	struct warden_fs_node *vals = calloc(t->n ? t->n : 1, sizeof(*vals));
-	size_t i;
-	int ret = -ENOMEM;
+/* A rule set's entries in the rule maps, built whole before any is written. */
+struct ruleset_entries {
+	struct warden_fs_key *fs_keys;
+	struct warden_fs_node *fs_vals;
+	struct warden_net_key *net_keys;
+	struct warden_net_rule *net_vals;
+	size_t nfs, nnet;
+};
 
-	for (i = 0; keys && vals && i < t->n; i++) {
+static void entries_free(struct ruleset_entries *e)
+{
+	free(e->fs_keys);
+	free(e->fs_vals);
+	free(e->net_keys);
+	free(e->net_vals);
+}
+
+/* The trie's nodes, as the programs' warden_fs_rule entries of rule set rs. */
+static void entries_fs(struct ruleset_entries *e, uint32_t rs, const struct policy_fs_trie *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
 		const struct policy_fs_node *n = &t->v[i];
 
-		keys[i].ruleset = rs;
-		keys[i].parent = n->parent;
-		memcpy(keys[i].name, n->name, sizeof(keys[i].name));
-		vals[i] = (struct warden_fs_node){ .id = n->id,
-						   .deny = n->deny,
-						   .allow = n->allow,
-						   .dir_deny = n->dir_deny,
-						   .dir_allow = n->dir_allow,
-						   .subtree_deny = n->subtree_deny };
+		e->fs_keys[i].ruleset = rs;
+		e->fs_keys[i].parent = n->parent;
+		memcpy(e->fs_keys[i].name, n->name, sizeof(e->fs_keys[i].name));
+		e->fs_vals[i] = (struct warden_fs_node){ .id = n->id,
+							 .deny = n->deny,
+							 .allow = n->allow,
+							 .dir_deny = n->dir_deny,
+							 .dir_allow = n->dir_allow,
+							 .subtree_deny = n->subtree_deny };
 	}
-	if (keys && vals)
-		ret = update_all(m->fs_rule, keys, sizeof(*keys), vals, sizeof(*vals), t->n);
-	free(keys);
-	free(vals);
+	e->nfs = t->n;
+}
+
+/* The network rules, as warden_net_rule entries of rule set rs. */
+static void entries_net(struct ruleset_entries *e, uint32_t rs, const struct policy_ruleset *r)
+{
+	size_t i;
+	int op;
+
+	for (op = WARDEN_NET_CONNECT; op <= WARDEN_NET_BIND; op++) {
+		const struct policy_net_entry *n = r->net[op - 1];
+
+		for (i = 0; i < r->nnet[op - 1]; i++) {
+			struct warden_net_key *k = &e->net_keys[e->nnet];
+
+			k->prefixlen = 64 + n[i].prefix;
+			k->ruleset = rs;
+			k->op = op;
+			k->family = n[i].family;
+			memcpy(k->addr, n[i].addr, sizeof(k->addr));
+			e->net_vals[e->nnet++] = n[i].rule;
+		}
+	}
+}
+
+static int entries_build(struct ruleset_entries *e, uint32_t rs, const struct policy_ruleset *r)
+{
+	size_t nnet = r->nnet[0] + r->nnet[1], nfs = r->trie.n;
+
+	memset(e, 0, sizeof(*e));
+	e->fs_keys = calloc(nfs ? nfs : 1, sizeof(*e->fs_keys));
+	e->fs_vals = calloc(nfs ? nfs : 1, sizeof(*e->fs_vals));
+	e->net_keys = calloc(nnet ? nnet : 1, sizeof(*e->net_keys));
+	e->net_vals = calloc(nnet ? nnet : 1, sizeof(*e->net_vals));
+	if (!e->fs_keys || !e->fs_vals || !e->net_keys || !e->net_vals)
+		return -ENOMEM;
+	entries_fs(e, rs, &r->trie);
+	entries_net(e, rs, r);
+	return 0;
+}
+
+/* Rule set rs's rules into the rule maps, listed first (rskeys_begin). */
+static int install_rules(const struct warden_maps *m, uint32_t rs, const struct policy_ruleset *r)
+{
+	struct ruleset_entries e;
+	int ret = entries_build(&e, rs, r);
+
+	if (!ret)
+		ret = rskeys_begin(m, rs, e.fs_keys, e.nfs, e.net_keys, e.nnet);
+	if (!ret)
+		ret = update_all(m->fs_rule, e.fs_keys, sizeof(*e.fs_keys), e.fs_vals,
+				 sizeof(*e.fs_vals), e.nfs);
+	if (!ret)
+		ret = update_all(m->net_rule, e.net_keys, sizeof(*e.net_keys), e.net_vals,
+				 sizeof(*e.net_vals), e.nnet);
+	entries_free(&e);
 	return ret;
 }
 
@@ -603,9 +654,7 @@ static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struc
 	int ret;
 
 	header.in_use = 1;
-	ret = install_trie(m, rs, &r->trie);
-	if (!ret)
-		ret = install_net(m, rs, r);
+	ret = install_rules(m, rs, r);
 	if (!ret)
 		ret = install_dfa(m, r->dfa, r->ndfa, &header.dfa_start, &header.dfa_len);
 	if (!ret)
@@ -615,11 +664,50 @@ static int install_ruleset(const struct warden_maps *m, uint32_t rs, const struc
 	return ret;
 }
 
+/*
+ * Write rule set rs_new (of policy id, in bank bank: the one no hook reads) and bring it into
+ * force with one store of the bank byte: every hook sees the old rules or the new ones. A
+ * failure before the store leaves the old rule set in force and nothing of the new. Then,
+ * once no program can still be reading the old rule set rs_old (existed: there was one), empty
+ * it.
+ */
+static int swap_in(const struct warden_maps *m, const struct policy_ruleset *r, uint32_t id,
+		   __u8 bank, uint32_t rs_old, int existed)
+{
+	const char *name = r->policy->name.s;
+	uint32_t rs_new = id * 2 + bank;
+	struct timespec lap;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &lap);
+	ret = clear_ruleset(m, rs_new);
+	if (!ret)
+		ret = install_ruleset(m, rs_new, r);
+	if (!ret && !existed)
+		ret = zero_counters(m, id);
+	log_debug("%s: rule set %u written in %.1f ms", name, rs_new, log_lap_ms(&lap));
+	if (!ret && bpf_map_update_elem(m->bank, &id, &bank, BPF_ANY))
+		ret = -errno;
+	if (ret) {
+		clear_ruleset(m, rs_new);
+		return ret;
+	}
+	log_debug("%s: swapped in %.3f ms", name, log_lap_ms(&lap));
+	if (!existed)
+		return 0;
+	ret = maps_sync();
+	log_debug("%s: RCU grace period waited in %.1f ms", name, log_lap_ms(&lap));
+	if (!ret)
+		ret = clear_ruleset(m, rs_old);
+	log_debug("%s: rule set %u emptied in %.1f ms", name, rs_old, log_lap_ms(&lap));
+	return ret;
+}
+
 int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 			const struct policy_ruleset *r)
 {
 	const struct policy *p = r->policy;
-	uint32_t id, rs_old = 0, rs_new;
+	uint32_t id, rs_old = 0;
 	__u8 bank = 0;
 	int ret, existed;
 	uint32_t candidate = r->header.flags & WARDEN_POLICY_CANDIDATE;
@@ -641,42 +729,9 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 		if (ret)
 			return ret;
 	}
-
-	/*
-	 * The new rule set goes into the policy's other bank, which no hook reads, and comes into
-	 * force with one store of the bank byte: every hook sees the old rules or the new ones.
-	 * A failure before the flip leaves the old rule set in force and nothing of the new.
-	 */
-	rs_new = id * 2 + bank;
-	ret = clear_ruleset(m, rs_new);
-	if (!ret)
-		ret = install_ruleset(m, rs_new, r);
-	if (ret) {
-		clear_ruleset(m, rs_new);
-		return ret;
-	}
-	if (!existed) {
-		ret = zero_counters(m, id);
-		if (ret) {
-			clear_ruleset(m, rs_new);
-			return ret;
-		}
-	}
-	if (bpf_map_update_elem(m->bank, &id, &bank, BPF_ANY)) {
-		ret = -errno;
-		clear_ruleset(m, rs_new);
-		return ret;
-	}
-	if (existed) {
-		/* once no program can still be reading the old rule set, empty it */
-		ret = maps_sync();
-		if (!ret)
-			ret = clear_ruleset(m, rs_old);
-		if (ret)
-			return ret;
-	}
-	if (candidate)
-		return 0; /* judged for the cgroups of the policy it is a candidate of */
+	ret = swap_in(m, r, id, bank, rs_old, existed);
+	if (ret || candidate)
+		return ret; /* a candidate is judged for the cgroups of the policy it is one of */
 
 	ret = bindings_set(m, cgroup_mount, id, &p->cgroups);
 	if (ret)

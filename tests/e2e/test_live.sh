@@ -95,6 +95,63 @@ P
 	expect_eq "$(wtry_in "$CG/other" open "$d/common")" "EPERM" "the other policy"
 	# nothing of a replaced rule set is left behind: the trie nodes are those of the rule sets
 	# in force (cc's: the root, tmp, e2e-concurrent and two files; cc-other's: one file)
-	expect_eq "$(bpftool map dump pinned /sys/fs/bpf/warden/warden_fs_rule -j |
-		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "9" "fs trie nodes in the map"
+	expect_eq "$(fs_nodes)" "9" "fs trie nodes in the map"
+}
+
+# The trie nodes in warden_fs_rule, without the rule sets' markers (parent 0xffffffff, which
+# count the keys each rule set wrote: userspace/rskeys.h)
+fs_nodes() {
+	bpftool map dump pinned /sys/fs/bpf/warden/warden_fs_rule -j | python3 -c '
+import json, sys
+keys = [bytes(int(b, 16) for b in e["key"]) for e in json.load(sys.stdin)]
+print(sum(k[4:8] != b"\xff" * 4 for k in keys))'
+}
+
+# The rule sets' key lists (userspace/rskeys.h)
+rulesets_listed() { find /run/warden/rulesets -type f 2>/dev/null | wc -l; }
+
+# A rule set is emptied by the keys its list names, as far as its marker's count vouches for
+# them: a list that is lost, cut short or changed to name other keys leaves nothing behind (the
+# whole map is read instead), and a replaced rule set leaves no list.
+t_replace_clears_by_list() {
+	local d=/tmp/e2e-rskeys f lists
+	mkdir -p "$d"
+	for f in a b c; do echo x >"$d/$f"; done
+	for f in a b c; do
+		policy "rk-$f" >/dev/null <<P
+name: rk
+cgroups: [$CG]
+fs: { deny: [$d/$f] }
+P
+	done
+	lists=$(rulesets_listed)
+	apply "$T/rk-a.yaml"
+	expect_eq "$(rulesets_listed)" "$((lists + 1))" "lists after one apply"
+	# changed: the same number of keys, one name altered (a → z)
+	python3 - "$(grep -l e2e-rskeys /run/warden/rulesets/*)" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+i = b.rindex(b"a")
+b[i] = ord("z")
+open(p, "wb").write(bytes(b))
+PY
+	apply "$T/rk-b.yaml"
+	expect_eq "$(fs_nodes)" "4" "fs trie nodes after a replace with a changed list"
+	# lost
+	rm -f "$(grep -l e2e-rskeys /run/warden/rulesets/*)"
+	apply "$T/rk-c.yaml"
+	expect_eq "$(fs_nodes)" "4" "fs trie nodes after a replace with a lost list"
+	# cut short
+	truncate -s 20 "$(grep -l e2e-rskeys /run/warden/rulesets/*)"
+	apply "$T/rk-a.yaml"
+	expect_eq "$(fs_nodes)" "4" "fs trie nodes after a replace with a list cut short"
+	apply "$T/rk-b.yaml"
+	expect_eq "$(rulesets_listed)" "$((lists + 1))" "lists after replaces"
+	expect_eq "$(wtry_in "$CG" open "$d/a")" "ok" "a, denied two versions ago"
+	expect_eq "$(wtry_in "$CG" open "$d/b")" "EPERM" "b, denied now"
+	expect_event op=fs.read path="$d/b" reason=rule
+	"$W" remove rk >/dev/null
+	expect_eq "$(fs_nodes)" "0" "fs trie nodes after the policy is removed"
+	expect_eq "$(rulesets_listed)" "$lists" "lists after the policy is removed"
 }

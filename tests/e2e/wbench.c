@@ -2,12 +2,18 @@
 /*
  * wbench: time a loop of one operation, for `make bench`.
  *
- *   wbench [--cgroup DIR] [--landlock DIR] [--distinct] [--rename DIR] [--op OP] PATH N
+ *   wbench [--cgroup DIR] [--landlock DIR] [--distinct] [--rename DIR] [--procs P] [--op OP]
+ *          PATH N
  *
  * prints nanoseconds per iteration of OP, N times: open (open+close of PATH, the default),
  * exec (posix_spawn of PATH and wait), connect (a TCP connect to 127.0.0.1:9, refused),
  * sendto (a UDP datagram to 127.0.0.1:9), mmap (map PATH readable and executable, unmap) or
- * getpid (no hook: the control). --cgroup joins that cgroup first; --landlock confines this process with a Landlock ruleset that allows reading files
+ * getpid (no hook: the control), or http (PATH is a TCP port on 127.0.0.1: one HTTP/1.1 GET
+ * of / on a kept-alive connection, its whole response read: a loopback load generator) or
+ * denied (an open of PATH that a policy must refuse with EACCES or EPERM: a denial flood).
+ * --procs P runs the loop in P processes at once (N iterations each) and prints the time per
+ * iteration of all of them together.
+ * --cgroup joins that cgroup first; --landlock confines this process with a Landlock ruleset that allows reading files
  * below DIR (the kernel's own alternative, for comparison). --distinct opens PATH/f0 to
  * PATH/f(N-1), each once (they must exist); --rename renames DIR/a to DIR/b (or back) before
  * each open, as a busy system renames files all the time.
@@ -61,7 +67,7 @@ static int landlock(const char *dir)
 
 /* What an operation needs set up once, before its loop. */
 static struct {
-	int fd; /* mmap: the library; sendto: the socket */
+	int fd; /* mmap: the library; sendto, http: the socket */
 	struct sockaddr_in to; /* connect, sendto: 127.0.0.1, a port nobody listens on */
 } setup;
 
@@ -113,6 +119,51 @@ static int op_mmap(void)
 	return munmap(p, 4096);
 }
 
+/* An open a policy refuses: 0 when refused, -1 (errno EEXIST) when it was let through. */
+static int op_denied(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == EACCES || errno == EPERM ? 0 : -1;
+	close(fd);
+	errno = EEXIST;
+	return -1;
+}
+
+/*
+ * One request on the kept-alive connection: 0 when a whole 200 response came (headers, then
+ * Content-Length bytes of body), -1 otherwise.
+ */
+static int op_http(void)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
+	char buf[65536], *end, *cl;
+	size_t have = 0, want = 0;
+	ssize_t n;
+
+	if (write(setup.fd, req, sizeof(req) - 1) != sizeof(req) - 1)
+		return -1;
+	for (;;) {
+		n = read(setup.fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			return -1;
+		have += n;
+		buf[have] = 0;
+		end = strstr(buf, "\r\n\r\n");
+		if (!end)
+			continue;
+		cl = strcasestr(buf, "\r\ncontent-length:");
+		if (strncmp(buf, "HTTP/1.1 200", 12) || !cl || cl > end)
+			return -1;
+		want = (size_t)(end + 4 - buf) + strtoul(cl + 17, NULL, 10);
+		if (want >= sizeof(buf))
+			return -1;
+		if (have >= want)
+			return have == want ? 0 : -1;
+	}
+}
+
 /* One iteration of op on path (i counts them): 0, or -1 with errno. */
 static int iteration(const char *op, const char *path, long i, int distinct, const char *rename_dir)
 {
@@ -135,6 +186,10 @@ static int iteration(const char *op, const char *path, long i, int distinct, con
 			       -1;
 	if (!strcmp(op, "mmap"))
 		return op_mmap();
+	if (!strcmp(op, "http"))
+		return op_http();
+	if (!strcmp(op, "denied"))
+		return op_denied(path);
 	if (!strcmp(op, "getpid"))
 		return syscall(SYS_getpid) > 0 ? 0 : -1;
 	return op_open(path, i, distinct);
@@ -150,30 +205,81 @@ static int prepare(const char *op, const char *path)
 		setup.fd = open(path, O_RDONLY | O_CLOEXEC);
 	else if (!strcmp(op, "sendto"))
 		setup.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	else if (!strcmp(op, "http")) {
+		setup.to.sin_port = htons(atoi(path));
+		setup.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (setup.fd >= 0 &&
+		    connect(setup.fd, (struct sockaddr *)&setup.to, sizeof(setup.to)))
+			setup.fd = -1;
+	}
 	return setup.fd;
+}
+
+/* The loop: n iterations, 0 when all succeeded (1 with a message otherwise). */
+static int loop(const char *op, const char *path, long n, int distinct, const char *rename_dir)
+{
+	long i;
+
+	if (prepare(op, path) < 0) {
+		fprintf(stderr, "wbench: %s %s: %s\n", op, path, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (iteration(op, path, i, distinct, rename_dir)) {
+			fprintf(stderr, "wbench: %s %s: %s\n", op, path, strerror(errno));
+			return 1;
+		}
+	return 0;
+}
+
+/* The loop in procs processes at once: 0 when every one of them succeeded. */
+static int loops(int procs, const char *op, const char *path, long n, int distinct,
+		 const char *rename_dir)
+{
+	int status, failed = 0, p;
+	pid_t pid;
+
+	if (procs <= 1)
+		return loop(op, path, n, distinct, rename_dir);
+	for (p = 0; p < procs; p++) {
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (!pid)
+			_exit(loop(op, path, n, distinct, rename_dir));
+	}
+	while ((pid = wait(&status)) > 0)
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status);
+	return failed;
+}
+
+static int join_cgroup(const char *dir)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
+		fprintf(stderr, "wbench: cannot join %s\n", dir);
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *rename_dir = NULL, *op = "open";
 	struct timespec a, b;
-	int distinct = 0;
-	long n, i;
+	int distinct = 0, procs = 1, err;
+	long n;
 
 	while (argc > 3 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "--cgroup")) {
-			char path[4096];
-			FILE *f;
-
-			snprintf(path, sizeof(path), "%s/cgroup.procs", argv[2]);
-			f = fopen(path, "w");
-			if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
-				fprintf(stderr, "wbench: cannot join %s\n", argv[2]);
+			if (join_cgroup(argv[2]))
 				return 1;
-			}
 		} else if (!strcmp(argv[1], "--landlock")) {
-			int err = landlock(argv[2]);
-
+			err = landlock(argv[2]);
 			if (err) {
 				fprintf(stderr, "wbench: landlock: %s\n", strerror(-err));
 				return 1;
@@ -187,30 +293,25 @@ int main(int argc, char **argv)
 			rename_dir = argv[2];
 		} else if (!strcmp(argv[1], "--op")) {
 			op = argv[2];
+		} else if (!strcmp(argv[1], "--procs")) {
+			procs = atoi(argv[2]);
 		} else {
 			break;
 		}
 		argv += 2;
 		argc -= 2;
 	}
-	if (argc != 3) {
-		fprintf(stderr,
-			"usage: wbench [--cgroup DIR] [--landlock DIR] [--distinct] "
-			"[--rename DIR] [--op open|exec|connect|sendto|mmap|getpid] PATH N\n");
+	if (argc != 3 || procs < 1) {
+		fprintf(stderr, "usage: wbench [--cgroup DIR] [--landlock DIR] [--distinct] "
+				"[--rename DIR] [--procs P] "
+				"[--op open|exec|connect|sendto|mmap|getpid|http|denied] PATH N\n");
 		return 2;
 	}
 	n = atol(argv[2]);
-	if (prepare(op, argv[1]) < 0) {
-		fprintf(stderr, "wbench: %s %s: %s\n", op, argv[1], strerror(errno));
-		return 1;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (i = 0; i < n; i++)
-		if (iteration(op, argv[1], i, distinct, rename_dir)) {
-			fprintf(stderr, "wbench: %s %s: %s\n", op, argv[1], strerror(errno));
-			return 1;
-		}
+	if (loops(procs, op, argv[1], n, distinct, rename_dir))
+		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
+	printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n / procs);
 	return 0;
 }
