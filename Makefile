@@ -74,6 +74,13 @@ $(BUILD)/version.h: FORCE
 	@mkdir -p $(@D)
 	@echo '#define WARDEN_VERSION "$(VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+# The identity of this build's programs (loader.c: an upgrade replaces programs of another
+# build), hashed here rather than at every start-up: the objects are megabytes.
+PROGRAM_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,file cgroup net proc guard)
+$(BUILD)/programs_id.h: $(PROGRAM_OBJS)
+	@echo "#define WARDEN_PROGRAMS_ID 0x$$(cat $^ | sha256sum | cut -c1-16)ULL" > $@.tmp
+	@mv $@.tmp $@
+$(BUILD)/userspace/loader.o: $(BUILD)/programs_id.h
 $(BUILD)/userspace/main.o: $(BUILD)/version.h
 $(BUILD)/userspace/metrics.o: $(BUILD)/version.h
 FORCE:

@@ -27,6 +27,7 @@
 #include "proc.skel.h"
 #include "guard.skel.h"
 #include "probe.skel.h"
+#include "programs_id.h"
 #include "cand_file.skel.h"
 #include "cand_net.skel.h"
 #include "cand_proc.skel.h"
@@ -227,23 +228,10 @@ static int check_layout(void)
 	return err;
 }
 
-/* This build's BPF programs: a hash of the objects warden carries. */
+/* This build's BPF programs: a hash of the objects warden carries, made by the build. */
 static __u64 programs_id(void)
 {
-	const void *(*objs[])(size_t *) = { warden_file_bpf__elf_bytes,
-					    warden_cgroup_bpf__elf_bytes, warden_net_bpf__elf_bytes,
-					    warden_proc_bpf__elf_bytes,
-					    warden_guard_bpf__elf_bytes };
-	__u64 h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
-		size_t n;
-		const unsigned char *b = objs[i](&n);
-
-		while (n--)
-			h = warden_hash_byte(h, *b++);
-	}
-	return h;
+	return WARDEN_PROGRAMS_ID;
 }
 
 /* The programs_id of the pinned programs; 0 when nothing is pinned. */

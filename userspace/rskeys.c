@@ -76,8 +76,12 @@ static int list_write(uint32_t rs, const struct warden_fs_key *fs, size_t nfs,
 	return ret;
 }
 
-/* The keys of rule set rs from its list, whatever the list says its rule set is. */
-static int list_parse(uint32_t rs, const char *buf, size_t size, struct list *l)
+/*
+ * The keys of rule set rs from its list, whatever the list says its rule set is: as many as
+ * its marker counts (nfs and nnet), or -EINVAL.
+ */
+static int list_parse(uint32_t rs, const char *buf, size_t size, uint32_t nfs, uint32_t nnet,
+		      struct list *l)
 {
 	struct list_header h;
 	size_t off = sizeof(h), i;
@@ -86,8 +90,7 @@ static int list_parse(uint32_t rs, const char *buf, size_t size, struct list *l)
 	if (size < sizeof(h))
 		return -EINVAL;
 	memcpy(&h, buf, sizeof(h));
-	if (h.magic != RSKEYS_MAGIC || h.ruleset != rs || h.nfs > WARDEN_MAX_FS_NODES ||
-	    h.nnet > WARDEN_MAX_FS_NODES)
+	if (h.magic != RSKEYS_MAGIC || h.ruleset != rs || h.nfs != nfs || h.nnet != nnet)
 		return -EINVAL;
 	l->fs = calloc(h.nfs ? h.nfs : 1, sizeof(*l->fs));
 	l->net = calloc(h.nnet ? h.nnet : 1, sizeof(*l->net));
@@ -114,7 +117,7 @@ static int list_parse(uint32_t rs, const char *buf, size_t size, struct list *l)
 	return 0;
 }
 
-static int list_read(uint32_t rs, struct list *l)
+static int list_read(uint32_t rs, uint32_t nfs, uint32_t nnet, struct list *l)
 {
 	char path[PATH_MAX], *buf = NULL;
 	size_t size = 0;
@@ -123,7 +126,7 @@ static int list_read(uint32_t rs, struct list *l)
 	list_path(path, sizeof(path), rs);
 	ret = applied_read_file(path, &buf, &size);
 	if (!ret)
-		ret = list_parse(rs, buf, size, l);
+		ret = list_parse(rs, buf, size, nfs, nnet, l);
 	free(buf);
 	return ret;
 }
@@ -182,7 +185,7 @@ int rskeys_clear(const struct warden_maps *m, uint32_t rs)
 		return errno == ENOENT ? 1 : -errno;
 	if (!count.deny && !count.allow)
 		return 0;
-	if (!list_read(rs, &l) && l.nfs == count.deny && l.nnet == count.allow) {
+	if (!list_read(rs, count.deny, count.allow, &l)) {
 		/* as many of its keys as were written are gone: nothing of it is left */
 		gone = delete_counted(m->fs_rule, l.fs, sizeof(*l.fs), l.nfs);
 		if (gone == count.deny) {
