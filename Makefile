@@ -135,7 +135,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lyaml
 
-$(BUILD)/tests/%: tests/e2e/%.c
+$(BUILD)/tests/%: tests/e2e/%.c tests/e2e/wcgroup.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
 

@@ -11,23 +11,48 @@
 #include <sys/stat.h>
 #include "applied.h"
 
-static int mkdirs(void)
+/*
+ * An open directory below /run/warden (name: "policies", "rulesets"), created when create is
+ * set: each level opened without following a symlink and refused unless root owns it and no one
+ * else may write it, so that a confined root process that replaced one with a symlink or a
+ * directory of its own does not lead warden to write or delete elsewhere. -errno otherwise.
+ */
+static int open_checked(int at, const char *name, int create)
 {
-	if (mkdir("/run/warden", 0700) && errno != EEXIST)
+	struct stat st;
+	int fd;
+
+	if (create && mkdirat(at, name, 0700) && errno != EEXIST)
 		return -errno;
-	if (mkdir(WARDEN_APPLIED_DIR, 0700) && errno != EEXIST)
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	return 0;
+	if (fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & 022)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }
 
-int applied_write_file(const char *path, const char *data, size_t len)
+int applied_dir_open(const char *name, int create)
 {
-	char tmp[PATH_MAX];
+	int top = open_checked(AT_FDCWD, "/run/warden", create), fd;
+
+	if (top < 0)
+		return top;
+	fd = open_checked(top, name, create);
+	close(top);
+	return fd;
+}
+
+int applied_write_file(int dir, const char *name, const char *data, size_t len)
+{
+	char tmp[NAME_MAX + 1];
 	ssize_t n;
 	int fd, ret = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	while (len && !ret) {
@@ -41,70 +66,29 @@ int applied_write_file(const char *path, const char *data, size_t len)
 	}
 	if (close(fd) && !ret)
 		ret = -errno;
-	if (!ret && rename(tmp, path))
+	if (!ret && renameat(dir, tmp, dir, name))
 		ret = -errno;
 	if (ret)
-		unlink(tmp);
+		unlinkat(dir, tmp, 0);
 	return ret;
 }
 
-int applied_save(const struct policy *p)
+int applied_read_file(int dir, const char *name, char **ret_data, size_t *ret_len)
 {
-	char path[PATH_MAX];
-	int ret;
-
-	if (!p->source)
-		return 0;
-	ret = mkdirs();
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "%s/%s.file", WARDEN_APPLIED_DIR, p->name.s);
-	ret = applied_write_file(path, p->file, strlen(p->file));
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "%s/%s.yaml", WARDEN_APPLIED_DIR, p->name.s);
-	return applied_write_file(path, p->source, p->source_len);
-}
-
-void applied_forget(const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s.yaml", WARDEN_APPLIED_DIR, name);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/%s.file", WARDEN_APPLIED_DIR, name);
-	unlink(path);
-}
-
-void applied_forget_dir(const char *dir)
-{
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-}
-
-void applied_forget_all(void)
-{
-	applied_forget_dir(WARDEN_APPLIED_DIR);
-}
-
-int applied_read_file(const char *path, char **ret_data, size_t *ret_len)
-{
-	FILE *mem, *f = fopen(path, "re");
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *mem, *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char buf[65536];
 	size_t n;
 	int ret;
 
 	*ret_data = NULL;
 	*ret_len = 0;
-	if (!f)
-		return -errno;
+	if (!f) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
 	mem = open_memstream(ret_data, ret_len);
 	ret = mem ? 0 : -ENOMEM;
 	while (!ret && (n = fread(buf, 1, sizeof(buf), f)) > 0)
@@ -122,25 +106,79 @@ int applied_read_file(const char *path, char **ret_data, size_t *ret_len)
 	return ret;
 }
 
+void applied_forget_dir(const char *name)
+{
+	int fd = applied_dir_open(name, 0);
+	struct dirent *e;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (e->d_type == DT_REG)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
+int applied_save(const struct policy *p)
+{
+	char name[NAME_MAX + 1];
+	int dir, ret;
+
+	if (!p->source)
+		return 0;
+	dir = applied_dir_open(WARDEN_APPLIED_NAME, 1);
+	if (dir < 0)
+		return dir;
+	snprintf(name, sizeof(name), "%s.file", p->name.s);
+	ret = applied_write_file(dir, name, p->file, strlen(p->file));
+	snprintf(name, sizeof(name), "%s.yaml", p->name.s);
+	if (!ret)
+		ret = applied_write_file(dir, name, p->source, p->source_len);
+	close(dir);
+	return ret;
+}
+
+void applied_forget(const char *name)
+{
+	char file[NAME_MAX + 1];
+	int dir = applied_dir_open(WARDEN_APPLIED_NAME, 0);
+
+	if (dir < 0)
+		return;
+	snprintf(file, sizeof(file), "%s.yaml", name);
+	unlinkat(dir, file, 0);
+	snprintf(file, sizeof(file), "%s.file", name);
+	unlinkat(dir, file, 0);
+	close(dir);
+}
+
+void applied_forget_all(void)
+{
+	applied_forget_dir(WARDEN_APPLIED_NAME);
+}
+
 int applied_load(const char *name, struct policy **ret_policy, struct policy_diags *diags)
 {
-	char path[PATH_MAX], file[PATH_MAX] = "";
-	char *text = NULL;
-	size_t len = 0, n;
-	FILE *f;
-	int ret;
+	char path[PATH_MAX], file[NAME_MAX + 1], *text = NULL, *from = NULL;
+	size_t len = 0, from_len = 0;
+	int ret, dir = applied_dir_open(WARDEN_APPLIED_NAME, 0);
 
-	snprintf(path, sizeof(path), "%s/%s.file", WARDEN_APPLIED_DIR, name);
-	f = fopen(path, "re");
-	if (f) {
-		n = fread(file, 1, sizeof(file) - 1, f);
-		file[n] = 0;
-		fclose(f);
-	}
+	if (dir < 0)
+		return dir;
+	snprintf(file, sizeof(file), "%s.file", name);
+	applied_read_file(dir, file, &from, &from_len);
 	snprintf(path, sizeof(path), "%s/%s.yaml", WARDEN_APPLIED_DIR, name);
-	ret = applied_read_file(path, &text, &len);
+	snprintf(file, sizeof(file), "%s.yaml", name);
+	ret = applied_read_file(dir, file, &text, &len);
+	close(dir);
 	if (!ret)
-		ret = policy_parse_string(file[0] ? file : path, text, len, ret_policy, diags);
+		ret = policy_parse_string(from && from_len && from_len < PATH_MAX ? from : path,
+					  text, len, ret_policy, diags);
 	free(text);
+	free(from);
 	return ret;
 }

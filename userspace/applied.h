@@ -12,6 +12,7 @@
  * source_hash tells whether a kept source is the one in force.
  */
 #define WARDEN_APPLIED_DIR "/run/warden/policies"
+#define WARDEN_APPLIED_NAME "policies" /* below /run/warden */
 
 /* Keep p's source (nothing for a policy without one). */
 int applied_save(const struct policy *p);
@@ -22,14 +23,23 @@ void applied_forget(const char *name);
 /* Forget every kept source (warden unload: no policy is installed any more). */
 void applied_forget_all(void);
 
-/* Remove the files in dir (not below it). */
-void applied_forget_dir(const char *dir);
+/*
+ * The directory /run/warden/NAME, opened (created first when create is set) without following
+ * symlinks and only when root owns it and no one else may write it: a descriptor, or -errno.
+ */
+int applied_dir_open(const char *name, int create);
 
-/* Write len bytes to path atomically (a temporary file, mode 0600, renamed over it). */
-int applied_write_file(const char *path, const char *data, size_t len);
+/* Remove the files in /run/warden/NAME (not below it, not what is not a regular file). */
+void applied_forget_dir(const char *name);
 
-/* The whole of file path, malloc'd into *ret_data (free it), or a negative errno. */
-int applied_read_file(const char *path, char **ret_data, size_t *ret_len);
+/*
+ * Write len bytes to file name in directory dir atomically: a temporary file made anew
+ * (O_EXCL, mode 0600), renamed over it.
+ */
+int applied_write_file(int dir, const char *name, const char *data, size_t len);
+
+/* The whole of file name in dir (not a symlink), malloc'd into *ret_data, or -errno. */
+int applied_read_file(int dir, const char *name, char **ret_data, size_t *ret_len);
 
 /*
  * Parse the source kept for policy name (diagnostics name the file it came from). -ENOENT

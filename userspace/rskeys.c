@@ -39,9 +39,9 @@ static struct warden_fs_key marker_key(uint32_t rs)
 	return k;
 }
 
-static void list_path(char *buf, size_t size, uint32_t rs)
+static void list_name(char *buf, size_t size, uint32_t rs)
 {
-	snprintf(buf, size, "%s/%u", WARDEN_RSKEYS_DIR, rs);
+	snprintf(buf, size, "%u", rs);
 }
 
 static int list_write(uint32_t rs, const struct warden_fs_key *fs, size_t nfs,
@@ -49,9 +49,9 @@ static int list_write(uint32_t rs, const struct warden_fs_key *fs, size_t nfs,
 {
 	struct list_header h = { RSKEYS_MAGIC, rs, (uint32_t)nfs, (uint32_t)nnet };
 	size_t cap = sizeof(h) + nfs * (6 + WARDEN_COMPONENT_MAX) + nnet * sizeof(*net), off, i;
-	char *buf = malloc(cap), path[PATH_MAX];
+	char *buf = malloc(cap), name[16];
 	uint16_t len;
-	int ret;
+	int dir, ret;
 
 	if (!buf)
 		return -ENOMEM;
@@ -66,12 +66,11 @@ static int list_write(uint32_t rs, const struct warden_fs_key *fs, size_t nfs,
 	}
 	memcpy(buf + off, net, nnet * sizeof(*net));
 	off += nnet * sizeof(*net);
-	ret = mkdir("/run/warden", 0700) && errno != EEXIST ? -errno : 0;
-	if (!ret && mkdir(WARDEN_RSKEYS_DIR, 0700) && errno != EEXIST)
-		ret = -errno;
-	list_path(path, sizeof(path), rs);
-	if (!ret)
-		ret = applied_write_file(path, buf, off);
+	dir = applied_dir_open(WARDEN_RSKEYS_NAME, 1);
+	list_name(name, sizeof(name), rs);
+	ret = dir < 0 ? dir : applied_write_file(dir, name, buf, off);
+	if (dir >= 0)
+		close(dir);
 	free(buf);
 	return ret;
 }
@@ -101,7 +100,12 @@ static int list_parse(uint32_t rs, const char *buf, size_t size, uint32_t nfs, u
 			return -EINVAL;
 		memcpy(&l->fs[i].parent, buf + off, 4);
 		memcpy(&len, buf + off + 4, 2);
-		if (len >= WARDEN_COMPONENT_MAX || off + 6 + len > size)
+		/*
+		 * never the marker: rule set rs holds its counted keys and the marker, so a list
+		 * naming the marker in place of a key would delete as many and leave that key
+		 */
+		if (len >= WARDEN_COMPONENT_MAX || off + 6 + len > size ||
+		    l->fs[i].parent == WARDEN_FS_MARKER_PARENT)
 			return -EINVAL;
 		memcpy(l->fs[i].name, buf + off + 6, len);
 		l->fs[i].ruleset = rs;
@@ -119,12 +123,15 @@ static int list_parse(uint32_t rs, const char *buf, size_t size, uint32_t nfs, u
 
 static int list_read(uint32_t rs, uint32_t nfs, uint32_t nnet, struct list *l)
 {
-	char path[PATH_MAX], *buf = NULL;
+	char name[16], *buf = NULL;
 	size_t size = 0;
-	int ret;
+	int ret, dir = applied_dir_open(WARDEN_RSKEYS_NAME, 0);
 
-	list_path(path, sizeof(path), rs);
-	ret = applied_read_file(path, &buf, &size);
+	if (dir < 0)
+		return dir;
+	list_name(name, sizeof(name), rs);
+	ret = applied_read_file(dir, name, &buf, &size);
+	close(dir);
 	if (!ret)
 		ret = list_parse(rs, buf, size, nfs, nnet, l);
 	free(buf);
@@ -204,10 +211,14 @@ int rskeys_empty(const struct warden_maps *m, uint32_t rs)
 {
 	struct warden_fs_key mk = marker_key(rs);
 	struct warden_fs_node none = { 0 };
-	char path[PATH_MAX];
+	int dir = applied_dir_open(WARDEN_RSKEYS_NAME, 0);
+	char name[16];
 
-	list_path(path, sizeof(path), rs);
-	unlink(path);
+	list_name(name, sizeof(name), rs);
+	if (dir >= 0) {
+		unlinkat(dir, name, 0);
+		close(dir);
+	}
 	/* a map too full for the marker: none, and the next clear scans */
 	if (bpf_map_update_elem(m->fs_rule, &mk, &none, BPF_ANY) &&
 	    bpf_map_delete_elem(m->fs_rule, &mk) && errno != ENOENT)
@@ -217,5 +228,5 @@ int rskeys_empty(const struct warden_maps *m, uint32_t rs)
 
 void rskeys_forget_all(void)
 {
-	applied_forget_dir(WARDEN_RSKEYS_DIR);
+	applied_forget_dir(WARDEN_RSKEYS_NAME);
 }

@@ -16,11 +16,14 @@
  * the keys written for it; the keys themselves are listed in WARDEN_RSKEYS_DIR/RS. The count is
  * the kernel's, which no confined process can change; the list is a file, which one could, so
  * a list is trusted only as far as the count vouches for it: rule set RS is empty once as many
- * of its keys as the marker counts were deleted. Anything short of that (no marker: a rule set
+ * of its keys as the marker counts were deleted, none of them the marker itself (the one key of
+ * RS the count leaves out). The directory and its files are opened without following symlinks
+ * and only when root owns them (applied_dir_open). Anything short of that (no marker: a rule set
  * written by an older warden, whose scan also removes markers; no list; a write cut short; a
  * list changed) falls back to the scan.
  */
 #define WARDEN_RSKEYS_DIR "/run/warden/rulesets"
+#define WARDEN_RSKEYS_NAME "rulesets" /* below /run/warden (applied_dir_open) */
 #define WARDEN_FS_MARKER_PARENT 0xffffffffu
 
 /*

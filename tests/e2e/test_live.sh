@@ -110,48 +110,94 @@ print(sum(k[4:8] != b"\xff" * 4 for k in keys))'
 # The rule sets' key lists (userspace/rskeys.h)
 rulesets_listed() { find /run/warden/rulesets -type f 2>/dev/null | wc -l; }
 
+# Rewrite the list of the rule set that names DIR, as a confined root could: its key of the
+# file named a renamed (rename: a key not in the map) or replaced by the rule set's marker
+# (marker: the one key of the rule set its count leaves out).
+forge_list() { # DIR rename|marker
+	python3 - "$(grep -l "$(basename "$1")" /run/warden/rulesets/*)" "$2" <<'PY'
+import struct, sys
+p, how = sys.argv[1], sys.argv[2]
+b = open(p, "rb").read()
+magic, rs, nfs, nnet = struct.unpack("<IIII", b[:16])
+out, off = b[:16], 16
+for i in range(nfs):
+    parent, n = struct.unpack("<IH", b[off:off + 6])
+    name = b[off + 6:off + 6 + n]
+    off += 6 + n
+    if name == b"a":
+        parent, name = (parent, b"z") if how == "rename" else (0xFFFFFFFF, b"")
+    out += struct.pack("<IH", parent, len(name)) + name
+open(p, "wb").write(out + b[off:])
+PY
+}
+
 # A rule set is emptied by the keys its list names, as far as its marker's count vouches for
-# them: a list that is lost, cut short or changed to name other keys leaves nothing behind (the
-# whole map is read instead), and a replaced rule set leaves no list.
+# them: a list that is lost, cut short, changed to name another key or the marker itself leaves
+# nothing behind (the whole map is read instead), and a replaced rule set leaves no list. The
+# last policy denies by default: a key of an older version left in its slot would allow a.
 t_replace_clears_by_list() {
 	local d=/tmp/e2e-rskeys f lists
 	mkdir -p "$d"
-	for f in a b c; do echo x >"$d/$f"; done
-	for f in a b c; do
+	for f in a b c d; do echo x >"$d/$f"; done
+	for f in b c d; do # versions that allow a and deny one other file each
 		policy "rk-$f" >/dev/null <<P
 name: rk
 cgroups: [$CG]
-fs: { deny: [$d/$f] }
+fs: { read: [$d/a], deny: [$d/$f] }
 P
 	done
+	policy rk-strict >/dev/null <<P
+name: rk
+cgroups: [$CG]
+fs: { default: deny, read: [$d/c] }
+P
 	lists=$(rulesets_listed)
-	apply "$T/rk-a.yaml"
+	apply "$T/rk-b.yaml"
 	expect_eq "$(rulesets_listed)" "$((lists + 1))" "lists after one apply"
-	# changed: the same number of keys, one name altered (a → z)
-	python3 - "$(grep -l e2e-rskeys /run/warden/rulesets/*)" <<'PY'
-import sys
-p = sys.argv[1]
-b = bytearray(open(p, "rb").read())
-i = b.rindex(b"a")
-b[i] = ord("z")
-open(p, "wb").write(bytes(b))
-PY
-	apply "$T/rk-b.yaml"
-	expect_eq "$(fs_nodes)" "4" "fs trie nodes after a replace with a changed list"
-	# lost
-	rm -f "$(grep -l e2e-rskeys /run/warden/rulesets/*)"
+	forge_list "$d" rename
 	apply "$T/rk-c.yaml"
-	expect_eq "$(fs_nodes)" "4" "fs trie nodes after a replace with a lost list"
-	# cut short
-	truncate -s 20 "$(grep -l e2e-rskeys /run/warden/rulesets/*)"
-	apply "$T/rk-a.yaml"
-	expect_eq "$(fs_nodes)" "4" "fs trie nodes after a replace with a list cut short"
+	expect_eq "$(fs_nodes)" "5" "fs trie nodes after a replace with a changed list"
+	rm -f "$(grep -l e2e-rskeys /run/warden/rulesets/*)" # lost
+	apply "$T/rk-d.yaml"
+	expect_eq "$(fs_nodes)" "5" "fs trie nodes after a replace with a lost list"
+	truncate -s 20 "$(grep -l e2e-rskeys /run/warden/rulesets/*)" # cut short
 	apply "$T/rk-b.yaml"
+	expect_eq "$(fs_nodes)" "5" "fs trie nodes after a replace with a list cut short"
+	forge_list "$d" marker
+	apply "$T/rk-strict.yaml"
+	apply "$T/rk-strict.yaml" # back into the slot the forged list emptied
 	expect_eq "$(rulesets_listed)" "$((lists + 1))" "lists after replaces"
-	expect_eq "$(wtry_in "$CG" open "$d/a")" "ok" "a, denied two versions ago"
-	expect_eq "$(wtry_in "$CG" open "$d/b")" "EPERM" "b, denied now"
-	expect_event op=fs.read path="$d/b" reason=rule
+	expect_eq "$(wtry_in "$CG" open "$d/a")" "EPERM" "a, allowed only by older versions"
+	expect_event op=fs.read path="$d/a" reason=default
+	expect_eq "$(wtry_in "$CG" open "$d/c")" "ok" "c, allowed now"
 	"$W" remove rk >/dev/null
 	expect_eq "$(fs_nodes)" "0" "fs trie nodes after the policy is removed"
 	expect_eq "$(rulesets_listed)" "$lists" "lists after the policy is removed"
+}
+
+# warden's files in /run/warden are written and removed only in the directories it made: a
+# directory replaced by a symlink (as a confined root could) is refused, not followed. The
+# target holds files named as warden's would be, which an apply and a remove must not touch.
+t_run_warden_symlink_refused() {
+	local v=/tmp/e2e-victim i
+	mkdir -p "$v"
+	for ((i = 0; i < 2048; i++)); do : >"$v/$i"; done
+	echo keep >"$v/rs-one.yaml"
+	echo keep >"$v/rs-one.file"
+	policy rs-one >/dev/null <<P
+name: rs-one
+cgroups: [$CG]
+fs: { deny: [$v/] }
+P
+	rm -rf /run/warden/rulesets /run/warden/policies
+	ln -s "$v" /run/warden/rulesets
+	ln -s "$v" /run/warden/policies
+	apply "$T/rs-one.yaml"
+	expect_eq "$(wtry_in "$CG" open "$v/rs-one.yaml")" "EPERM" "the policy, installed without its lists"
+	expect_event op=fs.read path="$v/rs-one.yaml" reason=rule
+	"$W" remove rs-one >/dev/null
+	rm -f /run/warden/rulesets /run/warden/policies
+	expect_eq "$(find "$v" -type f | wc -l)" "2050" "files in the symlinks' target"
+	expect_eq "$(cat "$v/rs-one.yaml" "$v/rs-one.file")" "keep
+keep" "the policy's names there"
 }

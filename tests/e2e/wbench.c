@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "wcgroup.h"
 
 static int landlock(const char *dir)
 {
@@ -253,20 +254,6 @@ static int loops(int procs, const char *op, const char *path, long n, int distin
 	return failed;
 }
 
-static int join_cgroup(const char *dir)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "w");
-	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
-		fprintf(stderr, "wbench: cannot join %s\n", dir);
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *rename_dir = NULL, *op = "open";
@@ -276,7 +263,7 @@ int main(int argc, char **argv)
 
 	while (argc > 3 && argv[1][0] == '-') {
 		if (!strcmp(argv[1], "--cgroup")) {
-			if (join_cgroup(argv[2]))
+			if (join_cgroup("wbench", argv[2]))
 				return 1;
 		} else if (!strcmp(argv[1], "--landlock")) {
 			err = landlock(argv[2]);

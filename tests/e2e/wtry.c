@@ -60,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "wcgroup.h"
 
 static int report(int err)
 {
@@ -370,24 +371,11 @@ static void *thread_fn(void *arg)
 	return arg;
 }
 
-static int join_cgroup(const char *dir)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "w");
-	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f)) {
-		fprintf(stderr, "wtry: cannot join %s\n", dir);
-		exit(2);
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--cgroup")) {
-		join_cgroup(argv[2]);
+		if (join_cgroup("wtry", argv[2]))
+			exit(2);
 		argv[2] = argv[0];
 		argv += 2;
 		argc -= 2;
