@@ -272,20 +272,25 @@ int maps_for_each_binding(const struct warden_maps *m, uint32_t id, maps_binding
  */
 typedef int (*doomed_fn)(int fd, const void *key, void *ctx);
 
-/* Keys collected for deletion, key_size bytes each. */
+/* Keys collected for deletion, key_size bytes each (room for cap). */
 struct key_list {
 	char *v;
-	size_t n, key_size;
+	size_t n, cap, key_size;
 };
 
 static int key_list_add(struct key_list *l, const void *key)
 {
-	char *v = realloc(l->v, (l->n + 1) * l->key_size);
+	size_t cap = l->cap ? l->cap * 2 : 64;
+	char *v;
 
-	if (!v)
-		return -ENOMEM;
-	l->v = v;
-	memcpy(v + l->n++ * l->key_size, key, l->key_size);
+	if (l->n == l->cap) {
+		v = realloc(l->v, cap * l->key_size);
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	memcpy(l->v + l->n++ * l->key_size, key, l->key_size);
 	return 0;
 }
 
@@ -349,27 +354,40 @@ static int collect_batched(int fd, size_t value_size, doomed_fn doomed, void *ct
 	return ret;
 }
 
-static int delete_where(int fd, size_t key_size, size_t value_size, doomed_fn doomed, void *ctx)
+long maps_delete_keys(int fd, const void *keys, size_t key_size, size_t n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct key_list dead = { .key_size = key_size };
-	__u32 count;
+	__u32 count = (__u32)n;
 	size_t i = 0;
+	long gone = 0;
+
+	if (!n)
+		return 0;
+	if (bpf_map_delete_batch(fd, keys, &count, &opts) == 0)
+		return (long)n;
+	/* stopped at a key not there: those before it were deleted */
+	if (errno == ENOENT && count < n)
+		gone = i = count;
+	for (; i < n; i++) {
+		if (!bpf_map_delete_elem(fd, (const char *)keys + i * key_size))
+			gone++;
+		else if (errno != ENOENT)
+			return -errno;
+	}
+	return gone;
+}
+
+static int delete_where(int fd, size_t key_size, size_t value_size, doomed_fn doomed, void *ctx)
+{
+	struct key_list dead = { .key_size = key_size };
 	int ret = collect_batched(fd, value_size, doomed, ctx, &dead);
+	long gone;
 
 	if (ret == -EOPNOTSUPP)
 		ret = collect_one_by_one(fd, doomed, ctx, &dead);
-	/* all at once where the kernel can; from the first it could not, one by one */
-	count = (__u32)dead.n;
-	if (!ret && dead.n && bpf_map_delete_batch(fd, dead.v, &count, &opts) == 0)
-		i = dead.n;
-	else if (!ret && dead.n)
-		i = count < dead.n ? count : 0;
-	for (; !ret && i < dead.n; i++)
-		if (bpf_map_delete_elem(fd, dead.v + i * key_size) && errno != ENOENT)
-			ret = -errno;
+	gone = ret ? 0 : maps_delete_keys(fd, dead.v, key_size, dead.n);
 	free(dead.v);
-	return ret;
+	return ret ? ret : gone < 0 ? (int)gone : 0;
 }
 
 static int fs_rule_doomed(int fd, const void *k, void *ctx)

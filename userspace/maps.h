@@ -107,4 +107,11 @@ int maps_for_each_policy(const struct warden_maps *m, maps_policy_fn fn, void *c
 typedef int (*maps_binding_fn)(uint64_t cgroup_id, void *ctx);
 int maps_for_each_binding(const struct warden_maps *m, uint32_t id, maps_binding_fn fn, void *ctx);
 
+/*
+ * Delete the n keys of map fd (key_size bytes each): in one system call where the kernel can
+ * (BPF_MAP_DELETE_BATCH), from the first it could not one by one. Returns how many of them
+ * were there (missing keys are skipped, not counted), or a negative errno.
+ */
+long maps_delete_keys(int fd, const void *keys, size_t key_size, size_t n);
+
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "applied.h"
+#include "maps.h"
 #include "rskeys.h"
 
 #define RSKEYS_MAGIC 0x6b737277u /* "wrsk" */
@@ -138,33 +139,6 @@ static int list_read(uint32_t rs, uint32_t nfs, uint32_t nnet, struct list *l)
 	return ret;
 }
 
-/*
- * Delete the n keys of fd (key_size bytes each): how many of them were there, or a negative
- * errno. Missing keys are skipped: only what was deleted counts.
- */
-static long delete_counted(int fd, const void *keys, size_t key_size, size_t n)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 count = (__u32)n;
-	size_t i = 0;
-	long gone = 0;
-
-	if (!n)
-		return 0;
-	if (bpf_map_delete_batch(fd, keys, &count, &opts) == 0)
-		return (long)n;
-	/* stopped at a key not there: those before it were deleted */
-	if (errno == ENOENT && count < n)
-		gone = i = count;
-	for (; i < n; i++) {
-		if (!bpf_map_delete_elem(fd, (const char *)keys + i * key_size))
-			gone++;
-		else if (errno != ENOENT)
-			return -errno;
-	}
-	return gone;
-}
-
 int rskeys_begin(const struct warden_maps *m, uint32_t rs, const struct warden_fs_key *fs,
 		 size_t nfs, const struct warden_net_key *net, size_t nnet)
 {
@@ -194,9 +168,9 @@ int rskeys_clear(const struct warden_maps *m, uint32_t rs)
 		return 0;
 	if (!list_read(rs, count.deny, count.allow, &l)) {
 		/* as many of its keys as were written are gone: nothing of it is left */
-		gone = delete_counted(m->fs_rule, l.fs, sizeof(*l.fs), l.nfs);
+		gone = maps_delete_keys(m->fs_rule, l.fs, sizeof(*l.fs), l.nfs);
 		if (gone == count.deny) {
-			gone = delete_counted(m->net_rule, l.net, sizeof(*l.net), l.nnet);
+			gone = maps_delete_keys(m->net_rule, l.net, sizeof(*l.net), l.nnet);
 			ret = gone == count.allow ? 0 : 1;
 		}
 		if (gone < 0)
