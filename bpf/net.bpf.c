@@ -71,14 +71,18 @@ struct net_ctx {
 	__u8 v6only;
 };
 
-/* Returns 1 when the hook goes on to decide, 0 to allow, -EPERM to deny (see warden_begin). */
+/*
+ * Returns 1 when the hook goes on to decide, 0 to allow, -EPERM to deny (see warden_begin).
+ * sk is the hook's own (a BTF pointer): its family is a plain load, not a helper call, which
+ * every untagged send pays.
+ */
 static __always_inline int net_begin(struct net_ctx *c, struct sock *sk)
 {
 	int tagged;
 
 	if (!sk)
 		return 0;
-	c->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	c->family = sk->__sk_common.skc_family;
 	if (c->family != AF_INET && c->family != AF_INET6)
 		return 0;
 	tagged = warden_begin(&c->policy, &c->policy_id, &c->s);
@@ -321,7 +325,7 @@ int BPF_PROG(warden_socket_connect, struct socket *sock, struct sockaddr *addres
 
 	if (ret)
 		return ret;
-	go = net_begin(&c, BPF_CORE_READ(sock, sk));
+	go = net_begin(&c, sock->sk);
 	if (go <= 0)
 		return go;
 	/* TCP's and UDP's own bind of a local port here is not judged: a client's, for this peer */
@@ -337,7 +341,7 @@ int BPF_PROG(warden_socket_bind, struct socket *sock, struct sockaddr *address, 
 
 	if (ret)
 		return ret;
-	go = net_begin(&c, BPF_CORE_READ(sock, sk));
+	go = net_begin(&c, sock->sk);
 	if (go <= 0)
 		return go;
 	return net_sockaddr(&c, address, addrlen, WARDEN_NET_BIND, NET_HOW_BIND);
@@ -352,7 +356,7 @@ int BPF_PROG(warden_socket_listen, struct socket *sock, int backlog, int ret)
 
 	if (ret)
 		return ret;
-	go = net_begin(&c, BPF_CORE_READ(sock, sk));
+	go = net_begin(&c, sock->sk);
 	if (go <= 0)
 		return go;
 	if (c.num || (c.type != SOCK_STREAM && c.type != SOCK_SEQPACKET))
@@ -438,7 +442,7 @@ int BPF_PROG(warden_socket_sendmsg, struct socket *sock, struct msghdr *msg, int
 
 	if (ret)
 		return ret;
-	go = net_begin(&c, BPF_CORE_READ(sock, sk));
+	go = net_begin(&c, sock->sk);
 	if (go <= 0)
 		return go;
 	name = BPF_CORE_READ(msg, msg_name);
