@@ -51,6 +51,21 @@ static __always_inline int is_cgroup_move_file(struct dentry *d, unsigned long m
 }
 
 /*
+ * Whether d is a process's memory file (/proc/PID/mem, /proc/PID/task/TID/mem): writing it
+ * writes the process's pages through their protection, executable code included (FOLL_FORCE),
+ * and a process's own is open to it without a ptrace check.
+ */
+static __always_inline int is_proc_mem(struct dentry *d, unsigned long magic)
+{
+	char name[16] = {};
+
+	if (magic != PROC_SUPER_MAGIC || BPF_CORE_READ(d, d_name.len) != 3)
+		return 0;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name));
+	return same_name(name, "mem");
+}
+
+/*
  * Whether the cgroup whose cgroupfs directory is dir carries policy_id's tag. A kernfs inode's
  * i_private is its kernfs node, and on the v2 hierarchy a cgroup's id is its node's id.
  */
@@ -840,6 +855,14 @@ static __always_inline int open_prelude(struct warden_scratch *s, struct warden_
 		else if (cgroup_foreign(d->d_parent, magic, policy_id) ||
 			 guard_kind(d->d_parent) == WARDEN_GUARD_DIR)
 			*verdict = warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
+		else if (is_proc_mem(d, magic) &&
+			 (policy->flags & WARDEN_POLICY_EXEC_MEMORY_DENY)) {
+			len = bpf_d_path((struct path *)&file->f_path, s->ev.path,
+					 sizeof(s->ev.path));
+			s->ev.path_len = len > 0 ? len : 0;
+			*verdict = warden_report(&s->ev, policy, policy_id, WARDEN_OP_MEMORY_EXEC,
+						 WARDEN_REASON_RULE);
+		}
 		if (*verdict)
 			return -1;
 	}
@@ -1071,13 +1094,15 @@ int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
 #define VM_EXEC 0x4
+#define READ_IMPLIES_EXEC 0x0400000 /* include/uapi/linux/personality.h */
 
 /*
  * process.exec_memory: deny. Machine code that no exec or libraries rule sees is written to
  * memory and then run: an anonymous mapping made executable, a mapping both writable and
  * executable, or a private file mapping written to (its pages are then anonymous copies,
  * vma->anon_vma is set) and then made executable. As SELinux's execmem and execmod, and
- * systemd's MemoryDenyWriteExecute. 0 when the mapping is allowed or the policy does not ask.
+ * systemd's MemoryDenyWriteExecute. Memory of a file without a name counts as anonymous
+ * (file_nameless). 0 when the mapping is allowed or the policy does not ask.
  */
 static __always_inline int memory_exec_decide(int anon, unsigned long prot)
 {
@@ -1101,7 +1126,8 @@ static __always_inline int memory_exec_decide(int anon, unsigned long prot)
  * a dynamic loader run directly ("ld.so PROGRAM", see elf_is_loader) maps PROGRAM first: that
  * mapping is an exec and is judged by the exec rules, so the loader cannot run what exec denies.
  */
-static __always_inline int map_exec_decide(struct file *file)
+static __always_inline int map_exec_decide(struct file *file, int backing,
+					   struct vfsmount *user_mnt, struct dentry *user_dentry)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s;
@@ -1129,6 +1155,10 @@ static __always_inline int map_exec_decide(struct file *file)
 		want = WARDEN_FS_EXEC;
 		op = WARDEN_OP_EXEC;
 		default_deny = policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY;
+	} else if (backing) {
+		/* a backing file: judged by its user's path, the whole way (unread: refused) */
+		len = user_mnt && user_dentry ? walk_path(s, user_mnt, user_dentry, NULL) : -22;
+		return path_decide(s, policy, policy_id, len, op, want, default_deny, file);
 	} else if (file_in_dir(s, policy, policy_id, file->f_path.mnt, file->f_path.dentry, want,
 			       default_deny, 0, seq_now(&mount_lock))) {
 		return 0;
@@ -1140,6 +1170,33 @@ static __always_inline int map_exec_decide(struct file *file)
 	return ret;
 }
 
+/*
+ * From 6.8 a stacking filesystem's file below the one a task opened (overlayfs's real file,
+ * FUSE passthrough's backing file) has the real path as its own and the path the task opened
+ * beside it; an overlay mapping's vma holds that file (ovl_mmap), and so mprotect sees it. Its
+ * f_mode carries FMODE_NOACCOUNT, as no file a task opens itself does. Before 6.8 its own path
+ * is the task's (open_with_fake_path, or 6.6's backing_file with real_path beside it).
+ */
+struct backing_file___user {
+	struct file file;
+	struct path user_path;
+} __attribute__((preserve_access_index));
+
+/*
+ * Whether a mapping of file is memory no name holds, which exec_memory judges as anonymous: a
+ * file without a link (a memfd, SysV shared memory, shared anonymous memory and /dev/zero's
+ * shared mappings, which are shmem files; a deleted file) or one that is its own root outside
+ * its mount's tree (an anonymous inode: io_uring's rings). Mapped twice, writable and
+ * executable, any of them is writable and executable memory.
+ */
+static __always_inline int file_nameless(struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+
+	return !BPF_CORE_READ(file, f_inode, __i_nlink) ||
+	       (d == BPF_CORE_READ(d, d_parent) && d != BPF_CORE_READ(file, f_path.mnt, mnt_root));
+}
+
 SEC("lsm/mmap_file")
 int BPF_PROG(warden_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
@@ -1149,10 +1206,10 @@ int BPF_PROG(warden_mmap_file, struct file *file, unsigned long reqprot, unsigne
 	if (!(prot & PROT_EXEC))
 		return 0;
 	/* a private file mapping written later is judged at its mprotect */
-	ret = memory_exec_decide(!file, prot);
+	ret = memory_exec_decide(!file || file_nameless(file), prot);
 	if (ret || !file)
 		return ret;
-	return map_exec_decide(file);
+	return map_exec_decide(file, 0, NULL, NULL);
 }
 
 /* Making a file mapping executable later (mmap without PROT_EXEC, then mprotect). */
@@ -1170,8 +1227,39 @@ int BPF_PROG(warden_file_mprotect, struct vm_area_struct *vma, unsigned long req
 	if (BPF_CORE_READ(vma, vm_flags) & VM_EXEC)
 		/* already executable: only making it writable too is new */
 		return (prot & PROT_WRITE) ? memory_exec_decide(0, prot) : 0;
-	ret = memory_exec_decide(!file || BPF_CORE_READ(vma, anon_vma), prot);
+	ret = memory_exec_decide(!file || BPF_CORE_READ(vma, anon_vma) || file_nameless(file),
+				 prot);
 	if (ret || !file)
 		return ret;
-	return map_exec_decide(file);
+	if (bpf_core_field_exists(struct backing_file___user, user_path) &&
+	    (BPF_CORE_READ(file, f_mode) & FMODE_NOACCOUNT)) {
+		struct path user = BPF_CORE_READ((struct backing_file___user *)file, user_path);
+
+		return map_exec_decide(file, 1, user.mnt, user.dentry);
+	}
+	return map_exec_decide(file, 0, NULL, NULL);
+}
+
+/*
+ * With READ_IMPLIES_EXEC in its personality (personality(2), which no hook sees, and kept
+ * across exec), all memory a task maps readable is executable: mmap adds PROT_EXEC, which
+ * mmap_file then sees, but brk grows the heap executable (VM_DATA_DEFAULT_FLAGS) and calls no
+ * hook but this one (get_unmapped_area, on every mmap and brk). Under exec_memory: deny such a
+ * task gets no new memory at all.
+ */
+SEC("lsm/mmap_addr")
+int BPF_PROG(warden_mmap_addr, unsigned long addr, int ret)
+{
+	__u32 personality;
+
+	if (ret)
+		return ret;
+	if (bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_TASK_STORAGE))
+		personality = bpf_get_current_task_btf()->personality;
+	else
+		personality =
+			BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), personality);
+	if (!(personality & READ_IMPLIES_EXEC))
+		return 0;
+	return memory_exec_decide(1, PROT_EXEC);
 }

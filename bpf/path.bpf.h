@@ -307,7 +307,14 @@ __noinline int walk_chunk(void)
 		parent = BPF_CORE_READ(d, d_parent);
 		len = BPF_CORE_READ(d, d_name.len);
 		if (parent == d) {
-			s->walk_done = 1;
+			/*
+			 * The filesystem's root, never meeting the mount's root: the file was moved
+			 * out of the subtree a bind mount shows (d_path: "escaped"). The names read
+			 * so far are relative to a root no path of the task names: unresolvable.
+			 * Any other root of its own is a file without a name (a memfd, a socket,
+			 * a disconnected dentry): "/", as bpf_d_path gives it.
+			 */
+			s->walk_done = d == BPF_CORE_READ(d, d_sb, s_root) ? 3 : 1;
 			continue;
 		}
 		if (len > 255 || off < len + 1) {
@@ -329,7 +336,8 @@ __noinline int walk_chunk(void)
  * The path of dentry in vfsmount, followed by "/name" when name is set, into s->ev.path as
  * bpf_d_path would give it: for the write-like hooks, which cannot call bpf_d_path on 5.10
  * (not sleepable) and get a bare dentry for the file they create or remove. Returns the length
- * with its NUL, or a negative errno (-ENAMETOOLONG past 4095 bytes).
+ * with its NUL, or a negative errno (-ENAMETOOLONG past 4095 bytes, -EXDEV for a file moved out
+ * of the bind mount it was reached through).
  */
 static __always_inline long walk_path(struct warden_scratch *s, struct vfsmount *vfs,
 				      struct dentry *dentry, struct dentry *child)
@@ -359,6 +367,8 @@ static __always_inline long walk_path(struct warden_scratch *s, struct vfsmount 
 		if (s->walk_done)
 			break;
 	}
+	if (s->walk_done == 3)
+		return -18; /* EXDEV: out of the mount it was reached through */
 	if (s->walk_done != 1)
 		return -36; /* ENAMETOOLONG */
 	off = s->walk_off;

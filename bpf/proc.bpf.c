@@ -19,6 +19,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define CLONE_INTO_CGROUP 0x200000000ULL
 
 /* include/linux/ptrace.h: a check the kernel makes only to decide what to show, not an access */
+#define PTRACE_MODE_ATTACH 0x02
 #define PTRACE_MODE_NOAUDIT 0x04
 
 /* Whether task is confined by policy_id: its cgroup carries that policy's tag. */
@@ -32,9 +33,12 @@ static __always_inline int same_policy(struct task_struct *task, __u32 policy_id
 
 /*
  * Deny op for the current task when its policy has flag set. Tracing the warden daemon is
- * refused whatever the policy says.
+ * refused whatever the policy says. pokes: the operation lets one process write another's
+ * pages through their protection, code included (a ptrace attach: PTRACE_POKETEXT, or
+ * /proc/PID/mem): under process.exec_memory: deny that is writable, executable memory,
+ * whatever process.ptrace allows (op memory.exec).
  */
-static __always_inline int proc_decide(__u32 flag, __u16 op, __u32 target_pid)
+static __always_inline int proc_decide(__u32 flag, __u16 op, __u32 target_pid, int pokes)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s;
@@ -49,8 +53,11 @@ static __always_inline int proc_decide(__u32 flag, __u16 op, __u32 target_pid)
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
 	}
 	if (!(policy->flags & flag)) {
-		warden_count_allowed(policy_id);
-		return 0;
+		if (!pokes || !(policy->flags & WARDEN_POLICY_EXEC_MEMORY_DENY)) {
+			warden_count_allowed(policy_id);
+			return 0;
+		}
+		op = WARDEN_OP_MEMORY_EXEC;
 	}
 	s->ev.target_pid = target_pid;
 	return warden_report(&s->ev, policy, policy_id, op, WARDEN_REASON_RULE);
@@ -78,7 +85,7 @@ int BPF_PROG(warden_task_alloc, struct task_struct *task, unsigned long clone_fl
 	}
 	if (clone_flags & CLONE_THREAD)
 		return 0; /* threads share the process: fork rules are about new processes */
-	return proc_decide(WARDEN_POLICY_FORK_DENY, WARDEN_OP_FORK, 0);
+	return proc_decide(WARDEN_POLICY_FORK_DENY, WARDEN_OP_FORK, 0, 0);
 }
 
 /*
@@ -111,7 +118,8 @@ int BPF_PROG(warden_ptrace_access_check, struct task_struct *child, unsigned int
 		s->ev.target_pid = target;
 		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_PROCESS);
 	}
-	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE, target);
+	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE, target,
+			   mode & PTRACE_MODE_ATTACH);
 }
 
 /* PTRACE_TRACEME: a confined process may not offer itself to its parent either. */
@@ -120,8 +128,8 @@ int BPF_PROG(warden_ptrace_traceme, struct task_struct *parent, int ret)
 {
 	if (ret)
 		return ret;
-	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE,
-			   BPF_CORE_READ(parent, tgid));
+	return proc_decide(WARDEN_POLICY_PTRACE_DENY, WARDEN_OP_PTRACE, BPF_CORE_READ(parent, tgid),
+			   1);
 }
 
 SEC("lsm/task_free")

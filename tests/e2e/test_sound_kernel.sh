@@ -136,13 +136,24 @@ t_sound_kernel_exec_memory() {
 	head -c 4096 /dev/zero >"$T/f"
 	kernel_policy
 	expect_eq "$(wtry_in "$CG" exec-memory "$T/f")" \
-		"anon-rwx=ok anon-rx=ok mprotect-anon=ok mprotect-written=ok shared-wx=ok file-rx=ok " \
+		"anon-rwx=ok anon-rx=ok mprotect-anon=ok mprotect-written=ok shared-wx=ok file-rx=ok $(
+		)mprotect-shared-anon=ok memfd-rx=ok brk-read-implies-exec=ok proc-mem-write=ok $(
+		)ptrace-traceme=ok " \
 		"executable memory without the key"
 	kernel_policy "process: { exec_memory: deny }"
+	# memory no name holds (shared anonymous, a memfd mapped twice) counts as anonymous; the
+	# heap under READ_IMPLIES_EXEC is executable, so it cannot grow; /proc/self/mem and a
+	# tracer write code through its protection (found by an attack on exec_memory)
 	expect_eq "$(wtry_in "$CG" exec-memory "$T/f")" \
-		"anon-rwx=EPERM anon-rx=EPERM mprotect-anon=EPERM mprotect-written=EPERM shared-wx=EPERM file-rx=ok " \
+		"anon-rwx=EPERM anon-rx=EPERM mprotect-anon=EPERM mprotect-written=EPERM shared-wx=EPERM $(
+		)file-rx=ok mprotect-shared-anon=EPERM memfd-rx=EPERM brk-read-implies-exec=ENOMEM $(
+		)proc-mem-write=EPERM ptrace-traceme=EPERM " \
 		"executable memory with process.exec_memory: deny"
 	expect_event op=memory.exec comm=wtry
+	grep -q '"op":"memory.exec".*"path":"/proc/[0-9]*/mem"' "$T/events.json" ||
+		fail "no memory.exec event naming /proc/PID/mem: $(cat "$T/events.json")"
+	[ "$(event_count op=memory.exec)" -ge 10 ] ||
+		fail "fewer than 10 memory.exec events: $(cat "$T/events.json")"
 	# a JIT needs it: node cannot start under the key, but can without its JIT
 	in_cg "$CG" node -e 0 2>/dev/null && fail "node started under exec_memory: deny"
 	expect_eq "$(in_cg "$CG" node --jitless -e 'console.log("ok")' 2>/dev/null)" "ok" "node --jitless"

@@ -120,6 +120,60 @@ for t in sys.argv[1:]:
 
 # A socket reached by path is fs.write of the path it was bound to; abstract names follow the
 # "@name" connect rules.
+# A library on an overlay mounted below /, mapped executable, or mapped readable and then made
+# executable: from 6.8 the mapping's vma holds overlayfs's real file, whose own path is the
+# layer's ("/usr/lib/evil.so" here); mprotect judges it by the overlay path the task opened.
+t_overlay_library_by_its_path() {
+	local d=/tmp/e2e-ovlib
+	rm -rf "$d"
+	mkdir -p "$d/lower/usr/lib" "$d/upper" "$d/work" "$d/merged"
+	head -c 4096 /dev/zero >"$d/lower/usr/lib/evil.so"
+	mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" \
+		"$d/merged" || fail "cannot mount the overlay"
+	apply "$(policy ovlib <<P
+name: ovlib
+cgroups: [$CG]
+libraries: { default: deny, allow: [/usr/lib/] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" mmap-exec "$d/merged/usr/lib/evil.so")" "EPERM" "mmap PROT_EXEC"
+	expect_eq "$(wtry_in "$CG" mprotect-exec "$d/merged/usr/lib/evil.so")" "EPERM" \
+		"mmap, then mprotect PROT_EXEC"
+	events
+	[ "$(event_count op=library path="$d/merged/usr/lib/evil.so" reason=default)" -eq 2 ] ||
+		fail "not two library events for the overlay path: $(cat "$T/events.json")"
+	umount "$d/merged"
+}
+
+# A file reached through a bind mount of a subdirectory, then moved out of that subdirectory
+# through another mount of the same filesystem: walking up from it never meets the bind mount's
+# root, and the names read up to the filesystem's root name a path relative to it (here
+# "/e2e-escape/lib/evil.so" on /tmp's tmpfs), which the rules must not judge. It is refused,
+# unresolved (EXDEV); found by an attack on the libraries rules.
+t_paths_moved_out_of_bind_mount() {
+	local d=/tmp/e2e-escape
+	rm -rf "$d"
+	mkdir -p "$d/x" "$d/bm" "$d/lib"
+	head -c 4096 /dev/zero >"$d/x/evil.so"
+	head -c 4096 /dev/zero >"$d/x/evil2.so"
+	mount --bind "$d/x" "$d/bm" || fail "cannot bind-mount $d/x"
+	apply "$(policy escape <<P
+name: escape
+cgroups: [$CG]
+libraries: { default: deny, allow: [/e2e-escape/lib/, $d/bm/] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" mmap-exec "$d/bm/evil.so")" "ok" "mapped through the bind mount"
+	expect_eq "$(wtry_in "$CG" mmap-exec "$d/bm/evil.so" "$d/x/evil.so" "$d/lib/evil.so")" \
+		"EPERM" "mapped after a move out of the bind mount's subtree"
+	expect_eq "$(wtry_in "$CG" mprotect-exec "$d/bm/evil2.so" "$d/x/evil2.so" "$d/lib/evil2.so")" \
+		"EPERM" "mprotect after a move out of the bind mount's subtree"
+	expect_event op=library reason=unresolved error=18
+	expect_eq "$(wtry_in "$CG" mmap-exec "$d/lib/evil.so")" "EPERM" "by its own path"
+	expect_event op=library path="$d/lib/evil.so" reason=default
+	umount "$d/bm"
+}
+
 t_unix_sockets_by_path_and_name() {
 	local d=/tmp/e2e-unix listener
 	rm -rf "$d"

@@ -15,14 +15,18 @@
  *   wtry fork                   fork(2) a child that exits at once
  *   wtry thread                 start a thread (clone with CLONE_THREAD)
  *   wtry ptrace PID             PTRACE_ATTACH to PID, then detach
- *   wtry mmap-exec PATH         map the first page of PATH readable and executable
+ *   wtry mmap-exec PATH [FROM TO]   map the first page of PATH readable and executable (with
+ *                               FROM and TO: rename FROM to TO between the open and the map)
  *   wtry open-for MS PATH...    open each PATH in turn, again and again for MS milliseconds;
  *                               prints "PATH ok=N eperm=N other=N" for each
- *   wtry mprotect-exec PATH     map it readable, then mprotect it executable
+ *   wtry mprotect-exec PATH [FROM TO]   map it readable, then mprotect it executable
  *   wtry exec-memory FILE       the ways to executable memory, each printed as "NAME=RESULT":
  *                               anonymous RWX and RX mappings, mprotect RX of anonymous memory
  *                               and of a written private mapping of FILE, a shared writable
- *                               and executable mapping of FILE, and a plain RX mapping of FILE
+ *                               and executable mapping of FILE, a plain RX mapping of FILE,
+ *                               mprotect RX of shared anonymous memory, an RX mapping of a
+ *                               memfd, the heap grown under READ_IMPLIES_EXEC, /proc/self/mem
+ *                               opened for writing and PTRACE_TRACEME
  *   wtry hammer MS DENIED DIR   for MS milliseconds: open DENIED, create DIR/f, open it, remove
  *                               it; prints "denied ok=N eperm=N other=N allowed ok=N failed=N"
  *   wtry abstract NAME          listen on the abstract unix socket NAME (not judged), then
@@ -49,6 +53,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <grp.h>
 #include <sys/socket.h>
@@ -137,13 +142,18 @@ static int try_open(const char *path, const char *mode, int read_all)
 }
 
 /* Map PATH executable at once, or readable first and executable through mprotect. */
-static int try_map_exec(const char *path, int later)
+/* from and to set: rename from to to between the open of path and the mapping */
+static int try_map_exec(const char *path, int later, const char *from, const char *to)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
 	void *p;
 
 	if (fd < 0)
 		return report(errno);
+	if (from && rename(from, to)) {
+		close(fd);
+		return report(errno);
+	}
 	p = mmap(NULL, 4096, later ? PROT_READ : PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
 		err = errno;
@@ -340,6 +350,65 @@ static void map_result(const char *name, void *p)
 		munmap(p, 4096);
 }
 
+/* Memory no name holds, made executable: shared anonymous memory, a memfd mapped twice. */
+static void exec_memory_nameless(void)
+{
+	int fd = memfd_create("wtry", MFD_CLOEXEC);
+	void *p;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	map_result("mprotect-shared-anon",
+		   p == MAP_FAILED || mprotect(p, 4096, PROT_READ | PROT_EXEC) ? MAP_FAILED : p);
+	if (fd < 0 || ftruncate(fd, 4096)) {
+		printf("memfd-rx=%s ", strerrorname_np(errno));
+		return;
+	}
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	map_result("memfd-rx", mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0));
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	close(fd);
+}
+
+/* In a child: op 0 grows the heap under READ_IMPLIES_EXEC, 1 offers itself to ptrace. */
+static void exec_memory_child(const char *name, int op)
+{
+	int st = 0, err;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (op == 0)
+			err = personality(READ_IMPLIES_EXEC) == -1 || sbrk(1 << 16) == (void *)-1 ?
+				      errno :
+				      0;
+		else
+			err = ptrace(PTRACE_TRACEME, 0, NULL, NULL) ? errno : 0;
+		_exit(err);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st)) {
+		printf("%s=? ", name);
+		return;
+	}
+	err = WEXITSTATUS(st);
+	printf("%s=%s ", name, !err ? "ok" : strerrorname_np(err) ? strerrorname_np(err) : "?");
+}
+
+/*
+ * Writes through protection: the heap under READ_IMPLIES_EXEC, /proc/self/mem opened for
+ * writing, a ptrace tracer (PTRACE_TRACEME).
+ */
+static void exec_memory_others(void)
+{
+	int fd;
+
+	exec_memory_child("brk-read-implies-exec", 0);
+	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	printf("proc-mem-write=%s ", fd >= 0 ? "ok" : strerrorname_np(errno));
+	if (fd >= 0)
+		close(fd);
+	exec_memory_child("ptrace-traceme", 1);
+}
+
 static int try_exec_memory(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -361,8 +430,10 @@ static int try_exec_memory(const char *path)
 	map_result("shared-wx",
 		   mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED, fd, 0));
 	map_result("file-rx", mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0));
-	putchar('\n');
 	close(fd);
+	exec_memory_nameless();
+	exec_memory_others();
+	putchar('\n');
 	return 0;
 }
 
@@ -457,7 +528,9 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "hammer"))
 		return try_hammer(atol(argv[2]), argv[3], argv[4]);
 	if (argc == 3 && (!strcmp(argv[1], "mmap-exec") || !strcmp(argv[1], "mprotect-exec")))
-		return try_map_exec(argv[2], argv[1][1] == 'p');
+		return try_map_exec(argv[2], argv[1][1] == 'p', NULL, NULL);
+	if (argc == 5 && (!strcmp(argv[1], "mmap-exec") || !strcmp(argv[1], "mprotect-exec")))
+		return try_map_exec(argv[2], argv[1][1] == 'p', argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "exec-memory"))
 		return try_exec_memory(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "abstract"))
