@@ -335,9 +335,66 @@ static int attach_and_pin(struct bpf_program *prog, enum pin_kind kind)
 }
 
 /*
+ * Programs attached only once a policy needs them (loader_attach_lazy): their hook runs for
+ * every task, tagged or not, and costs the untagged more than the issue allows for what few
+ * policies ask. warden_mmap_addr: every mmap and brk (exec_memory: deny, READ_IMPLIES_EXEC).
+ */
+static const char *const lazy_progs[] = { "warden_mmap_addr" };
+
+static int is_lazy(const struct bpf_program *prog)
+{
+	for (size_t i = 0; i < sizeof(lazy_progs) / sizeof(lazy_progs[0]); i++)
+		if (!strcmp(bpf_program__name(prog), lazy_progs[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A lazy program at load: attached (an upgrade's, where the build it replaces had it attached)
+ * or only pinned, for loader_attach_lazy.
+ */
+static int pin_lazy(struct bpf_program *prog, enum pin_kind kind)
+{
+	char pin[256];
+
+	pin_path(prog, "link", PIN_USUAL, pin, sizeof(pin));
+	if (kind == PIN_UPGRADE && !access(pin, F_OK))
+		return attach_and_pin(prog, kind);
+	pin_path(prog, "prog", kind, pin, sizeof(pin));
+	unlink(pin);
+	return bpf_program__pin(prog, pin);
+}
+
+int loader_attach_lazy(void)
+{
+	char link[256], prog[256];
+	int fd, lfd, err = 0;
+
+	for (size_t i = 0; !err && i < sizeof(lazy_progs) / sizeof(lazy_progs[0]); i++) {
+		snprintf(link, sizeof(link), "%s/link_%s", WARDEN_PIN_ROOT, lazy_progs[i]);
+		snprintf(prog, sizeof(prog), "%s/prog_%s", WARDEN_PIN_ROOT, lazy_progs[i]);
+		if (!access(link, F_OK))
+			continue;
+		fd = bpf_obj_get(prog);
+		if (fd < 0)
+			return -errno;
+		lfd = bpf_raw_tracepoint_open(NULL, fd); /* an LSM program: its own hook */
+		err = lfd < 0 || bpf_obj_pin(lfd, link) ? -errno : 0;
+		if (lfd >= 0)
+			close(lfd);
+		close(fd);
+		if (err)
+			log_error("cannot attach %s: %s", lazy_progs[i], strerror(-err));
+		else
+			log_debug("attached %s", lazy_progs[i]);
+	}
+	return err;
+}
+
+/*
  * Load obj (maps reuse or create their pins) and attach each program not attached yet. With
  * upgrade set, attach every program, pinning its link as new_link_NAME: the programs it
- * replaces stay attached until upgrade_pins finishes the upgrade.
+ * replaces stay attached until upgrade_pins finishes the upgrade. Lazy programs: pin_lazy.
  */
 static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel, int upgrade)
 {
@@ -348,7 +405,7 @@ static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel,
 
 	bpf_object__for_each_program(prog, obj) {
 		pin_path(prog, "link", PIN_USUAL, pin, sizeof(pin));
-		if (bpf_program__autoload(prog) && (upgrade || access(pin, F_OK)))
+		if (bpf_program__autoload(prog) && !is_lazy(prog) && (upgrade || access(pin, F_OK)))
 			missing++;
 	}
 	if (!missing)
@@ -360,7 +417,7 @@ static int load_object(struct bpf_object *obj, struct bpf_object_skeleton *skel,
 		pin_path(prog, "link", PIN_USUAL, pin, sizeof(pin));
 		if (!bpf_program__autoload(prog) || (!upgrade && !access(pin, F_OK)))
 			continue;
-		err = attach_and_pin(prog, kind);
+		err = is_lazy(prog) ? pin_lazy(prog, kind) : attach_and_pin(prog, kind);
 		if (err)
 			return err;
 	}

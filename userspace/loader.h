@@ -42,6 +42,8 @@ int loader_load(void);
  * policies, bpf/decide.bpf.h), unless attached already; detach them. 0 or a negative errno.
  */
 int loader_candidates_attach(void);
+/* Attach the programs only some policies need (process.exec_memory: deny), if not attached. */
+int loader_attach_lazy(void);
 int loader_candidates_detach(void);
 
 /* Open the pinned maps. -ENOENT (explained) when warden is not loaded. */

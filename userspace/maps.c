@@ -14,6 +14,7 @@
 #include "applied.h"
 #include "bindings.h"
 #include "cgroup.h"
+#include "loader.h"
 #include "log.h"
 #include "maps.h"
 #include "rskeys.h"
@@ -725,7 +726,7 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 			const struct policy_ruleset *r)
 {
 	const struct policy *p = r->policy;
-	uint32_t id, rs_old = 0;
+	uint32_t id = 0, rs_old = 0;
 	__u8 bank = 0;
 	int ret, existed;
 	uint32_t candidate = r->header.flags & WARDEN_POLICY_CANDIDATE;
@@ -733,6 +734,9 @@ int maps_policy_install(const struct warden_maps *m, const char *cgroup_mount,
 	existed = policy_find(m, p->name.s, candidate, &id) == 0;
 	/* bindings that cannot be made are refused before the rules change */
 	ret = candidate ? 0 : bindings_verify(m, existed ? id : 0, &p->cgroups);
+	/* the hooks this policy needs are judging before its rules are in force */
+	if (!ret && !candidate && (r->header.flags & WARDEN_POLICY_EXEC_MEMORY_DENY))
+		ret = loader_attach_lazy();
 	if (ret)
 		return ret;
 	if (existed) {
