@@ -141,6 +141,8 @@ t_sound_kernel_exec_memory() {
 		)ptrace-traceme=ok " \
 		"executable memory without the key"
 	kernel_policy "process: { exec_memory: deny }"
+	# every task's mmap and brk pays mmap_addr's hook: attached once a policy asks
+	[ -e /sys/fs/bpf/warden/link_warden_mmap_addr ] || fail "mmap_addr is not attached"
 	# memory no name holds (shared anonymous, a memfd mapped twice) counts as anonymous; the
 	# heap under READ_IMPLIES_EXEC is executable, so it cannot grow; /proc/self/mem and a
 	# tracer write code through its protection (found by an attack on exec_memory)
