@@ -380,6 +380,8 @@ int loader_attach_lazy(void)
 			return -errno;
 		lfd = bpf_raw_tracepoint_open(NULL, fd); /* an LSM program: its own hook */
 		err = lfd < 0 || bpf_obj_pin(lfd, link) ? -errno : 0;
+		if (err == -EEXIST)
+			err = 0; /* another warden pinned its own first: ours detaches at close */
 		if (lfd >= 0)
 			close(lfd);
 		close(fd);
