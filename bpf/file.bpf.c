@@ -1191,10 +1191,10 @@ struct backing_file___user {
  */
 static __always_inline int file_nameless(struct file *file)
 {
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	/* file is a BTF pointer (the hook's, or a vma's): plain loads, which every task pays */
+	struct dentry *d = file->f_path.dentry;
 
-	return !BPF_CORE_READ(file, f_inode, __i_nlink) ||
-	       (d == BPF_CORE_READ(d, d_parent) && d != BPF_CORE_READ(file, f_path.mnt, mnt_root));
+	return !file->f_inode->__i_nlink || (d == d->d_parent && d != file->f_path.mnt->mnt_root);
 }
 
 SEC("lsm/mmap_file")
