@@ -43,7 +43,8 @@ SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_OBJS)) $(patsubst %,$(BUILD)/cand_
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 E2E_HELPERS := $(BUILD)/tests/wtry $(BUILD)/tests/wnet $(BUILD)/tests/wbench \
-	$(BUILD)/tests/warden-next $(BUILD)/tests/wproc $(BUILD)/tests/wattr
+	$(BUILD)/tests/warden-next $(BUILD)/tests/wproc $(BUILD)/tests/wattr \
+	$(BUILD)/tests/wtry-execstack
 
 .PHONY: all deps test unit fuzz e2e demo bench format format-check clean install deb deb-check \
 	image image-check FORCE
@@ -138,6 +139,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 $(BUILD)/tests/%: tests/e2e/%.c tests/e2e/wcgroup.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
+
+# wtry with PT_GNU_STACK asking for an executable stack (exec_memory's exec-time case)
+$(BUILD)/tests/wtry-execstack: tests/e2e/wtry.c tests/e2e/wcgroup.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -z execstack -o $@ $< $(LDFLAGS) -lpthread
 
 deps:
 	@tests/deps

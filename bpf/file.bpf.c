@@ -1263,3 +1263,39 @@ int BPF_PROG(warden_mmap_addr, unsigned long addr, int ret)
 		return 0;
 	return memory_exec_decide(1, PROT_EXEC);
 }
+
+/*
+ * An executable stack: exec gives one to a program whose PT_GNU_STACK asks for it (gcc -z
+ * execstack; nested functions' trampolines), in setup_arg_pages, which calls no hook. This
+ * tracepoint runs once the program is loaded, before it runs an instruction. The exec is past
+ * its point of no return, where the kernel's own failures kill the process too: under
+ * exec_memory: deny (or when the task cannot be judged) it is killed.
+ */
+SEC("tp_btf/sched_process_exec")
+int warden_exec_stack(unsigned long long *ctx)
+{
+	/* (task, old pid, bprm), not by BPF_PROG: the candidate build's replaces the last one */
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx[2];
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct warden_exe *exe;
+	long len;
+	int tagged;
+
+	if (!(BPF_CORE_READ(bprm, vma, vm_flags) & VM_EXEC))
+		return 0;
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged > 0 && !(policy->flags & WARDEN_POLICY_EXEC_MEMORY_DENY))
+		return 0;
+	if (tagged > 0) {
+		exe = bpf_map_lookup_elem(&warden_exe, &tgid);
+		len = exe ? bpf_probe_read_kernel_str(s->ev.path, WARDEN_EXE_MAX, exe->path) : 0;
+		s->ev.path_len = len > 0 ? len : 0;
+		tagged = warden_report(&s->ev, policy, policy_id, WARDEN_OP_MEMORY_EXEC,
+				       WARDEN_REASON_RULE);
+	}
+	if (tagged < 0 && !WARDEN_IS_CANDIDATE)
+		bpf_send_signal(SIGKILL);
+	return 0;
+}

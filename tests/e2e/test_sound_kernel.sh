@@ -133,6 +133,7 @@ PY
 }
 
 t_sound_kernel_exec_memory() {
+	local XSTACK="$REPO/build/tests/wtry-execstack"
 	head -c 4096 /dev/zero >"$T/f"
 	kernel_policy
 	expect_eq "$(wtry_in "$CG" exec-memory "$T/f")" \
@@ -140,6 +141,7 @@ t_sound_kernel_exec_memory() {
 		)mprotect-shared-anon=ok memfd-rx=ok brk-read-implies-exec=ok proc-mem-write=ok $(
 		)ptrace-traceme=ok " \
 		"executable memory without the key"
+	expect_eq "$(in_cg "$CG" "$XSTACK" stack)" rwxp "an executable stack without the key"
 	kernel_policy "process: { exec_memory: deny }"
 	# every task's mmap and brk pays mmap_addr's hook: attached once a policy asks
 	[ -e /sys/fs/bpf/warden/link_warden_mmap_addr ] || fail "mmap_addr is not attached"
@@ -156,7 +158,23 @@ t_sound_kernel_exec_memory() {
 		fail "no memory.exec event naming /proc/PID/mem: $(cat "$T/events.json")"
 	[ "$(event_count op=memory.exec)" -ge 10 ] ||
 		fail "fewer than 10 memory.exec events: $(cat "$T/events.json")"
+	# exec itself makes the stack executable for a program whose PT_GNU_STACK asks, and no hook
+	# sees it: such a program is killed before it runs; a plain one runs
+	expect_eq "$(in_cg "$CG" "$REPO/build/tests/wtry" stack)" rw-p "a plain program's stack"
+	in_cg "$CG" "$XSTACK" stack >"$T/xstack.out" 2>/dev/null
+	expect_eq "$?:$(cat "$T/xstack.out")" "137:" "a program asking exec for an executable stack"
+	expect_event op=memory.exec path="$XSTACK" exe="$XSTACK"
 	# a JIT needs it: node cannot start under the key, but can without its JIT
 	in_cg "$CG" node -e 0 2>/dev/null && fail "node started under exec_memory: deny"
 	expect_eq "$(in_cg "$CG" node --jitless -e 'console.log("ok")' 2>/dev/null)" "ok" "node --jitless"
+	# a report-only candidate with the key reports it and kills nothing
+	kernel_policy
+	"$W" apply --candidate "$(policy kcand <<P
+name: kernel
+cgroups: [$CG]
+process: { exec_memory: deny }
+P
+)" >"$T/out" 2>&1 || fail "apply --candidate: $(cat "$T/out")"
+	expect_eq "$(in_cg "$CG" "$XSTACK" stack 2>/dev/null)" rwxp "under a candidate with the key"
+	expect_event op=memory.exec action=would-deny path="$XSTACK"
 }

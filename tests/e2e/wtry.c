@@ -33,6 +33,8 @@
  *                               connect to it (judged by net.connect "@NAME" rules)
  *   wtry handle PATH            name_to_handle_at PATH, then open_by_handle_at it
  *   wtry unshare-uts            unshare(CLONE_NEWUTS): a new namespace
+ *   wtry stack                  print the permissions of the main thread's stack ("rw-p",
+ *                               "rwxp": build/tests/wtry-execstack asks exec for the latter)
  *   wtry create PATH            open(2) with O_CREAT|O_EXCL|O_WRONLY, then close
  *   wtry rename FROM TO         rename(2)
  *   wtry exchange A B           renameat2(2) with RENAME_EXCHANGE
@@ -442,6 +444,24 @@ static void *thread_fn(void *arg)
 	return arg;
 }
 
+/* The permissions of the [stack] line of /proc/self/maps. */
+static int print_stack(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512], perms[8];
+
+	if (!f)
+		return report(errno);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]") && sscanf(line, "%*s %7s", perms) == 1) {
+			printf("%s\n", perms);
+			fclose(f);
+			return 0;
+		}
+	fclose(f);
+	return report(ENOENT);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--cgroup")) {
@@ -554,6 +574,8 @@ int main(int argc, char **argv)
 		return try_race_dir(atol(argv[2]), argv[3], argv[4], argv[5]);
 	if (argc == 2 && !strcmp(argv[1], "unshare-uts"))
 		return report(unshare(CLONE_NEWUTS) ? errno : 0);
+	if (argc == 2 && !strcmp(argv[1], "stack"))
+		return print_stack();
 	fprintf(stderr,
 		"usage: wtry open PATH [r|w|rw] | read PATH | exec PATH [ARGS...] |\n"
 		"       connect|bind ADDR PORT [tcp|udp] | fork | thread | ptrace PID |\n"
