@@ -18,6 +18,108 @@
 extern const void rename_lock __ksym __weak;
 extern const void mount_lock __ksym __weak;
 
+/*
+ * Where the two caches are kept. From 5.11 (the scratch's test: task storage) in inode storage:
+ * a file's verdict and a directory's state hang from the inode's own blob, found without
+ * hashing and freed with the inode, and each is replaced whole (deleted, then created from a
+ * copy), so a reader finds the old one, none or the new one, never half of one (a deleted one
+ * outlives every program that found it: RCU). A program that is not an LSM program cannot use
+ * inode storage: the 5.10 file_open (fmod_ret, so caches in LRU hash maps by dentry there,
+ * abi.h) and, on a later kernel that had to take it, nothing cached for file opens.
+ */
+#define CACHE_NONE 0
+#define CACHE_HASH 1
+#define CACHE_INODES 2
+
+static __always_inline int cache_where(int lsm)
+{
+	if (!bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_TASK_STORAGE))
+		return CACHE_HASH;
+	return lsm ? CACHE_INODES : CACHE_NONE;
+}
+
+/* A verdict kept in inode storage: the inode's one verdict, for one of its dentries. */
+struct warden_iverdict {
+	struct warden_verdict v;
+	__u64 dentry;
+};
+
+/* Not pinned: a new build starts with its own, empty (the loader creates them from 5.11). */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct warden_iverdict);
+} warden_iverdict SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct warden_dirstate);
+} warden_idirstate SEC(".maps");
+
+/* The verdict kept for opens of dentry (whose inode is inode), or NULL. */
+static __always_inline struct warden_verdict *verdict_find(struct dentry *dentry,
+							   struct inode *inode, int where)
+{
+	__u64 key = (__u64)dentry;
+	struct warden_iverdict *iv;
+
+	if (where == CACHE_HASH)
+		return bpf_map_lookup_elem(&warden_verdict, &key);
+	if (where != CACHE_INODES)
+		return NULL;
+	iv = bpf_inode_storage_get(&warden_iverdict, inode, NULL, 0);
+	return iv && iv->dentry == key ? &iv->v : NULL;
+}
+
+/* Keep iv (its v filled in) as the verdict for opens of dentry, whose inode is inode. */
+static __always_inline void verdict_store(struct warden_iverdict *iv, struct dentry *dentry,
+					  struct inode *inode, int where)
+{
+	__u64 key = (__u64)dentry;
+
+	iv->dentry = key;
+	if (where == CACHE_HASH) {
+		bpf_map_update_elem(&warden_verdict, &key, &iv->v, BPF_ANY);
+	} else if (where == CACHE_INODES) {
+		bpf_inode_storage_delete(&warden_iverdict, inode);
+		bpf_inode_storage_get(&warden_iverdict, inode, iv, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	}
+}
+
+/*
+ * The state kept for directory dir, or NULL; the caller checks it is dir's (chain[0]) after
+ * reading it, as an LRU hash element can be reused at once.
+ */
+static __always_inline struct warden_dirstate *dirstate_find(struct dentry *dir, int where)
+{
+	__u64 key = (__u64)dir;
+
+	if (where == CACHE_HASH)
+		return bpf_map_lookup_elem(&warden_dirstate, &key);
+	if (where != CACHE_INODES)
+		return NULL;
+	return bpf_inode_storage_get(&warden_idirstate, dir->d_inode, NULL, 0);
+}
+
+/* A dentry got inode: forget what was kept for the memory it reuses, or for the inode. */
+static __always_inline void cache_forget(struct dentry *dentry, struct inode *inode)
+{
+	__u64 key = (__u64)dentry;
+
+	if (cache_where(1) == CACHE_INODES) {
+		bpf_inode_storage_delete(&warden_iverdict, inode);
+		bpf_inode_storage_delete(&warden_idirstate, inode);
+		return;
+	}
+	if (bpf_map_lookup_elem(&warden_verdict, &key))
+		bpf_map_delete_elem(&warden_verdict, &key);
+	if (bpf_map_lookup_elem(&warden_dirstate, &key))
+		bpf_map_delete_elem(&warden_dirstate, &key);
+}
+
 static __always_inline __u32 seq_now(const void *lock)
 {
 	__u32 seq = 1; /* odd: "being written", never cached */
@@ -182,13 +284,14 @@ static __always_inline void dirstate_begin(struct warden_scratch *s, struct ward
 
 /*
  * After the path dirstate_begin was about is matched (its last '/' ends dir's path): keep the
- * state fs_step left at that '/'.
+ * state fs_step left at that '/', for dir (read again by the caller: nothing is kept unless it
+ * is the directory whose chain was recorded).
  */
-static __always_inline void dirstate_keep(struct warden_scratch *s)
+static __always_inline void dirstate_keep(struct warden_scratch *s, struct dentry *dir, int where)
 {
 	__u64 key = s->dst.chain[0];
 
-	if (!s->dst.depth || !s->matched)
+	if (!s->dst.depth || !s->matched || (__u64)dir != key)
 		return;
 	if (s->dst_entry && dentry_seq((struct dentry *)s->dst_entry) != s->dst_entry_seq)
 		return;
@@ -198,7 +301,13 @@ static __always_inline void dirstate_keep(struct warden_scratch *s)
 	s->dst.allow = s->dir_allow;
 	s->dst.dfa_state = s->dir_dfa;
 	s->dst.dir_len = s->dir_len;
-	bpf_map_update_elem(&warden_dirstate, &key, &s->dst, BPF_ANY);
+	if (where == CACHE_HASH) {
+		bpf_map_update_elem(&warden_dirstate, &key, &s->dst, BPF_ANY);
+	} else if (where == CACHE_INODES) {
+		bpf_inode_storage_delete(&warden_idirstate, dir->d_inode);
+		bpf_inode_storage_get(&warden_idirstate, dir->d_inode, &s->dst,
+				      BPF_LOCAL_STORAGE_GET_F_CREATE);
+	}
 }
 
 /*
@@ -210,7 +319,11 @@ static __always_inline void dirstate_keep(struct warden_scratch *s)
  * the unchanged mount tree (mount_lock's sequence, compared by the caller). Within dir's mount
  * the chain is followed by d_parent all the same, with direct loads (cheaper than one helper
  * call per dentry), and each dentry must be the one recorded; past its root, one read per
- * recorded dentry.
+ * recorded dentry but the last. The last is the root of a mount (the opener's root, or a mount
+ * without a parent: dir_chain ends nowhere else), whose own name is no part of any path through
+ * that mount: a rename of it (a bind-mounted directory renamed through another mount) changes
+ * no path the chain was recorded for; the entry before it says it is still reached (that
+ * entry's d_seq, or the mount tree where that entry is a mount's root).
  */
 static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st,
 						struct vfsmount *mnt, struct dentry *dir)
@@ -230,7 +343,7 @@ static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st
 		d = d->d_parent;
 	}
 	for (i = i + 1; i < WARDEN_CHAIN_MAX; i++) {
-		if (i >= depth)
+		if (i + 1 >= depth)
 			return 1;
 		if (dentry_seq((struct dentry *)st->chain[i]) != st->seq[i])
 			return 0;
@@ -304,7 +417,7 @@ static __always_inline void dirstate_load(struct warden_scratch *s, struct warde
 static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
 					  struct vfsmount *mnt, struct dentry *dir,
 					  struct dentry *entry, __u32 seq, __u32 hint,
-					  __u32 mount_seq)
+					  __u32 mount_seq, int where)
 {
 	__u64 key = (__u64)dir, root_mnt, root_dentry;
 	struct warden_dirstate *st;
@@ -312,7 +425,7 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 
 	if (WARDEN_IS_CANDIDATE || (seq & 1))
 		return 0;
-	st = bpf_map_lookup_elem(&warden_dirstate, &key);
+	st = dirstate_find(dir, where);
 	if (!st || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
 	    st->generation != policy->generation || st->mount_seq != mount_seq ||
 	    !opener_root(&root_mnt, &root_dentry) || st->root_mnt != root_mnt ||

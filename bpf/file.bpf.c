@@ -172,7 +172,7 @@ static __always_inline int write_judge(struct warden_scratch *s, struct warden_p
 		match = (how & WRITE_SAME_DIR) && *from_state ?
 				dirstate_rematch(s, policy, child, seq) :
 				dirstate_match(s, policy, dir->mnt, d, child, seq, 0,
-					       seq_now(&mount_lock));
+					       seq_now(&mount_lock), cache_where(1));
 		if (match &&
 		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
 		    !((how & WRITE_MOVING) && lifts_deny(s))) {
@@ -200,7 +200,7 @@ static __always_inline int write_judge(struct warden_scratch *s, struct warden_p
 	}
 	verdict = path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
 			      policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
-	dirstate_keep(s);
+	dirstate_keep(s, d, cache_where(1));
 	if (!verdict && (how & WRITE_MOVING) && lifts_deny(s))
 		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
 	if (verdict || klass == KFILE_PLAIN)
@@ -884,21 +884,21 @@ static __always_inline int open_prelude(struct warden_scratch *s, struct warden_
  * is not a mount's root.
  */
 static __always_inline void verdict_keep(struct warden_scratch *s, struct warden_policy *policy,
-					 struct warden_verdict *fresh, struct file *file,
-					 __u32 default_deny)
+					 struct warden_iverdict *fresh, struct file *file,
+					 __u32 default_deny, int where)
 {
-	__u64 dentry = (__u64)file->f_path.dentry;
+	struct warden_verdict *v = &fresh->v;
 	__u32 ok;
 
-	if (WARDEN_IS_CANDIDATE || (fresh->rename_seq & 1) || (fresh->mount_seq & 1) ||
-	    !opener_root(&fresh->root_mnt, &fresh->root_dentry))
+	if (WARDEN_IS_CANDIDATE || (v->rename_seq & 1) || (v->mount_seq & 1) ||
+	    !opener_root(&v->root_mnt, &v->root_dentry))
 		return;
 	ok = ~s->deny & (default_deny ? s->allow : ~0U);
-	fresh->allowed = ok & (WARDEN_FS_READ | WARDEN_FS_WRITE);
-	fresh->mnt = (__u64)file->f_path.mnt;
-	fresh->ruleset = s->ruleset;
-	fresh->generation = policy->generation;
-	bpf_map_update_elem(&warden_verdict, &dentry, fresh, BPF_ANY);
+	v->allowed = ok & (WARDEN_FS_READ | WARDEN_FS_WRITE);
+	v->mnt = (__u64)file->f_path.mnt;
+	v->ruleset = s->ruleset;
+	v->generation = policy->generation;
+	verdict_store(fresh, file->f_path.dentry, file->f_inode, where);
 }
 
 /*
@@ -910,7 +910,8 @@ static __always_inline void verdict_keep(struct warden_scratch *s, struct warden
  */
 static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_policy *policy,
 				       __u32 policy_id, struct vfsmount *mnt, struct dentry *d,
-				       __u32 want, __u32 default_deny, __u32 hint, __u32 mount_seq)
+				       __u32 want, __u32 default_deny, __u32 hint, __u32 mount_seq,
+				       int where)
 {
 	int match;
 
@@ -926,7 +927,7 @@ static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_p
 	 */
 	if ((seq & 1) || dir == d || d == mnt->mnt_root || !d->d_hash.pprev)
 		return 0;
-	match = dirstate_match(s, policy, mnt, dir, d, seq, hint, mount_seq);
+	match = dirstate_match(s, policy, mnt, dir, d, seq, hint, mount_seq, where);
 	if (match && fs_allows(s, want, default_deny)) {
 		warden_count_allowed(policy_id);
 		return match;
@@ -958,14 +959,15 @@ static __always_inline int stacked_inner_open(struct file *file)
 	return (file->f_mode & FMODE_NOACCOUNT) && creds_borrowed();
 }
 
-/* The decision for one open by a tagged or untagged task. */
-static __always_inline int file_open_decide(struct file *file)
+/* The decision for one open by a tagged or untagged task, in an LSM program or not (lsm). */
+static __always_inline int file_open_decide(struct file *file, int lsm)
 {
 	struct warden_policy *policy = NULL;
-	struct warden_verdict *cached, fresh = {};
+	struct warden_verdict *cached;
+	struct warden_iverdict fresh = {};
 	struct warden_scratch *s;
 	__u32 policy_id = 0, want, default_deny;
-	__u64 dentry = (__u64)file->f_path.dentry;
+	int where = cache_where(lsm);
 	__u16 op;
 	long len;
 	int tagged, exec, verdict = 0, klass = KFILE_PLAIN;
@@ -996,24 +998,24 @@ static __always_inline int file_open_decide(struct file *file)
 		/* a candidate's verdicts are not cached: the cache is the enforced policy's */
 		cached = klass || WARDEN_IS_CANDIDATE ?
 				 NULL :
-				 bpf_map_lookup_elem(&warden_verdict, &dentry);
+				 verdict_find(file->f_path.dentry, file->f_inode, where);
 		if (cached && !(want & ~cached->allowed) &&
 		    verdict_holds(cached, file->f_path.mnt, s->ruleset, policy)) {
 			warden_count_allowed(policy_id);
 			return 0;
 		}
 		/* read before the path: a rename or mount change from here on voids the verdict */
-		fresh.rename_seq = seq_now(&rename_lock);
-		fresh.mount_seq = seq_now(&mount_lock);
+		fresh.v.rename_seq = seq_now(&rename_lock);
+		fresh.v.mount_seq = seq_now(&mount_lock);
 		if (!klass) {
 			/* a verdict only for a file opened again (a first open would pay for it) */
 			int match = file_in_dir(s, policy, policy_id, file->f_path.mnt,
 						file->f_path.dentry, want, default_deny,
-						(__u32)file->f_inode->i_ino ^ fresh.rename_seq,
-						fresh.mount_seq);
+						(__u32)file->f_inode->i_ino ^ fresh.v.rename_seq,
+						fresh.v.mount_seq, where);
 
 			if (match == 2)
-				verdict_keep(s, policy, &fresh, file, default_deny);
+				verdict_keep(s, policy, &fresh, file, default_deny, where);
 			if (match)
 				return 0;
 		}
@@ -1025,13 +1027,13 @@ static __always_inline int file_open_decide(struct file *file)
 	len = bpf_d_path((struct path *)&file->f_path, s->ev.path, sizeof(s->ev.path));
 	verdict =
 		path_decide(s, policy, policy_id, len, op, want, default_deny, exec ? file : NULL);
-	dirstate_keep(s);
+	dirstate_keep(s, file->f_path.dentry->d_parent, where);
 	if (verdict)
 		return verdict;
 	if (klass)
 		return kfile_exact(s, policy, policy_id, klass, want);
 	if (!exec)
-		verdict_keep(s, policy, &fresh, file, default_deny);
+		verdict_keep(s, policy, &fresh, file, default_deny, where);
 	return 0;
 }
 
@@ -1050,7 +1052,7 @@ int BPF_PROG(warden_file_open, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
-	return file_open_decide(file);
+	return file_open_decide(file, 1);
 }
 
 /*
@@ -1064,7 +1066,7 @@ int BPF_PROG(warden_file_open_fmod, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
-	return file_open_decide(file);
+	return file_open_decide(file, 0);
 }
 
 /* 5.10: a task's ELF interpreter record goes with it (task storage does that by itself). */
@@ -1078,16 +1080,14 @@ int BPF_PROG(warden_interp_task_free, struct task_struct *task)
 	return 0;
 }
 
-/* A dentry that gets an inode may be the memory of a freed one: forget what was kept for it. */
+/*
+ * A dentry that gets an inode may be the memory of a freed one, and the inode may have had
+ * another dentry: forget what was kept for either (cache_forget).
+ */
 SEC("lsm/d_instantiate")
 int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
 {
-	__u64 key = (__u64)dentry;
-
-	if (bpf_map_lookup_elem(&warden_verdict, &key))
-		bpf_map_delete_elem(&warden_verdict, &key);
-	if (bpf_map_lookup_elem(&warden_dirstate, &key))
-		bpf_map_delete_elem(&warden_dirstate, &key);
+	cache_forget(dentry, inode);
 	return 0;
 }
 
@@ -1160,13 +1160,13 @@ static __always_inline int map_exec_decide(struct file *file, int backing,
 		len = user_mnt && user_dentry ? walk_path(s, user_mnt, user_dentry, NULL) : -22;
 		return path_decide(s, policy, policy_id, len, op, want, default_deny, file);
 	} else if (file_in_dir(s, policy, policy_id, file->f_path.mnt, file->f_path.dentry, want,
-			       default_deny, 0, seq_now(&mount_lock))) {
+			       default_deny, 0, seq_now(&mount_lock), cache_where(1))) {
 		return 0;
 	}
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
 			NULL);
 	ret = path_decide(s, policy, policy_id, len, op, want, default_deny, file);
-	dirstate_keep(s);
+	dirstate_keep(s, file->f_path.dentry->d_parent, cache_where(1));
 	return ret;
 }
 

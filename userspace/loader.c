@@ -526,6 +526,8 @@ static int btf_has_enumerator(const struct btf *btf, const char *type, const cha
  */
 static int choose_scratch(struct bpf_object **objs, size_t n, int fresh)
 {
+	static const char *const task_only[] = { "warden_tinterp", "warden_iverdict",
+						 "warden_idirstate" };
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	int task = btf_has_enumerator(vmlinux, "bpf_map_type", "BPF_MAP_TYPE_TASK_STORAGE");
 
@@ -536,10 +538,15 @@ static int choose_scratch(struct bpf_object **objs, size_t n, int fresh)
 
 		if (map)
 			bpf_map__set_autocreate(map, task);
-		/* and so are the ELF interpreter records (bpf/interp.bpf.h), which are not pinned */
-		map = bpf_object__find_map_by_name(objs[i], "warden_tinterp");
-		if (map)
-			bpf_map__set_autocreate(map, task);
+		/*
+		 * and so are the ELF interpreter records (bpf/interp.bpf.h) and the caches in
+		 * inode storage (bpf/cache.bpf.h: cache_where), which are not pinned
+		 */
+		for (size_t j = 0; j < sizeof(task_only) / sizeof(task_only[0]); j++) {
+			map = bpf_object__find_map_by_name(objs[i], task_only[j]);
+			if (map)
+				bpf_map__set_autocreate(map, task);
+		}
 	}
 	if (fresh && unlink(PIN("warden_tscratch")) && errno != ENOENT)
 		return -errno;

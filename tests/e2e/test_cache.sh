@@ -88,11 +88,16 @@ P
 	expect_eq "$(wtry_in "$CG" open "$d/f" w)" "EPERM" "a cached read does not allow a write"
 }
 
+# cached_allows: accesses the one installed policy allowed from a cache (warden status)
+cached_allows() {
+	"$W" status --json | grep -o '"allowed":[0-9]*' | head -1 | cut -d: -f2
+}
+
 # The kept state of a directory (warden_dirstate): another file there is matched by its name
 # alone, whatever rule names it, until a directory on its path is renamed; a rename elsewhere
 # (which voids every cached verdict) keeps it. Writes in a kept directory are judged the same.
 t_cache_directory_state() {
-	local d=/tmp/e2e-dirstate f
+	local d=/tmp/e2e-dirstate f n
 	rm -rf "$d"
 	mkdir -p "$d/a/b" "$d/deny" "$d/other"
 	for f in ok1 ok2 ok3 secret x.key; do echo x >"$d/a/b/$f"; done
@@ -104,7 +109,9 @@ fs: { deny: [$d/a/b/secret, "$d/a/b/*.key", $d/deny/] }
 P
 )"
 	expect_eq "$(wtry_in "$CG" open "$d/a/b/ok1")" "ok" "a first open, which keeps a/b's state"
+	n=$(cached_allows)
 	expect_eq "$(wtry_in "$CG" open "$d/a/b/ok2")" "ok" "another file of the kept directory"
+	[ "$(cached_allows)" -gt "$n" ] || fail "a/b's kept state was not used: $("$W" status --json)"
 	mv "$d/other/r" "$d/other/s"
 	expect_eq "$(wtry_in "$CG" open "$d/a/b/secret")" "EPERM" "a literal deny in a kept directory"
 	expect_event op=fs.read path="$d/a/b/secret" reason=rule
