@@ -270,8 +270,9 @@ struct warden_net_rule {
 _Static_assert(sizeof(struct warden_net_rule) == 136, "warden_net_rule layout");
 
 /*
- * warden_verdict: file opens decided before, by dentry, so an open of a file already judged
- * costs one lookup instead of resolving and matching its path. An entry holds only while
+ * warden_verdict: file opens decided before, by dentry (an LRU hash on 5.10; from 5.11 in
+ * inode storage, on the file's inode with the dentry beside it: bpf/cache.bpf.h), so an open of
+ * a file already judged costs one lookup instead of resolving and matching its path. An entry holds only while
  * everything its path was computed from is unchanged: the same mount and the opener's root
  * (a mount's root), no rename anywhere (rename_lock's sequence) and no mount change
  * (mount_lock's), the same rule set generation. A dentry reused for another file is dropped
@@ -291,16 +292,18 @@ struct warden_verdict {
 _Static_assert(sizeof(struct warden_verdict) == 48, "warden_verdict layout");
 
 /*
- * warden_dirstate: by directory dentry, how far the path decision got through that directory
- * (its path matched, up to and including the '/' after it) for one rule set, so the first open
- * of a file there, or a change of an entry in it, matches one name instead of resolving and
- * matching the whole path. It holds while the directory has the same path: the same mount,
- * root, rule set generation and mount tree (mount_lock's sequence), and every dentry from the
- * directory up to the root (crossing mounts as d_path does) is still the one recorded, with the
- * d_seq it had (__d_move and __d_drop bump it: a rename or removal of any ancestor voids the
- * entry, a rename elsewhere does not). A dentry reused for another directory is dropped when it
- * gets its inode (d_instantiate). Like warden_verdict, it only ever lets an allowed access
- * skip the full path: anything not allowed goes the whole way, and reports.
+ * warden_dirstate: by directory dentry (an LRU hash on 5.10; from 5.11 in inode storage, on
+ * the directory's inode, chain[0] naming its dentry), how far the path decision got through
+ * that directory (its path matched, up to and including the '/' after it) for one rule set,
+ * so the first open of a file there, or a change of an entry in it, matches one name instead
+ * of resolving and matching the whole path. It holds while the directory has the same path:
+ * the same mount, root, rule set generation and mount tree (mount_lock's sequence), and every
+ * dentry from the directory up to the root (crossing mounts as d_path does) is still the one
+ * recorded, with the d_seq it had (__d_move and __d_drop bump it: a rename or removal of any
+ * ancestor voids the entry, a rename elsewhere does not). A dentry reused for another
+ * directory is dropped when it gets its inode (d_instantiate). Like warden_verdict, it only
+ * ever lets an allowed access skip the full path: anything not allowed goes the whole way,
+ * and reports.
  */
 #define WARDEN_CHAIN_MAX 16 /* dentries from a directory to the root; deeper is not kept */
 

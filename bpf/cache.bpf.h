@@ -352,21 +352,28 @@ static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st
 }
 
 /*
- * A match from kept state st: 1, or 2 when hint (not 0) is what the state's last match left,
- * which then is the same file opened again with no rename anywhere since (the hint is the
- * file's inode number with the rename sequence): worth a verdict of its own
- * (warden_verdict), which the first open of every file in a kept directory would only pay
- * for. A wrong guess only costs or saves a verdict; the decision is the state's either way.
+ * Whether a match from kept state st is worth a verdict of its own (warden_verdict), which
+ * the first open of every file in a kept directory would only pay for: when hint (the file's
+ * inode number, not 0) is what the state's last match left, the same file is opened again.
+ * *rename_seq is the rename sequence if the caller read it (even: it had a verdict to replace,
+ * and then the hint holds it too, so a file opened again after a rename elsewhere is not
+ * worth one), else odd; read here when the answer is yes, before the chain is checked, so the
+ * verdict kept with it is about the path checked after it. Leaves this match's hint in st. A
+ * wrong guess only costs or saves a verdict; the decision is the state's either way.
  */
-static __always_inline int dirstate_seen(struct warden_dirstate *st, __u32 hint)
+static __always_inline int dirstate_seen(struct warden_dirstate *st, __u32 hint, __u32 *rename_seq)
 {
 	int seen;
 
 	if (!hint)
-		return 1;
+		return 0;
+	if (!(*rename_seq & 1))
+		hint ^= *rename_seq;
 	seen = st->hint == hint;
 	st->hint = hint;
-	return seen ? 2 : 1;
+	if (seen && (*rename_seq & 1))
+		*rename_seq = seq_now(&rename_lock);
+	return seen;
 }
 
 /*
@@ -407,8 +414,8 @@ static __always_inline void dirstate_load(struct warden_scratch *s, struct warde
 /*
  * Match the entry named by dentry entry in directory dir (mount mnt) from dir's kept state,
  * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"), and dir's
- * state in s's dir_* fields (for dirstate_rematch): 1 (or 2: dirstate_seen, with hint) when it
- * could, 0 when the caller must resolve and match the path. seq is entry's d_seq, read before
+ * state in s's dir_* fields (for dirstate_rematch): 1 (or 2: dirstate_seen, with hint and
+ * rename_seq) when it could, 0 when the caller must resolve and match the path. seq is entry's d_seq, read before
  * dir was read from its d_parent, and read again after its name: a file moved to another
  * directory meanwhile is never matched under this one. mount_seq is mount_lock's sequence,
  * read by the caller before. A path bpf_d_path could not give (past WARDEN_PATH_MAX) goes the
@@ -417,11 +424,12 @@ static __always_inline void dirstate_load(struct warden_scratch *s, struct warde
 static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
 					  struct vfsmount *mnt, struct dentry *dir,
 					  struct dentry *entry, __u32 seq, __u32 hint,
-					  __u32 mount_seq, int where)
+					  __u32 *rename_seq, __u32 mount_seq, int where)
 {
 	__u64 key = (__u64)dir, root_mnt, root_dentry;
 	struct warden_dirstate *st;
 	__u32 len = entry->d_name.len;
+	int seen;
 
 	if (WARDEN_IS_CANDIDATE || (seq & 1))
 		return 0;
@@ -429,8 +437,10 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 	if (!st || st->mnt != (__u64)mnt || st->ruleset != s->ruleset ||
 	    st->generation != policy->generation || st->mount_seq != mount_seq ||
 	    !opener_root(&root_mnt, &root_dentry) || st->root_mnt != root_mnt ||
-	    st->root_dentry != root_dentry || !dirstate_chain_holds(st, mnt, dir) ||
-	    st->dir_len + len + 1 > WARDEN_PATH_MAX)
+	    st->root_dentry != root_dentry)
+		return 0;
+	seen = dirstate_seen(st, hint, rename_seq);
+	if (!dirstate_chain_holds(st, mnt, dir) || st->dir_len + len + 1 > WARDEN_PATH_MAX)
 		return 0;
 	dirstate_load(s, policy, st->live, st->node, st->deny, st->allow, st->dfa_state,
 		      st->dir_len);
@@ -441,7 +451,7 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 		return 0;
 	if (!dirstate_name(s, entry, seq))
 		return 0;
-	return dirstate_seen(st, hint);
+	return seen ? 2 : 1;
 }
 
 /*

@@ -171,7 +171,7 @@ static __always_inline int write_judge(struct warden_scratch *s, struct warden_p
 		seq = dentry_seq_btf(child);
 		match = (how & WRITE_SAME_DIR) && *from_state ?
 				dirstate_rematch(s, policy, child, seq) :
-				dirstate_match(s, policy, dir->mnt, d, child, seq, 0,
+				dirstate_match(s, policy, dir->mnt, d, child, seq, 0, NULL,
 					       seq_now(&mount_lock), cache_where(1));
 		if (match &&
 		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
@@ -903,15 +903,15 @@ static __always_inline void verdict_keep(struct warden_scratch *s, struct warden
 
 /*
  * A file reached through mnt, opened or mapped with want, whose full decision is not cached
- * (mount_seq: mount_lock's sequence, read before): 1
- * when its directory's kept state and its name alone allow it (counted; 2 when hint says it is
- * worth a verdict: dirstate_seen), 0 when its path must be resolved, with the directory's chain
- * recorded (dirstate_begin) for its state to be kept after.
+ * (mount_seq: mount_lock's sequence, read before): 1 when its directory's kept state and its
+ * name alone allow it (counted; 2 when hint and rename_seq say it is worth a verdict:
+ * dirstate_seen), 0 when its path must be resolved, with the directory's chain recorded
+ * (dirstate_begin) for its state to be kept after.
  */
 static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_policy *policy,
 				       __u32 policy_id, struct vfsmount *mnt, struct dentry *d,
-				       __u32 want, __u32 default_deny, __u32 hint, __u32 mount_seq,
-				       int where)
+				       __u32 want, __u32 default_deny, __u32 hint,
+				       __u32 *rename_seq, __u32 mount_seq, int where)
 {
 	int match;
 
@@ -927,7 +927,7 @@ static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_p
 	 */
 	if ((seq & 1) || dir == d || d == mnt->mnt_root || !d->d_hash.pprev)
 		return 0;
-	match = dirstate_match(s, policy, mnt, dir, d, seq, hint, mount_seq, where);
+	match = dirstate_match(s, policy, mnt, dir, d, seq, hint, rename_seq, mount_seq, where);
 	if (match && fs_allows(s, want, default_deny)) {
 		warden_count_allowed(policy_id);
 		return match;
@@ -1004,14 +1004,18 @@ static __always_inline int file_open_decide(struct file *file, int lsm)
 			warden_count_allowed(policy_id);
 			return 0;
 		}
-		/* read before the path: a rename or mount change from here on voids the verdict */
-		fresh.v.rename_seq = seq_now(&rename_lock);
+		/*
+		 * Read before the path: a rename or mount change from here on voids the verdict.
+		 * The rename sequence now only to replace a verdict; else once one is worth keeping
+		 * (dirstate_seen) or before the path is resolved below.
+		 */
 		fresh.v.mount_seq = seq_now(&mount_lock);
+		fresh.v.rename_seq = cached ? seq_now(&rename_lock) : 1;
 		if (!klass) {
 			/* a verdict only for a file opened again (a first open would pay for it) */
 			int match = file_in_dir(s, policy, policy_id, file->f_path.mnt,
 						file->f_path.dentry, want, default_deny,
-						(__u32)file->f_inode->i_ino ^ fresh.v.rename_seq,
+						(__u32)file->f_inode->i_ino, &fresh.v.rename_seq,
 						fresh.v.mount_seq, where);
 
 			if (match == 2)
@@ -1020,6 +1024,8 @@ static __always_inline int file_open_decide(struct file *file, int lsm)
 				return 0;
 		}
 	}
+	if ((fresh.v.rename_seq & 1) && !klass)
+		fresh.v.rename_seq = seq_now(&rename_lock);
 	/*
 	 * The path the kernel actually opened, after symlinks, "..", relative lookups and
 	 * /proc/self/fd are resolved.
@@ -1160,7 +1166,7 @@ static __always_inline int map_exec_decide(struct file *file, int backing,
 		len = user_mnt && user_dentry ? walk_path(s, user_mnt, user_dentry, NULL) : -22;
 		return path_decide(s, policy, policy_id, len, op, want, default_deny, file);
 	} else if (file_in_dir(s, policy, policy_id, file->f_path.mnt, file->f_path.dentry, want,
-			       default_deny, 0, seq_now(&mount_lock), cache_where(1))) {
+			       default_deny, 0, NULL, seq_now(&mount_lock), cache_where(1))) {
 		return 0;
 	}
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
