@@ -1289,7 +1289,7 @@ int warden_exec_stack(unsigned long long *ctx)
 	long len;
 	int tagged;
 
-	if (!(BPF_CORE_READ(bprm, vma, vm_flags) & VM_EXEC))
+	if (!bprm->vma || !(bprm->vma->vm_flags & VM_EXEC)) /* BTF pointers: plain loads */
 		return 0;
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged > 0 && !(policy->flags & WARDEN_POLICY_EXEC_MEMORY_DENY))
