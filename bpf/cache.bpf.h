@@ -59,6 +59,13 @@ struct {
 	__type(value, struct warden_dirstate);
 } warden_idirstate SEC(".maps");
 
+/* Replace inode's element of inode storage map by a copy of value (cache_where: whole). */
+#define storage_replace(map, inode, value)                                                \
+	do {                                                                              \
+		bpf_inode_storage_delete(map, inode);                                     \
+		bpf_inode_storage_get(map, inode, value, BPF_LOCAL_STORAGE_GET_F_CREATE); \
+	} while (0)
+
 /* The verdict kept for opens of dentry (whose inode is inode), or NULL. */
 static __always_inline struct warden_verdict *verdict_find(struct dentry *dentry,
 							   struct inode *inode, int where)
@@ -84,8 +91,7 @@ static __always_inline void verdict_store(struct warden_iverdict *iv, struct den
 	if (where == CACHE_HASH) {
 		bpf_map_update_elem(&warden_verdict, &key, &iv->v, BPF_ANY);
 	} else if (where == CACHE_INODES) {
-		bpf_inode_storage_delete(&warden_iverdict, inode);
-		bpf_inode_storage_get(&warden_iverdict, inode, iv, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		storage_replace(&warden_iverdict, inode, iv);
 	}
 }
 
@@ -304,9 +310,7 @@ static __always_inline void dirstate_keep(struct warden_scratch *s, struct dentr
 	if (where == CACHE_HASH) {
 		bpf_map_update_elem(&warden_dirstate, &key, &s->dst, BPF_ANY);
 	} else if (where == CACHE_INODES) {
-		bpf_inode_storage_delete(&warden_idirstate, dir->d_inode);
-		bpf_inode_storage_get(&warden_idirstate, dir->d_inode, &s->dst,
-				      BPF_LOCAL_STORAGE_GET_F_CREATE);
+		storage_replace(&warden_idirstate, dir->d_inode, &s->dst);
 	}
 }
 
