@@ -270,26 +270,42 @@ struct warden_net_rule {
 _Static_assert(sizeof(struct warden_net_rule) == 136, "warden_net_rule layout");
 
 /*
+ * warden_stamp: what a kept verdict or directory state was made under, taken before its path
+ * was read (bpf/cache.bpf.h: stamp_take): the count of moves of directories (dir_moves), the
+ * sequence of the kernel's rename_lock and the count of all moves (moves). It still holds
+ * while no directory has been moved and every rename_lock write since was a move that was
+ * counted (stamp_holds): a rename of a file elsewhere leaves it standing.
+ */
+struct warden_stamp {
+	__u64 dir_moves;
+	__u32 rename_seq;
+	__u32 moves;
+};
+_Static_assert(sizeof(struct warden_stamp) == 16, "warden_stamp layout");
+
+/*
  * warden_verdict: file opens decided before, by dentry (an LRU hash on 5.10; from 5.11 in
  * inode storage, on the file's inode with the dentry beside it: bpf/cache.bpf.h), so an open of
- * a file already judged costs one lookup instead of resolving and matching its path. An entry holds only while
- * everything its path was computed from is unchanged: the same mount and the opener's root
- * (a mount's root), no rename anywhere (rename_lock's sequence) and no mount change
- * (mount_lock's), the same rule set generation. A dentry reused for another file is dropped
- * when it gets its inode (d_instantiate). Only allowed accesses are kept: denials always go
- * the whole way, and report.
+ * a file already judged costs one lookup instead of resolving and matching its path. An entry
+ * holds only while everything its path was computed from is unchanged: the same mount and the
+ * opener's root (a mount's root), the file's own dentry not moved or dropped (its d_seq), no
+ * directory moved anywhere (the stamp) and no mount change (mount_lock's sequence), the same
+ * rule set generation. A dentry reused for another file is dropped when it gets its inode
+ * (d_instantiate). Only allowed accesses are kept: denials always go the whole way, and
+ * report.
  */
 struct warden_verdict {
 	__u64 mnt;
 	__u64 root_mnt;
 	__u64 root_dentry;
 	__u64 generation;
+	struct warden_stamp stamp;
 	__u32 ruleset;
-	__u32 rename_seq;
+	__u32 dentry_seq;
 	__u32 mount_seq;
 	__u32 allowed; /* WARDEN_FS_READ and WARDEN_FS_WRITE bits an open may have */
 };
-_Static_assert(sizeof(struct warden_verdict) == 48, "warden_verdict layout");
+_Static_assert(sizeof(struct warden_verdict) == 64, "warden_verdict layout");
 
 /*
  * warden_dirstate: by directory dentry (an LRU hash on 5.10; from 5.11 in inode storage, on
@@ -297,10 +313,11 @@ _Static_assert(sizeof(struct warden_verdict) == 48, "warden_verdict layout");
  * that directory (its path matched, up to and including the '/' after it) for one rule set,
  * so the first open of a file there, or a change of an entry in it, matches one name instead
  * of resolving and matching the whole path. It holds while the directory has the same path:
- * the same mount, root, rule set generation and mount tree (mount_lock's sequence), and every
- * dentry from the directory up to the root (crossing mounts as d_path does) is still the one
- * recorded, with the d_seq it had (__d_move and __d_drop bump it: a rename or removal of any
- * ancestor voids the entry, a rename elsewhere does not). A dentry reused for another
+ * the same mount, root, rule set generation and mount tree (mount_lock's sequence), and no
+ * directory moved anywhere since (the stamp); after one was, every dentry from the directory up
+ * to the root (crossing mounts as d_path does) must still be the one recorded, with the d_seq
+ * it had (__d_move and __d_drop bump it: a rename or removal of any ancestor voids the entry, a
+ * rename elsewhere does not), and the entry is kept again with a new stamp. A dentry reused for another
  * directory is dropped when it gets its inode (d_instantiate). Like warden_verdict, it only
  * ever lets an allowed access skip the full path: anything not allowed goes the whole way,
  * and reports.
@@ -312,6 +329,7 @@ struct warden_dirstate {
 	__u64 root_mnt;
 	__u64 root_dentry;
 	__u64 generation;
+	struct warden_stamp stamp;
 	__u32 ruleset;
 	__u32 mount_seq;
 	__u32 depth; /* entries of chain and seq */
@@ -323,9 +341,9 @@ struct warden_dirstate {
 	__u64 chain[WARDEN_CHAIN_MAX];
 	__u32 seq[WARDEN_CHAIN_MAX];
 	__u32 dir_len; /* bytes of the directory's path with the '/' after it */
-	__u32 hint; /* the last open matched from it: its inode number ^ rename sequence */
+	__u32 hint; /* the last open matched from it: its inode number */
 };
-_Static_assert(sizeof(struct warden_dirstate) == 264, "warden_dirstate layout");
+_Static_assert(sizeof(struct warden_dirstate) == 280, "warden_dirstate layout");
 
 /* warden_rate: per-CPU array indexed by policy id, the event rate limiter's window. */
 struct warden_rate {

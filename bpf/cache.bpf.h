@@ -19,6 +19,40 @@ extern const void rename_lock __ksym __weak;
 extern const void mount_lock __ksym __weak;
 
 /*
+ * The moves of dentries, counted by warden_d_move (fentry on __d_move, which every d_move,
+ * d_exchange and d_splice_alias calls inside rename_lock's write section, one call per
+ * section): all of them, and those of directories. Not pinned: a build counts for its own
+ * caches only. A kernel whose __d_move cannot be traced counts nothing, and then every stamp
+ * fails at the first rename anywhere, as before the counts existed.
+ */
+struct warden_moves {
+	__u64 dirs;
+	__u64 all;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct warden_moves);
+} warden_moves SEC(".maps");
+
+/* 5.10's caches (cache_where: CACHE_HASH), by dentry; the loader creates them only there. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u64);
+	__type(value, struct warden_verdict);
+} warden_verdict SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct warden_dirstate);
+} warden_dirstate SEC(".maps");
+
+/*
  * Where the two caches are kept. From 5.11 (the scratch's test: task storage) in inode storage:
  * a file's verdict and a directory's state hang from the inode's own blob, found without
  * hashing and freed with the inode, and each is replaced whole (deleted, then created from a
@@ -135,6 +169,56 @@ static __always_inline __u32 seq_now(const void *lock)
 	return seq;
 }
 
+static __always_inline struct warden_moves *moves_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&warden_moves, &zero);
+}
+
+/*
+ * Take the stamp an entry is kept with (bpf/abi.h: warden_stamp), before the path it is about is
+ * read: 0 when nothing may be kept (a move under way). In this order: a directory move counted
+ * before the directory count is read either ended before rename_lock's sequence is read, and so
+ * before the path, or is still in its write section and leaves the sequence odd; and every move
+ * counted after rename_lock's sequence was read ends after it, so the sequence's advance over
+ * the stamp's includes it (stamp_holds). x86-64 keeps loads in program order; the helper call
+ * keeps the compiler from moving them.
+ */
+static __always_inline int stamp_take(struct warden_stamp *st)
+{
+	struct warden_moves *m = moves_get();
+
+	st->rename_seq = 1;
+	if (!m)
+		return 0;
+	st->dir_moves = *(volatile __u64 *)&m->dirs;
+	st->rename_seq = seq_now(&rename_lock);
+	st->moves = (__u32) * (volatile __u64 *)&m->all;
+	return !(st->rename_seq & 1);
+}
+
+/*
+ * Whether no directory has moved since st was taken: no directory move counted, and every write
+ * of rename_lock since was a move counted (each write section advances its sequence by 2 and
+ * holds one __d_move). A section that moved nothing or was not counted (a __d_move the
+ * tracing program missed) makes the sequence run ahead of the count, and the stamp fails: it
+ * can fail for nothing, never hold wrongly. The count is read first: a move counted then is
+ * under way or done when the sequence is read, odd or counted in it.
+ */
+static __always_inline int stamp_holds(const struct warden_stamp *st)
+{
+	struct warden_moves *m = moves_get();
+	__u32 moves, seq;
+
+	if (!m)
+		return 0;
+	moves = (__u32) * (volatile __u64 *)&m->all;
+	seq = seq_now(&rename_lock);
+	return seq - st->rename_seq == 2 * (moves - st->moves) &&
+	       *(volatile __u64 *)&m->dirs == st->dir_moves;
+}
+
 /*
  * A dentry's d_seq count (a seqcount's first field, whichever lock type the kernel declares it
  * with): __d_move bumps it for both dentries of a rename or exchange, __d_drop when the dentry
@@ -191,15 +275,17 @@ static __always_inline int opener_root(__u64 *root_mnt, __u64 *root_dentry)
 
 /* Whether v still holds for an open of (mnt, dentry) by the current task under policy. */
 static __always_inline int verdict_holds(const struct warden_verdict *v, struct vfsmount *mnt,
-					 __u32 ruleset, const struct warden_policy *policy)
+					 struct dentry *dentry, __u32 ruleset,
+					 const struct warden_policy *policy)
 {
 	__u64 root_mnt, root_dentry;
 
-	if (v->mnt != (__u64)mnt || v->ruleset != ruleset || v->generation != policy->generation)
+	if (v->mnt != (__u64)mnt || v->ruleset != ruleset || v->generation != policy->generation ||
+	    v->dentry_seq != dentry_seq_btf(dentry))
 		return 0;
 	opener_root(&root_mnt, &root_dentry);
 	return v->root_mnt == root_mnt && v->root_dentry == root_dentry &&
-	       v->rename_seq == seq_now(&rename_lock) && v->mount_seq == seq_now(&mount_lock);
+	       v->mount_seq == seq_now(&mount_lock) && stamp_holds(&v->stamp);
 }
 
 /*
@@ -262,8 +348,8 @@ static __always_inline int chain_start(struct warden_scratch *s, struct vfsmount
 /*
  * Before the path of entry (a dentry of directory dir, mount mnt), or of dir's entry when entry
  * is NULL, is resolved and matched: record the chain of dir for dirstate_keep, which keeps
- * dir's match state once the path is matched. Read first, so a rename or mount change from here
- * on voids what is kept. entry_seq is entry's d_seq read before dir was read from its d_parent:
+ * dir's match state once the path is matched. Read first, with the stamp, so a rename or mount
+ * change from here on voids what is kept. entry_seq is entry's d_seq read before dir was read from its d_parent:
  * unchanged after the path is read, entry was not moved to another directory meanwhile.
  */
 static __always_inline void dirstate_begin(struct warden_scratch *s, struct warden_policy *policy,
@@ -277,7 +363,7 @@ static __always_inline void dirstate_begin(struct warden_scratch *s, struct ward
 	if (WARDEN_IS_CANDIDATE || (s->dst_entry_seq & 1) || !chain_start(s, mnt, dir))
 		return;
 	s->dst.mount_seq = seq_now(&mount_lock);
-	if ((s->dst.mount_seq & 1) || dir_chain() != 1) {
+	if ((s->dst.mount_seq & 1) || !stamp_take(&s->dst.stamp) || dir_chain() != 1) {
 		s->dst.depth = 0;
 		return;
 	}
@@ -359,25 +445,43 @@ static __always_inline int dirstate_chain_holds(const struct warden_dirstate *st
  * Whether a match from kept state st is worth a verdict of its own (warden_verdict), which
  * the first open of every file in a kept directory would only pay for: when hint (the file's
  * inode number, not 0) is what the state's last match left, the same file is opened again.
- * *rename_seq is the rename sequence if the caller read it (even: it had a verdict to replace,
- * and then the hint holds it too, so a file opened again after a rename elsewhere is not
- * worth one), else odd; read here when the answer is yes, before the chain is checked, so the
- * verdict kept with it is about the path checked after it. Leaves this match's hint in st. A
- * wrong guess only costs or saves a verdict; the decision is the state's either way.
+ * Leaves this match's hint in st. A wrong guess only costs or saves a verdict; the decision is
+ * the state's either way.
  */
-static __always_inline int dirstate_seen(struct warden_dirstate *st, __u32 hint, __u32 *rename_seq)
+static __always_inline int dirstate_seen(struct warden_dirstate *st, __u32 hint)
 {
 	int seen;
 
 	if (!hint)
 		return 0;
-	if (!(*rename_seq & 1))
-		hint ^= *rename_seq;
 	seen = st->hint == hint;
 	st->hint = hint;
-	if (seen && (*rename_seq & 1))
-		*rename_seq = seq_now(&rename_lock);
 	return seen;
+}
+
+/*
+ * A kept state st of directory dir (mount mnt) whose stamp no longer holds (a directory moved
+ * somewhere, or a write of rename_lock was not counted): still good when its chain is unchanged
+ * (dirstate_chain_holds), checked after a new stamp is taken, and kept again, whole, with that
+ * stamp (in s->dst, which the caller reads from then on). NULL when it is not good.
+ */
+static __always_inline struct warden_dirstate *dirstate_renew(struct warden_scratch *s,
+							      struct warden_dirstate *st,
+							      struct vfsmount *mnt,
+							      struct dentry *dir, int where)
+{
+	__u64 key = (__u64)dir;
+	struct warden_stamp now;
+
+	if (!stamp_take(&now) || !dirstate_chain_holds(st, mnt, dir))
+		return NULL;
+	__builtin_memcpy(&s->dst, st, sizeof(s->dst));
+	s->dst.stamp = now;
+	if (where == CACHE_HASH)
+		bpf_map_update_elem(&warden_dirstate, &key, &s->dst, BPF_ANY);
+	else if (where == CACHE_INODES)
+		storage_replace(&warden_idirstate, dir->d_inode, &s->dst);
+	return &s->dst;
 }
 
 /*
@@ -418,17 +522,18 @@ static __always_inline void dirstate_load(struct warden_scratch *s, struct warde
 /*
  * Match the entry named by dentry entry in directory dir (mount mnt) from dir's kept state,
  * leaving in s what fs_match_path would have left for the whole path ("DIR/NAME"), and dir's
- * state in s's dir_* fields (for dirstate_rematch): 1 (or 2: dirstate_seen, with hint and
- * rename_seq) when it could, 0 when the caller must resolve and match the path. seq is entry's d_seq, read before
- * dir was read from its d_parent, and read again after its name: a file moved to another
- * directory meanwhile is never matched under this one. mount_seq is mount_lock's sequence,
- * read by the caller before. A path bpf_d_path could not give (past WARDEN_PATH_MAX) goes the
- * whole way and is refused there.
+ * state in s's dir_* fields (for dirstate_rematch): 1 (or 2: dirstate_seen, with hint) when
+ * it could, 0 when the caller must resolve and match the path. seq is entry's d_seq, read
+ * before dir was read from its d_parent, and read again after its name: a file moved to
+ * another directory meanwhile is never matched under this one. mount_seq is mount_lock's
+ * sequence, read by the caller before. *vouch (unless NULL) gets the stamp the match holds
+ * under, for a verdict kept from it. A path bpf_d_path could not give (past WARDEN_PATH_MAX)
+ * goes the whole way and is refused there.
  */
 static __always_inline int dirstate_match(struct warden_scratch *s, struct warden_policy *policy,
 					  struct vfsmount *mnt, struct dentry *dir,
 					  struct dentry *entry, __u32 seq, __u32 hint,
-					  __u32 *rename_seq, __u32 mount_seq, int where)
+					  struct warden_stamp *vouch, __u32 mount_seq, int where)
 {
 	__u64 key = (__u64)dir, root_mnt, root_dentry;
 	struct warden_dirstate *st;
@@ -443,8 +548,15 @@ static __always_inline int dirstate_match(struct warden_scratch *s, struct warde
 	    !opener_root(&root_mnt, &root_dentry) || st->root_mnt != root_mnt ||
 	    st->root_dentry != root_dentry)
 		return 0;
-	seen = dirstate_seen(st, hint, rename_seq);
-	if (!dirstate_chain_holds(st, mnt, dir) || st->dir_len + len + 1 > WARDEN_PATH_MAX)
+	seen = dirstate_seen(st, hint);
+	if (!stamp_holds(&st->stamp)) {
+		st = dirstate_renew(s, st, mnt, dir, where);
+		if (!st)
+			return 0;
+	}
+	if (vouch)
+		*vouch = st->stamp;
+	if (st->dir_len + len + 1 > WARDEN_PATH_MAX)
 		return 0;
 	dirstate_load(s, policy, st->live, st->node, st->deny, st->allow, st->dfa_state,
 		      st->dir_len);

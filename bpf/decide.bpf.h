@@ -277,6 +277,16 @@ static __always_inline void warden_count_allowed(__u32 policy_id)
 		__sync_fetch_and_add(&c->allowed, 1);
 }
 
+/* An allowed file access decided by a cache (a verdict, or a directory's kept state). */
+static __always_inline void warden_count_cached(__u32 policy_id)
+{
+	__u64 *n = bpf_map_lookup_elem(&warden_cached, &policy_id);
+
+	warden_count_allowed(policy_id);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 /*
  * Fill the event's task fields and send it with path_len bytes of its path. Returns the
  * verdict the hook must return: -EPERM when denying, 0 in audit mode. The verdict never

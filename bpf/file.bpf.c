@@ -177,7 +177,7 @@ static __always_inline int write_judge(struct warden_scratch *s, struct warden_p
 		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
 		    !((how & WRITE_MOVING) && lifts_deny(s))) {
 			*from_state = 1;
-			warden_count_allowed(policy_id);
+			warden_count_cached(policy_id);
 			return 0;
 		}
 		dirstate_begin(s, policy, BPF_CORE_READ(dir, mnt), d, NULL, 0);
@@ -879,18 +879,21 @@ static __always_inline int open_prelude(struct warden_scratch *s, struct warden_
 }
 
 /*
- * An open allowed by the rules (masks in s): kept in the verdict cache, with the sequence counts
- * read before its path was, unless a rename or mount change was under way or the opener's root
- * is not a mount's root.
+ * An open allowed by the rules (masks in s): kept in the verdict cache with the stamp, mount_lock
+ * sequence and file's d_seq read before its path was (fresh), unless a move or mount change
+ * was under way, the file is a mount's root (a bind-mounted file is named by its mountpoint,
+ * whose own move no count sees) or the opener's root is not a mount's root.
  */
 static __always_inline void verdict_keep(struct warden_scratch *s, struct warden_policy *policy,
 					 struct warden_iverdict *fresh, struct file *file,
 					 __u32 default_deny, int where)
 {
 	struct warden_verdict *v = &fresh->v;
+	struct dentry *d = file->f_path.dentry;
 	__u32 ok;
 
-	if (WARDEN_IS_CANDIDATE || (v->rename_seq & 1) || (v->mount_seq & 1) ||
+	if (WARDEN_IS_CANDIDATE || (v->stamp.rename_seq & 1) || (v->mount_seq & 1) ||
+	    (v->dentry_seq & 1) || d == file->f_path.mnt->mnt_root ||
 	    !opener_root(&v->root_mnt, &v->root_dentry))
 		return;
 	ok = ~s->deny & (default_deny ? s->allow : ~0U);
@@ -898,25 +901,26 @@ static __always_inline void verdict_keep(struct warden_scratch *s, struct warden
 	v->mnt = (__u64)file->f_path.mnt;
 	v->ruleset = s->ruleset;
 	v->generation = policy->generation;
-	verdict_store(fresh, file->f_path.dentry, file->f_inode, where);
+	verdict_store(fresh, d, file->f_inode, where);
 }
 
 /*
- * A file reached through mnt, opened or mapped with want, whose full decision is not cached
- * (mount_seq: mount_lock's sequence, read before): 1 when its directory's kept state and its
- * name alone allow it (counted; 2 when hint and rename_seq say it is worth a verdict:
- * dirstate_seen), 0 when its path must be resolved, with the directory's chain recorded
- * (dirstate_begin) for its state to be kept after.
+ * A file (dentry d) reached through mnt, opened or mapped with want, whose full decision is not
+ * cached: 1 when its directory's kept state and its name alone allow it (counted; 2 when hint
+ * says it is worth a verdict: dirstate_seen), 0 when its path must be resolved, with the
+ * directory's chain recorded (dirstate_begin) for its state to be kept after. v (unless NULL)
+ * holds mount_lock's sequence, read before, and gets d's d_seq and the stamp a verdict kept
+ * from the match holds under.
  */
 static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_policy *policy,
 				       __u32 policy_id, struct vfsmount *mnt, struct dentry *d,
 				       __u32 want, __u32 default_deny, __u32 hint,
-				       __u32 *rename_seq, __u32 mount_seq, int where)
+				       struct warden_verdict *v, int where)
 {
 	int match;
 
 	/* before d_parent: a file moved to another directory after this has another d_seq */
-	__u32 seq = dentry_seq_btf(d);
+	__u32 seq = dentry_seq_btf(d), mount_seq = v ? v->mount_seq : seq_now(&mount_lock);
 	struct dentry *dir;
 
 	barrier(); /* d_seq first, then d_parent */
@@ -927,9 +931,12 @@ static __always_inline int file_in_dir(struct warden_scratch *s, struct warden_p
 	 */
 	if ((seq & 1) || dir == d || d == mnt->mnt_root || !d->d_hash.pprev)
 		return 0;
-	match = dirstate_match(s, policy, mnt, dir, d, seq, hint, rename_seq, mount_seq, where);
+	if (v)
+		v->dentry_seq = seq;
+	match = dirstate_match(s, policy, mnt, dir, d, seq, hint, v ? &v->stamp : NULL, mount_seq,
+			       where);
 	if (match && fs_allows(s, want, default_deny)) {
-		warden_count_allowed(policy_id);
+		warden_count_cached(policy_id);
 		return match;
 	}
 	dirstate_begin(s, policy, mnt, dir, d, seq);
@@ -1000,32 +1007,33 @@ static __always_inline int file_open_decide(struct file *file, int lsm)
 				 NULL :
 				 verdict_find(file->f_path.dentry, file->f_inode, where);
 		if (cached && !(want & ~cached->allowed) &&
-		    verdict_holds(cached, file->f_path.mnt, s->ruleset, policy)) {
-			warden_count_allowed(policy_id);
+		    verdict_holds(cached, file->f_path.mnt, file->f_path.dentry, s->ruleset,
+				  policy)) {
+			warden_count_cached(policy_id);
 			return 0;
 		}
-		/*
-		 * Read before the path: a rename or mount change from here on voids the verdict.
-		 * The rename sequence now only to replace a verdict; else once one is worth keeping
-		 * (dirstate_seen) or before the path is resolved below.
-		 */
+		/* read before the path: a move or mount change from here on voids the verdict */
 		fresh.v.mount_seq = seq_now(&mount_lock);
-		fresh.v.rename_seq = cached ? seq_now(&rename_lock) : 1;
 		if (!klass) {
 			/* a verdict only for a file opened again (a first open would pay for it) */
 			int match = file_in_dir(s, policy, policy_id, file->f_path.mnt,
 						file->f_path.dentry, want, default_deny,
-						(__u32)file->f_inode->i_ino, &fresh.v.rename_seq,
-						fresh.v.mount_seq, where);
+						(__u32)file->f_inode->i_ino, &fresh.v, where);
 
 			if (match == 2)
 				verdict_keep(s, policy, &fresh, file, default_deny, where);
 			if (match)
 				return 0;
 		}
+		/* the directory's chain was recorded before the path, with a stamp: the same holds */
+		if (!klass && s->dst.depth) {
+			fresh.v.stamp = s->dst.stamp;
+			fresh.v.dentry_seq = s->dst_entry_seq;
+		} else if (!klass) {
+			fresh.v.dentry_seq = dentry_seq_btf(file->f_path.dentry);
+			stamp_take(&fresh.v.stamp);
+		}
 	}
-	if ((fresh.v.rename_seq & 1) && !klass)
-		fresh.v.rename_seq = seq_now(&rename_lock);
 	/*
 	 * The path the kernel actually opened, after symlinks, "..", relative lookups and
 	 * /proc/self/fd are resolved.
@@ -1094,6 +1102,38 @@ SEC("lsm/d_instantiate")
 int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
 {
 	cache_forget(dentry, inode);
+	return 0;
+}
+
+#define S_IFMT 00170000
+#define S_IFDIR 0040000
+
+/* Whether dentry d has a directory's inode (a BTF load: 0 for a negative dentry). */
+static __always_inline int is_dir(struct dentry *d)
+{
+	return (d->d_inode->i_mode & S_IFMT) == S_IFDIR;
+}
+
+/*
+ * Every move of a dentry (bpf/cache.bpf.h: warden_moves): __d_move(dentry, target, exchange)
+ * runs inside rename_lock's write section, so each count is made while the sequence is odd, one
+ * write at a time. A move of a directory changes the path of everything below it; a move of
+ * anything else changes only its own (and its d_seq, which a verdict compares). A negative
+ * dentry that turns into a directory later has nothing below it that was judged before. Counted
+ * for the target too, whether it moves (an exchange) or is dropped. Arguments from ctx (the
+ * candidate build redefines BPF_PROG); never attached for candidates.
+ */
+SEC("fentry/__d_move")
+int warden_d_move(unsigned long long *ctx)
+{
+	struct dentry *dentry = (struct dentry *)ctx[0], *target = (struct dentry *)ctx[1];
+	struct warden_moves *m = moves_get();
+
+	if (!m)
+		return 0;
+	if (is_dir(dentry) || is_dir(target))
+		__sync_fetch_and_add(&m->dirs, 1);
+	__sync_fetch_and_add(&m->all, 1);
 	return 0;
 }
 
@@ -1166,7 +1206,7 @@ static __always_inline int map_exec_decide(struct file *file, int backing,
 		len = user_mnt && user_dentry ? walk_path(s, user_mnt, user_dentry, NULL) : -22;
 		return path_decide(s, policy, policy_id, len, op, want, default_deny, file);
 	} else if (file_in_dir(s, policy, policy_id, file->f_path.mnt, file->f_path.dentry, want,
-			       default_deny, 0, NULL, seq_now(&mount_lock), cache_where(1))) {
+			       default_deny, 0, NULL, cache_where(1))) {
 		return 0;
 	}
 	len = walk_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),

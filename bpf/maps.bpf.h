@@ -84,24 +84,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_dfa SEC(".maps");
 
-/* Verdicts of file opens, by dentry (see bpf/abi.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 32768);
-	__type(key, __u64);
-	__type(value, struct warden_verdict);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} warden_verdict SEC(".maps");
-
-/* How far the path decision got through a directory, by dentry (see bpf/abi.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct warden_dirstate);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} warden_dirstate SEC(".maps");
-
 /* Literal path rules, a trie of components (see bpf/abi.h); memory grows with the rules. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -129,6 +111,15 @@ struct {
 	__type(value, struct warden_counters);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_counter SEC(".maps");
+
+/* Per-CPU array by policy id: the file accesses of warden_counter's allowed that a cache decided. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WARDEN_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_cached SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

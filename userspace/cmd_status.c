@@ -167,17 +167,20 @@ static int print_policy(uint32_t id, const struct warden_policy *p, void *arg)
 		maps_for_each_binding(s->m, id, print_cgroup, &cp);
 		fputs("]", stdout);
 		print_waiting(s, id);
-		printf(",\"allowed\":%llu,\"denied\":%llu,\"audited\":%llu,\"dropped\":%llu}",
-		       (unsigned long long)cnt.allowed, (unsigned long long)cnt.denied,
-		       (unsigned long long)cnt.audited, (unsigned long long)cnt.dropped);
+		printf(",\"allowed\":%llu,\"cached\":%llu,\"denied\":%llu,\"audited\":%llu,"
+		       "\"dropped\":%llu}",
+		       (unsigned long long)cnt.allowed, (unsigned long long)cnt.cached,
+		       (unsigned long long)cnt.denied, (unsigned long long)cnt.audited,
+		       (unsigned long long)cnt.dropped);
 	} else {
 		printf("policy %s (%s)\n  cgroups: ", name, mode);
 		maps_for_each_binding(s->m, id, print_cgroup, &cp);
 		printf("%s\n", cp.count ? "" : "(none)");
 		print_waiting(s, id);
-		printf("  allowed %llu, denied %llu, audited %llu, events dropped %llu\n",
-		       (unsigned long long)cnt.allowed, (unsigned long long)cnt.denied,
-		       (unsigned long long)cnt.audited, (unsigned long long)cnt.dropped);
+		printf("  allowed %llu (%llu by a cache), denied %llu, audited %llu, events dropped %llu\n",
+		       (unsigned long long)cnt.allowed, (unsigned long long)cnt.cached,
+		       (unsigned long long)cnt.denied, (unsigned long long)cnt.audited,
+		       (unsigned long long)cnt.dropped);
 	}
 	s->count++;
 	return 0;
@@ -206,7 +209,8 @@ int cmd_status(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: warden status [--json]\n\n"
-			       "Installed policies with their mode, bound cgroups and counters of allowed,\n"
+			       "Installed policies with their mode, bound cgroups and counters of allowed\n"
+			       "(cached: the file accesses a kept verdict or directory state decided),\n"
 			       "denied and audited decisions and of events the ring buffer dropped.\n");
 			return 0;
 		default:

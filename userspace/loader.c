@@ -47,8 +47,6 @@ static const struct {
 	{ "warden_bank", offsetof(struct warden_maps, bank) },
 	{ "warden_policy", offsetof(struct warden_maps, policy) },
 	{ "warden_dfa", offsetof(struct warden_maps, dfa) },
-	{ "warden_verdict", offsetof(struct warden_maps, verdict) },
-	{ "warden_dirstate", offsetof(struct warden_maps, dirstate) },
 	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
 	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },
 	{ "warden_counter", offsetof(struct warden_maps, counter) },
@@ -517,6 +515,16 @@ static int btf_has_enumerator(const struct btf *btf, const char *type, const cha
 	return 0;
 }
 
+/* Whether the running kernel's BTF has a function named name (one that fentry can reach). */
+static int kernel_has_func(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int found = vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+
+	btf__free(vmlinux);
+	return found;
+}
+
 /*
  * Where the programs keep their scratch (warden_scratch_get in bpf/decide.bpf.h): in task
  * storage where the kernel has it, the same test the programs make; otherwise the task storage
@@ -528,6 +536,7 @@ static int choose_scratch(struct bpf_object **objs, size_t n, int fresh)
 {
 	static const char *const task_only[] = { "warden_tinterp", "warden_iverdict",
 						 "warden_idirstate" };
+	static const char *const hash_only[] = { "warden_verdict", "warden_dirstate" };
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	int task = btf_has_enumerator(vmlinux, "bpf_map_type", "BPF_MAP_TYPE_TASK_STORAGE");
 
@@ -546,6 +555,12 @@ static int choose_scratch(struct bpf_object **objs, size_t n, int fresh)
 			map = bpf_object__find_map_by_name(objs[i], task_only[j]);
 			if (map)
 				bpf_map__set_autocreate(map, task);
+		}
+		/* 5.10's caches, by dentry (cache_where: CACHE_HASH) */
+		for (size_t j = 0; j < sizeof(hash_only) / sizeof(hash_only[0]); j++) {
+			map = bpf_object__find_map_by_name(objs[i], hash_only[j]);
+			if (map)
+				bpf_map__set_autocreate(map, !task);
 		}
 	}
 	if (fresh && unlink(PIN("warden_tscratch")) && errno != ENOENT)
@@ -718,6 +733,13 @@ int loader_load(void)
 			bpf_program__set_autoload(file->progs.warden_path_chown, false);
 		}
 	}
+	/* Moves are counted where __d_move can be traced; elsewhere no cached decision outlives a
+	 * rename (bpf/cache.bpf.h: warden_moves). */
+	if (!kernel_has_func("__d_move")) {
+		log_debug(
+			"this kernel has no __d_move to trace: cached decisions end at any rename");
+		bpf_program__set_autoload(file->progs.warden_d_move, false);
+	}
 	/* The cgroup object first: a tag copied at mkdir must never be missed once opens are judged. */
 	err = load_object(cgroup->obj, cgroup->skeleton, upgrade);
 	if (!err)
@@ -763,7 +785,7 @@ out:
  */
 static const char *const candidate_skip[] = { "warden_bprm_committed_creds",
 					      "warden_bprm_check_security", "warden_d_instantiate",
-					      "warden_task_free" };
+					      "warden_interp_task_free", "warden_d_move" };
 
 static void choose_candidates(struct bpf_object *obj)
 {
@@ -930,6 +952,7 @@ int loader_open(struct warden_maps *m)
 
 	for (i = 0; i < MAP_COUNT; i++)
 		*map_fd(m, i) = -1;
+	m->cached = -1;
 	if (geteuid() != 0) {
 		log_error(
 			"reading warden's maps needs root (CAP_BPF and CAP_SYS_ADMIN); run warden as root");
@@ -957,6 +980,8 @@ int loader_open(struct warden_maps *m)
 		}
 		*map_fd(m, i) = fd;
 	}
+	/* state an older build loaded has none: its commands go without it */
+	m->cached = bpf_obj_get(PIN("warden_cached"));
 	return 0;
 }
 
@@ -971,6 +996,9 @@ void loader_close(struct warden_maps *m)
 			close(*map_fd(m, i));
 		*map_fd(m, i) = -1;
 	}
+	if (m->cached >= 0)
+		close(m->cached);
+	m->cached = -1;
 }
 
 static void untag_all(void)

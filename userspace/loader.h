@@ -14,12 +14,11 @@ struct warden_maps {
 	int bank;
 	int policy;
 	int dfa;
-	int verdict;
-	int dirstate;
 	int fs_rule;
 	int net_rule;
 	int counter;
 	int op_counter;
+	int cached; /* -1 when the loaded state has none (bpf/maps.bpf.h: warden_cached) */
 	int rate;
 	int exe;
 	int daemon;

@@ -82,6 +82,7 @@ int maps_guard_dirs(const struct warden_maps *m, const char *const *dirs, size_t
 
 struct maps_counters {
 	uint64_t allowed;
+	uint64_t cached; /* of allowed: file accesses a cache decided */
 	uint64_t denied;
 	uint64_t audited;
 	uint64_t dropped;

@@ -199,6 +199,7 @@ static int collect_policy(uint32_t id, const struct warden_policy *p, void *arg)
 	mp->generation = p->generation;
 	maps_counters(ps->maps, id, &cnt);
 	mp->allowed = cnt.allowed;
+	mp->cached = cnt.cached;
 	mp->dropped = cnt.dropped;
 	collect_ops(ps->maps, id, mp);
 	mp->cgroups = 0;

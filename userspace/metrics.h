@@ -38,7 +38,7 @@ struct metrics_policy {
 	char name[65];
 	const char *mode; /* "enforce", "audit" or "candidate" */
 	uint64_t generation;
-	uint64_t allowed, dropped;
+	uint64_t allowed, cached, dropped;
 	struct metrics_op ops[WARDEN_OP_SLOTS]; /* refusals by op, from the kernel's counters */
 	size_t nops;
 	uint64_t cgroups; /* explicit bindings */

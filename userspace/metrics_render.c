@@ -173,7 +173,7 @@ static void render_policies(FILE *f, const struct metrics_snapshot *s)
 	       "File accesses allowed from the verdict cache or a directory's kept state; other allowed operations are not counted.");
 	for (i = 0; i < s->npolicies; i++)
 		policy_sample(f, "warden_cached_allows_total", &s->policies[i], NULL,
-			      s->policies[i].allowed);
+			      s->policies[i].cached);
 	family(f, "warden_events_dropped_total", "counter",
 	       "Events not sent (the ring buffer was full or the policy's rate limit was hit); the decisions stood.");
 	for (i = 0; i < s->npolicies; i++)

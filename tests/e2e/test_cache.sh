@@ -94,12 +94,12 @@ P
 
 # cached_allows: accesses the one installed policy allowed from a cache (warden status)
 cached_allows() {
-	"$W" status --json | grep -o '"allowed":[0-9]*' | head -1 | cut -d: -f2
+	"$W" status --json | grep -o '"cached":[0-9]*' | head -1 | cut -d: -f2
 }
 
 # The kept state of a directory (warden_dirstate): another file there is matched by its name
 # alone, whatever rule names it, until a directory on its path is renamed; a rename elsewhere
-# (which voids every cached verdict) keeps it. Writes in a kept directory are judged the same.
+# keeps it. Writes in a kept directory are judged the same.
 t_cache_directory_state() {
 	local d=/tmp/e2e-dirstate f n
 	rm -rf "$d"
@@ -137,4 +137,53 @@ P
 		"renaming a directory above denied names, from a kept directory"
 	expect_event op=fs.write path="$d/a/b" reason=rule
 	expect_eq "$(wtry_in "$CG" rename "$d/a/new" "$d/a/new2")" "ok" "an allowed rename there"
+}
+
+# cached_by PATH: how many more accesses came from a cache when $CG opened PATH (wtry's own
+# opens of its libraries count too, the same number each time)
+cached_by() {
+	local n
+	n=$(cached_allows)
+	wtry_in "$CG" open "$1" >/dev/null
+	echo $(($(cached_allows) - n))
+}
+
+# A verdict and a directory's kept state outlive a rename of a file elsewhere (bpf/cache.bpf.h:
+# warden_moves); a move of the file itself or of a directory above it (an exchange too) voids
+# them, and after a directory moved elsewhere a kept state is used again once its chain is
+# checked.
+t_cache_moves_elsewhere() {
+	local d=/tmp/e2e-moves deep base
+	rm -rf "$d"
+	# deeper than a directory's kept state goes (WARDEN_CHAIN_MAX): only verdicts are kept
+	deep="$d/deep/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16"
+	mkdir -p "$d/open/dir" "$d/secret" "$d/else/sub" "$deep"
+	for f in "$d/open/f" "$d/open/g" "$d/open/dir/g" "$deep/f" "$deep/g" "$deep/h"; do
+		echo x >"$f"
+	done
+	touch "$d/else/r"
+	apply "$(policy moves <<P
+name: moves
+cgroups: [$CG]
+fs: { deny: [$d/secret/] }
+P
+)"
+	warm "$deep/f"
+	warm "$d/open/f"
+	mv "$d/else/r" "$d/else/s"
+	base=$(cached_by "$deep/g")
+	expect_eq "$(cached_by "$deep/f")" "$((base + 1))" "a verdict, after a file renamed elsewhere"
+	mv "$d/else/sub" "$d/else/sub2"
+	base=$(cached_by "$deep/h")
+	expect_eq "$(cached_by "$d/open/g")" "$((base + 1))" \
+		"a kept state, after a directory moved elsewhere"
+	warm "$d/open/f"
+	mv "$d/open/f" "$d/secret/f"
+	expect_eq "$(wtry_in "$CG" open "$d/secret/f")" "EPERM" "the file itself moved"
+	expect_event op=fs.read path="$d/secret/f" reason=rule
+	warm "$d/open/dir/g"
+	expect_eq "$("$WTRY" exchange "$d/open/dir" "$d/secret")" "ok" "exchange two directories"
+	expect_eq "$(wtry_in "$CG" open "$d/secret/g")" "EPERM" "a directory exchanged above it"
+	expect_event op=fs.read path="$d/secret/g" reason=rule
+	expect_eq "$(wtry_in "$CG" open "$d/open/dir/f")" "ok" "the other side of the exchange"
 }
