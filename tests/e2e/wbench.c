@@ -2,8 +2,8 @@
 /*
  * wbench: time a loop of one operation, for `make bench`.
  *
- *   wbench [--cgroup DIR] [--landlock DIR] [--distinct] [--rename DIR] [--procs P] [--op OP]
- *          PATH N
+ *   wbench [--cgroup DIR] [--landlock[-renames] DIR] [--distinct] [--rename DIR] [--procs P]
+ *          [--op OP] PATH N
  *
  * prints nanoseconds per iteration of OP, N times: open (open+close of PATH, the default),
  * exec (posix_spawn of PATH and wait), connect (a TCP connect to 127.0.0.1:9, refused),
@@ -14,7 +14,9 @@
  * --procs P runs the loop in P processes at once (N iterations each) and prints the time per
  * iteration of all of them together.
  * --cgroup joins that cgroup first; --landlock confines this process with a Landlock ruleset that allows reading files
- * below DIR (the kernel's own alternative, for comparison). --distinct opens PATH/f0 to
+ * below DIR (the kernel's own alternative, for comparison); --landlock-renames also judges
+ * (and allows below DIR) removing and making files, which a rename in one directory is, as
+ * warden's rules judge every rename. --distinct opens PATH/f0 to
  * PATH/f(N-1), each once (they must exist); --rename renames DIR/a to DIR/b (or back) before
  * each open, as a busy system renames files all the time.
  * Boot the VM with -icount so the clock counts instructions and runs repeat exactly.
@@ -39,14 +41,18 @@
 #include <unistd.h>
 #include "wcgroup.h"
 
-static int landlock(const char *dir)
+/* Landlock's rights that a rename in one directory needs (ABI 1), judged with --landlock-renames */
+#define LANDLOCK_RENAMES (LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG)
+
+static int landlock(const char *dir, int renames)
 {
 	struct landlock_ruleset_attr attr = {
 		.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-				     LANDLOCK_ACCESS_FS_READ_DIR,
+				     LANDLOCK_ACCESS_FS_READ_DIR | (renames ? LANDLOCK_RENAMES : 0),
 	};
 	struct landlock_path_beneath_attr beneath = {
-		.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR,
+		.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+				  (renames ? LANDLOCK_RENAMES : 0),
 	};
 	int rs, fd;
 
@@ -265,8 +271,9 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], "--cgroup")) {
 			if (join_cgroup("wbench", argv[2]))
 				return 1;
-		} else if (!strcmp(argv[1], "--landlock")) {
-			err = landlock(argv[2]);
+		} else if (!strcmp(argv[1], "--landlock") ||
+			   !strcmp(argv[1], "--landlock-renames")) {
+			err = landlock(argv[2], !strcmp(argv[1], "--landlock-renames"));
 			if (err) {
 				fprintf(stderr, "wbench: landlock: %s\n", strerror(-err));
 				return 1;
@@ -289,9 +296,10 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 3 || procs < 1) {
-		fprintf(stderr, "usage: wbench [--cgroup DIR] [--landlock DIR] [--distinct] "
-				"[--rename DIR] [--procs P] "
-				"[--op open|exec|connect|sendto|mmap|getpid|http|denied] PATH N\n");
+		fprintf(stderr,
+			"usage: wbench [--cgroup DIR] [--landlock[-renames] DIR] [--distinct] "
+			"[--rename DIR] [--procs P] "
+			"[--op open|exec|connect|sendto|mmap|getpid|http|denied] PATH N\n");
 		return 2;
 	}
 	n = atol(argv[2]);
