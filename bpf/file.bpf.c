@@ -135,6 +135,27 @@ static __always_inline int write_guarded(struct dentry *d, struct dentry *parent
 }
 
 /*
+ * The rights a default deny withholds that the last match (masks in s) grants: read, exec,
+ * libraries. A rename or a link may not give a file one its old name lacked (as Landlock's
+ * refer): a file the task may write but not read is not moved or linked where it may be read.
+ * Without a default deny only deny rules take rights away, and a name with one is never moved
+ * or linked (lifts_deny, write_judge).
+ */
+static __always_inline __u32 granted(const struct warden_scratch *s,
+				     const struct warden_policy *policy)
+{
+	__u32 withheld = 0;
+
+	if (policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY)
+		withheld |= WARDEN_FS_READ;
+	if (policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY)
+		withheld |= WARDEN_FS_EXEC;
+	if (policy->flags & WARDEN_POLICY_LIB_DEFAULT_DENY)
+		withheld |= WARDEN_FS_LIB;
+	return s->allow & ~s->deny & withheld;
+}
+
+/*
  * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
  * child of directory dir, or on dir itself when child is NULL, by a tagged task: judged as
  * fs.write of its path. With old set (link), the file being linked must carry no deny rule
@@ -153,7 +174,7 @@ static __always_inline int write_judge(struct warden_scratch *s, struct warden_p
 	struct dentry *d = dir->dentry, *parent;
 	unsigned long magic = sb_magic(d);
 	int klass, verdict, match;
-	__u32 seq;
+	__u32 seq, had = 0;
 	long len;
 
 	if (magic == BPF_FS_MAGIC)
@@ -192,6 +213,7 @@ static __always_inline int write_judge(struct warden_scratch *s, struct warden_p
 		if (fs_match_path(s, policy, len) || lifts_deny(s))
 			return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
 					     WARDEN_REASON_RULE);
+		had = granted(s, policy);
 	}
 	len = walk_path(s, BPF_CORE_READ(dir, mnt), BPF_CORE_READ(dir, dentry), child);
 	if (klass >= KFILE_ESCAPE) {
@@ -201,7 +223,8 @@ static __always_inline int write_judge(struct warden_scratch *s, struct warden_p
 	verdict = path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
 			      policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
 	dirstate_keep(s, d, cache_where(1));
-	if (!verdict && (how & WRITE_MOVING) && lifts_deny(s))
+	if (!verdict &&
+	    (((how & WRITE_MOVING) && lifts_deny(s)) || (old && (granted(s, policy) & ~had))))
 		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
 	if (verdict || klass == KFILE_PLAIN)
 		return verdict;
@@ -312,6 +335,8 @@ static __always_inline int rename_decide(const struct path *old_dir, struct dent
 	struct warden_scratch *s;
 	__u32 policy_id = 0;
 	int tagged, err, how, from_state = 0;
+	__u32 had, gets;
+	long len;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
@@ -320,12 +345,22 @@ static __always_inline int rename_decide(const struct path *old_dir, struct dent
 			  &from_state);
 	if (err)
 		return err;
+	had = granted(s, policy);
 	warden_event_reset(&s->ev);
 	/* an exchange moves both (before 5.19 the kernel calls the hook twice, swapped) */
 	how = (flags & RENAME_EXCHANGE) ? WRITE_MOVING : 0;
 	if (old_dir->dentry == new_dir->dentry && old_dir->mnt == new_dir->mnt)
 		how |= WRITE_SAME_DIR;
-	return write_judge(s, policy, policy_id, new_dir, new_dentry, NULL, how, &from_state);
+	err = write_judge(s, policy, policy_id, new_dir, new_dentry, NULL, how, &from_state);
+	if (err)
+		return err;
+	gets = granted(s, policy);
+	if (!(gets & ~had) && !((flags & RENAME_EXCHANGE) && (had & ~gets)))
+		return 0;
+	/* a name matched from its directory's state has only its last component in the event */
+	len = walk_path(s, BPF_CORE_READ(new_dir, mnt), BPF_CORE_READ(new_dir, dentry), new_dentry);
+	s->ev.path_len = len > 0 ? len : 0;
+	return warden_report(&s->ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
 }
 
 SEC("lsm/path_rename")

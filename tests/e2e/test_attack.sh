@@ -133,3 +133,38 @@ PY
 	expect_contains "$out" "rename Operation not permitted" "renaming the denied socket's directory"
 	expect_event op=fs.write path="$d/run"
 }
+
+# Under a default deny a rename or a hard link may not give a file a right its name lacked (as
+# Landlock's refer): a file the process may write but not read is not moved or linked where it
+# may be read, nor a program it may not run where it may (an exchange counts both ways).
+t_attack_rename_gains_rights() {
+	local d=/tmp/e2e-atk-gain
+	rm -rf "$d"
+	mkdir -p "$d/open" "$d/hidden/dir" "$d/bin" "$d/stash"
+	echo secret >"$d/hidden/s"
+	echo secret >"$d/hidden/dir/t"
+	echo x >"$d/open/x"
+	cp /usr/bin/true "$d/stash/tool"
+	apply "$(policy gain <<P
+name: gain
+cgroups: [$CG]
+fs: { default: deny, read: [$d/open/, "$d/*.txt"], write: [$d/] }
+exec: { default: deny, allow: [$d/bin/] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" open "$d/hidden/s")" "EPERM" "the unreadable file"
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/s" "$d/open/s")" "EPERM" "moved where it is readable"
+	expect_event op=fs.write path="$d/open/s" reason=rule
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/s" "$d/s.txt")" "EPERM" "renamed to a readable name"
+	expect_eq "$(wtry_in "$CG" link "$d/hidden/s" "$d/open/l")" "EPERM" "linked where it is readable"
+	expect_event op=fs.write path="$d/open/l" reason=rule
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/dir" "$d/open/dir")" "EPERM" "its directory moved"
+	expect_eq "$(wtry_in "$CG" exchange "$d/hidden/s" "$d/open/x")" "EPERM" "exchanged"
+	expect_eq "$(wtry_in "$CG" rename "$d/stash/tool" "$d/bin/tool")" "EPERM" \
+		"a program moved where it may run"
+	expect_eq "$(wtry_in "$CG" open "$d/open/s")" "ENOENT" "nothing moved"
+	# losing rights, or keeping them, is allowed
+	expect_eq "$(wtry_in "$CG" rename "$d/open/x" "$d/hidden/x")" "ok" "moved where it is not readable"
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/x" "$d/hidden/y")" "ok" "renamed in place"
+	expect_eq "$(wtry_in "$CG" link "$d/hidden/y" "$d/stash/y")" "ok" "linked where it is not readable"
+}

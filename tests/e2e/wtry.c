@@ -37,6 +37,7 @@
  *                               "rwxp": build/tests/wtry-execstack asks exec for the latter)
  *   wtry create PATH            open(2) with O_CREAT|O_EXCL|O_WRONLY, then close
  *   wtry rename FROM TO         rename(2)
+ *   wtry link FROM TO           link(2)
  *   wtry exchange A B           renameat2(2) with RENAME_EXCHANGE
  *   wtry race-dir MS FILE AWAY CHECK   a child renames FILE to AWAY and back, again and again;
  *                               meanwhile open FILE, and CHECK every 16th time, for MS
@@ -566,6 +567,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "rename"))
 		return report(rename(argv[2], argv[3]) ? errno : 0);
+	if (argc == 4 && !strcmp(argv[1], "link"))
+		return report(link(argv[2], argv[3]) ? errno : 0);
 	if (argc == 4 && !strcmp(argv[1], "exchange"))
 		return report(renameat2(AT_FDCWD, argv[2], AT_FDCWD, argv[3], RENAME_EXCHANGE) ?
 				      errno :
