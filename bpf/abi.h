@@ -12,7 +12,7 @@
  * Bumped whenever a pinned map's key, value or meaning changes. A build that finds pinned state
  * of another layout refuses to touch it instead of misreading it.
  */
-#define WARDEN_LAYOUT_VERSION 2
+#define WARDEN_LAYOUT_VERSION 3
 
 #define WARDEN_PIN_ROOT "/sys/fs/bpf/warden"
 
@@ -110,8 +110,10 @@ struct warden_dfa_state {
 	__u32 allow;
 	__u16 next[256];
 	__u32 reach_deny; /* deny bits of this state and of every state reachable from it */
+	__u32 reach_allow; /* allow bits of this state or of any state reachable from it */
+	__u32 every_allow; /* allow bits of this state and of every state reachable from it */
 };
-_Static_assert(sizeof(struct warden_dfa_state) == 524, "warden_dfa_state layout");
+_Static_assert(sizeof(struct warden_dfa_state) == 532, "warden_dfa_state layout");
 
 /* warden_net_key.op */
 #define WARDEN_NET_CONNECT 1
@@ -199,8 +201,9 @@ struct warden_fs_node {
 	__u32 dir_deny; /* denied to this path and everything below it ("/a/b/") */
 	__u32 dir_allow;
 	__u32 subtree_deny; /* deny bits of every rule at or below this path: moving it lifts them */
+	__u32 subtree_allow; /* allow bits of any rule at or below it: moving a directory here gains */
 };
-_Static_assert(sizeof(struct warden_fs_node) == 24, "warden_fs_node layout");
+_Static_assert(sizeof(struct warden_fs_node) == 28, "warden_fs_node layout");
 
 /*
  * warden_bindpath: cgroup paths bound by a policy, indexed by their keyed hash (see

@@ -515,6 +515,7 @@ static __always_inline void dirstate_load(struct warden_scratch *s, struct warde
 	s->node = s->dir_node = node;
 	s->deny = s->dir_deny = deny;
 	s->allow = s->dir_allow = allow;
+	s->cover = allow;
 	s->dfa_state = s->dir_dfa = dfa_state;
 	s->dir_len = dir_len;
 }

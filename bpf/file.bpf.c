@@ -134,25 +134,36 @@ static __always_inline int write_guarded(struct dentry *d, struct dentry *parent
 	       (old && guard_kind(old->d_parent) == WARDEN_GUARD_DIR);
 }
 
+/* The rights a default deny withholds: read, exec, libraries. */
+static __always_inline __u32 withheld(const struct warden_policy *policy)
+{
+	__u32 bits = 0;
+
+	if (policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY)
+		bits |= WARDEN_FS_READ;
+	if (policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY)
+		bits |= WARDEN_FS_EXEC;
+	if (policy->flags & WARDEN_POLICY_LIB_DEFAULT_DENY)
+		bits |= WARDEN_FS_LIB;
+	return bits;
+}
+
 /*
- * The rights a default deny withholds that the last match (masks in s) grants: read, exec,
- * libraries. A rename or a link may not give a file one its old name lacked (as Landlock's
- * refer): a file the task may write but not read is not moved or linked where it may be read.
- * Without a default deny only deny rules take rights away, and a name with one is never moved
- * or linked (lifts_deny, write_judge).
+ * The withheld rights the last match (masks in s) grants. A rename or a link may not give a
+ * file one its old name lacked (as Landlock's refer): a file the task may write but not read
+ * is not moved or linked where it may be read. Without a default deny only deny rules take
+ * rights away, and a name with one is never moved or linked (lifts_deny, write_judge).
  */
 static __always_inline __u32 granted(const struct warden_scratch *s,
 				     const struct warden_policy *policy)
 {
-	__u32 withheld = 0;
+	return s->allow & ~s->deny & withheld(policy);
+}
 
-	if (policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY)
-		withheld |= WARDEN_FS_READ;
-	if (policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY)
-		withheld |= WARDEN_FS_EXEC;
-	if (policy->flags & WARDEN_POLICY_LIB_DEFAULT_DENY)
-		withheld |= WARDEN_FS_LIB;
-	return s->allow & ~s->deny & withheld;
+/* Whether dentry d has a directory's inode (a BTF load: 0 for a negative dentry). */
+static __always_inline int is_dir(struct dentry *d)
+{
+	return (d->d_inode->i_mode & S_IFMT) == S_IFDIR;
 }
 
 /*
@@ -323,19 +334,23 @@ int BPF_PROG(warden_path_chown, const struct path *path, unsigned int uid, unsig
 	return write_decide(path, NULL, NULL, 0);
 }
 
-/* Both names of a rename are written. path_rename gained a flags argument in 5.19: the
- * loader keeps the variant whose argument count matches the running kernel. */
+/*
+ * Both names of a rename are written, and the file may gain no withheld right by its new name
+ * (granted). A directory moved may not give what is below it one either: whatever a rule at
+ * or below the new name allows must be allowed to everything below the old one (fs_move_gains).
+ * path_rename gained a flags argument in 5.19: the loader keeps the variant whose argument
+ * count matches the running kernel.
+ */
 #define RENAME_EXCHANGE 2
 
 static __always_inline int rename_decide(const struct path *old_dir, struct dentry *old_dentry,
 					 const struct path *new_dir, struct dentry *new_dentry,
 					 unsigned int flags)
 {
+	int tagged, err, how, from_state = 0, exchange = flags & RENAME_EXCHANGE;
 	struct warden_policy *policy = NULL;
+	__u32 policy_id = 0, had, gets, gain;
 	struct warden_scratch *s;
-	__u32 policy_id = 0;
-	int tagged, err, how, from_state = 0;
-	__u32 had, gets;
 	long len;
 
 	tagged = warden_begin(&policy, &policy_id, &s);
@@ -346,16 +361,25 @@ static __always_inline int rename_decide(const struct path *old_dir, struct dent
 	if (err)
 		return err;
 	had = granted(s, policy);
+	/* a directory moved (or an exchange's other one moved back): what is below each name */
+	if (is_dir(old_dentry) || (exchange && is_dir(new_dentry)))
+		fs_rules_below(0);
 	warden_event_reset(&s->ev);
 	/* an exchange moves both (before 5.19 the kernel calls the hook twice, swapped) */
-	how = (flags & RENAME_EXCHANGE) ? WRITE_MOVING : 0;
+	how = exchange ? WRITE_MOVING : 0;
 	if (old_dir->dentry == new_dir->dentry && old_dir->mnt == new_dir->mnt)
 		how |= WRITE_SAME_DIR;
 	err = write_judge(s, policy, policy_id, new_dir, new_dentry, NULL, how, &from_state);
 	if (err)
 		return err;
 	gets = granted(s, policy);
-	if (!(gets & ~had) && !((flags & RENAME_EXCHANGE) && (had & ~gets)))
+	gain = gets & ~had;
+	if (exchange)
+		gain |= had & ~gets;
+	how = is_dir(old_dentry) | (exchange && is_dir(new_dentry)) << 1;
+	if (how)
+		gain |= fs_move_gains(how);
+	if (!(gain & withheld(policy)))
 		return 0;
 	/* a name matched from its directory's state has only its last component in the event */
 	len = walk_path(s, BPF_CORE_READ(new_dir, mnt), BPF_CORE_READ(new_dir, dentry), new_dentry);
@@ -1138,15 +1162,6 @@ int BPF_PROG(warden_d_instantiate, struct dentry *dentry, struct inode *inode)
 {
 	cache_forget(dentry, inode);
 	return 0;
-}
-
-#define S_IFMT 00170000
-#define S_IFDIR 0040000
-
-/* Whether dentry d has a directory's inode (a BTF load: 0 for a negative dentry). */
-static __always_inline int is_dir(struct dentry *d)
-{
-	return (d->d_inode->i_mode & S_IFMT) == S_IFDIR;
 }
 
 /*

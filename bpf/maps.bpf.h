@@ -211,6 +211,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_events SEC(".maps");
 
+/* What the rules allow below a directory, for a rename (path.bpf.h: fs_rules_below). */
+struct rules_below {
+	__u32 every;
+	__u32 any;
+	__u32 any_dfa;
+	__u32 dfa;
+};
+
 /*
  * Scratch: the event being built (a path does not fit in the 512-byte BPF stack) and the state
  * of the path walk, which global subprograms read and write here because on 5.10 they cannot
@@ -225,10 +233,12 @@ struct warden_scratch {
 	__u32 node_deny; /* the exact masks of node, for a path that ends at it */
 	__u32 node_allow;
 	__u32 node_subtree; /* the deny bits of the rules at or below node */
+	__u32 node_subtree_allow; /* the allow bits of the rules at or below node */
 	__u32 deny;
 	__u32 allow;
 	__u32 exact_deny; /* the masks of rules naming exactly this path (no directory, no wildcard) */
 	__u32 exact_allow;
+	__u32 cover; /* allow bits of directory rules: they cover everything below the path */
 	__u32 ruleset; /* the rule set in force for the current task (warden_begin) */
 	__u32 len;
 	__u32 dfa_state;
@@ -246,6 +256,7 @@ struct warden_scratch {
 	__u32 dir_dfa;
 	__u32 dir_len; /* bytes up to and including the last '/' read */
 	__u32 matched; /* fs_match_path matched the whole path */
+	struct rules_below below[2]; /* a rename's two names */
 	__u64 dst_entry; /* the entry whose path dirstate_keep's state comes from (or 0) */
 	__u32 dst_entry_seq; /* its d_seq before its directory was read */
 	struct warden_dirstate dst; /* the directory state being made or checked */

@@ -38,6 +38,7 @@ __noinline int fs_trie_descend(void)
 	s->node_deny = n->deny;
 	s->node_allow = n->allow;
 	s->node_subtree = n->subtree_deny;
+	s->node_subtree_allow = n->subtree_allow;
 	s->deny |= n->dir_deny;
 	s->allow |= n->dir_allow;
 	__builtin_memset(s->key.name, 0, sizeof(s->key.name));
@@ -130,6 +131,8 @@ static __always_inline void fs_match_begin(struct warden_scratch *s, struct ward
 	s->node_deny = 0;
 	s->node_allow = 0;
 	s->node_subtree = 0;
+	s->node_subtree_allow = 0;
+	s->cover = 0;
 	s->live = 1;
 	s->matched = 0;
 	s->dir_live = 0;
@@ -148,6 +151,7 @@ static __always_inline int fs_match_end(struct warden_scratch *s, int last)
 
 	if (s->live && last)
 		err = fs_trie_descend();
+	s->cover = s->allow; /* directory rules only, so far */
 	if (s->live) {
 		s->exact_deny = s->node_deny;
 		s->exact_allow = s->node_allow;
@@ -216,6 +220,79 @@ static __always_inline int lifts_deny(struct warden_scratch *s)
 		return 0;
 	row = bpf_map_lookup_elem(&warden_dfa, &below);
 	return !row || row->reach_deny;
+}
+
+/*
+ * What the rules allow below the directory whose path s matched last (fs_match_path, or a
+ * directory state and its name), into s->below[slot]: every, to everything below it (its
+ * directory rules, and the bits every automaton state reachable after "PATH/" shares); any,
+ * to anything at or below it (also the literal rules at or below it; any_dfa, the wildcard
+ * rules; dfa, the automaton's state after "PATH/", 0 when none can match). A state that cannot
+ * be read gives nothing to every path and everything to any. A global function, verified once.
+ */
+__noinline int fs_rules_below(__u32 slot)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct warden_dfa_state *row;
+	struct rules_below *b;
+	__u32 below;
+
+	if (!s)
+		return -1;
+	b = &s->below[slot & 1];
+	b->every = s->cover;
+	b->any = s->cover | (s->live ? s->node_subtree_allow : 0);
+	b->any_dfa = 0;
+	b->dfa = 0;
+	if (!s->dfa_state)
+		return 0;
+	row = bpf_map_lookup_elem(&warden_dfa, &s->dfa_state);
+	below = row ? row->next['/'] : 0;
+	if (row && !below)
+		return 0;
+	row = bpf_map_lookup_elem(&warden_dfa, &below);
+	if (!row || !below) {
+		b->any_dfa = ~0U;
+		return 0;
+	}
+	b->every |= row->every_allow;
+	b->any_dfa = row->reach_allow;
+	b->dfa = below;
+	return 0;
+}
+
+/*
+ * The allow bits a directory moved from old (its rules_below) to new would give something below
+ * it that it lacked. When both end in one automaton state, the wildcard rules decide alike for
+ * every path below either: only literal and directory rules are compared.
+ */
+static __always_inline __u32 below_gains(const struct rules_below *old,
+					 const struct rules_below *new)
+{
+	__u32 gets = new->any;
+
+	if (!new->dfa || new->dfa != old->dfa)
+		gets |= new->any_dfa;
+	return gets & ~old->every;
+}
+
+/*
+ * After the second name of a rename is matched (the first's rules_below in s->below[0]): what
+ * a directory moved gives what is below it (how: 1, the source is a directory; 2, the target
+ * of an exchange is one, and moves to the source's name). A global function, verified once.
+ */
+__noinline __u32 fs_move_gains(__u32 how)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	__u32 gain = 0;
+
+	if (!s || fs_rules_below(1) < 0)
+		return ~0U;
+	if (how & 1)
+		gain |= below_gains(&s->below[0], &s->below[1]);
+	if (how & 2)
+		gain |= below_gains(&s->below[1], &s->below[0]);
+	return gain;
 }
 
 /*

@@ -584,7 +584,8 @@ static void entries_fs(struct ruleset_entries *e, uint32_t rs, const struct poli
 							 .allow = n->allow,
 							 .dir_deny = n->dir_deny,
 							 .dir_allow = n->dir_allow,
-							 .subtree_deny = n->subtree_deny };
+							 .subtree_deny = n->subtree_deny,
+							 .subtree_allow = n->subtree_allow };
 	}
 	e->nfs = t->n;
 }

@@ -168,3 +168,40 @@ P
 	expect_eq "$(wtry_in "$CG" rename "$d/hidden/x" "$d/hidden/y")" "ok" "renamed in place"
 	expect_eq "$(wtry_in "$CG" link "$d/hidden/y" "$d/stash/y")" "ok" "linked where it is not readable"
 }
+
+# A directory moved gives what is below it the rules below its new name: rules there (literal
+# or wildcard) may allow nothing that the old name's directory rules did not already allow.
+t_attack_dir_move_gains_below() {
+	local d=/tmp/e2e-atk-below
+	rm -rf "$d"
+	mkdir -p "$d/hidden/a" "$d/hidden/b/doc" "$d/hidden/c" "$d/pub" "$d/w/z" "$d/open/o/doc" \
+		"$d/src/a/b"
+	echo x >"$d/src/a/b/x.c"
+	echo secret >"$d/hidden/a/s"
+	echo secret >"$d/hidden/b/doc/t"
+	echo x >"$d/open/o/doc/x"
+	apply "$(policy below <<P
+name: below
+cgroups: [$CG]
+fs: { default: deny, read: [$d/open/, $d/pub/deep/s, "$d/w/*/doc/*", "$d/src/**/*.c"], write: [$d/] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" open "$d/hidden/a/s")" "EPERM" "the unreadable file"
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/a" "$d/pub/deep")" "EPERM" \
+		"moved where a literal rule below allows reading"
+	expect_event op=fs.write path="$d/pub/deep" reason=rule
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/a" "$d/pub/deep")" "EPERM" "and again"
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/b" "$d/w/y")" "EPERM" \
+		"moved where a wildcard below allows reading"
+	expect_event op=fs.write path="$d/w/y" reason=rule
+	expect_eq "$(wtry_in "$CG" exchange "$d/w/z" "$d/hidden/b")" "EPERM" "exchanged into it"
+	expect_eq "$(wtry_in "$CG" open "$d/pub/deep/s")" "ENOENT" "nothing moved"
+	expect_eq "$(wtry_in "$CG" open "$d/w/y/doc/t")" "ENOENT" "nothing moved there either"
+	# what was readable below its old name, or what nothing below the new one allows, moves
+	expect_eq "$(wtry_in "$CG" rename "$d/open/o" "$d/w/o")" "ok" "readable before"
+	expect_eq "$(wtry_in "$CG" open "$d/w/o/doc/x")" "ok" "and after"
+	expect_eq "$(wtry_in "$CG" rename "$d/src/a" "$d/src/c")" "ok" "wildcards alike below both"
+	expect_eq "$(wtry_in "$CG" open "$d/src/c/b/x.c")" "ok" "read where it was readable before"
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/c" "$d/hidden/e")" "ok" "nothing allowed below"
+	expect_eq "$(wtry_in "$CG" rename "$d/hidden/a/s" "$d/hidden/c2")" "ok" "a file, not a directory"
+}

@@ -442,6 +442,47 @@ static void test_wildcards_state_limit(void **state)
 	policy_free(p);
 }
 
+/* The automaton's state after a path, from its start (state 1; 0 is the dead state). */
+static uint32_t dfa_walk(const struct warden_dfa_state *dfa, const char *path)
+{
+	uint32_t st = 1;
+
+	for (; *path && st; path++)
+		st = dfa[st].next[(unsigned char)*path];
+	return st;
+}
+
+/*
+ * What a directory moved below a path could gain (reach_allow: any state reachable) and what
+ * everything below one already has (every_allow: all of them), for below_gains.
+ */
+static void test_wildcards_below(void **state)
+{
+	struct policy *p = parse_ok(
+		"name: x\nfs: {default: deny, read: [/srv/**, /pub/*/doc/*, /t/**/*.c]}\n");
+	struct warden_dfa_state *dfa;
+	char err[256];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(policy_compile_dfa(p, &dfa, &n, err, sizeof(err)), 0);
+	assert_int_equal(dfa[dfa_walk(dfa, "/srv/a/")].every_allow, WARDEN_FS_READ);
+	assert_int_equal(dfa[dfa_walk(dfa, "/srv/a/")].reach_allow, WARDEN_FS_READ);
+	/* /pub/x/ itself is not readable, but /pub/x/doc/y is: any, not every */
+	assert_int_equal(dfa[dfa_walk(dfa, "/pub/x")].allow, 0);
+	assert_int_equal(dfa[dfa_walk(dfa, "/pub/x/")].reach_allow, WARDEN_FS_READ);
+	assert_int_equal(dfa[dfa_walk(dfa, "/pub/x/")].every_allow, 0);
+	assert_int_equal(dfa_walk(dfa, "/etc/"), 0);
+	/* directories the wildcards treat alike end in one state: below_gains compares no more */
+	assert_int_equal(dfa_walk(dfa, "/pub/x/"), dfa_walk(dfa, "/pub/y/"));
+	assert_int_equal(dfa_walk(dfa, "/t/a/"), dfa_walk(dfa, "/t/b/"));
+	assert_int_equal(dfa_walk(dfa, "/t/a/"), dfa_walk(dfa, "/t/a/b/"));
+	assert_int_equal(dfa[dfa_walk(dfa, "/t/a/")].reach_allow, WARDEN_FS_READ);
+	assert_int_equal(dfa[dfa_walk(dfa, "/t/a/")].every_allow, 0);
+	free(dfa);
+	policy_free(p);
+}
+
 /* File handles are refused and executable memory allowed unless a policy says otherwise. */
 static void test_file_handles_and_exec_memory(void **state)
 {
@@ -500,6 +541,10 @@ static void test_compile_exec_and_libraries_bits(void **state)
 	assert_int_equal(node_of(&t, "/usr/")->subtree_deny, WARDEN_FS_EXEC | WARDEN_FS_LIB);
 	assert_int_equal(node_of(&t, "/usr/bin/")->subtree_deny, WARDEN_FS_EXEC | WARDEN_FS_LIB);
 	assert_int_equal(node_of(&t, "/usr/lib/")->subtree_deny, 0);
+	/* a directory moved to /usr/... would gain what the allow rules below give */
+	assert_int_equal(node_of(&t, "/usr/")->subtree_allow, WARDEN_FS_EXEC | WARDEN_FS_LIB);
+	assert_int_equal(node_of(&t, "/usr/lib/")->subtree_allow, WARDEN_FS_LIB);
+	assert_int_equal(node_of(&t, "/usr/bin/od")->subtree_allow, 0);
 	policy_fs_trie_free(&t);
 	policy_free(p);
 }
@@ -761,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_namespaces_and_source_hash),
 		cmocka_unit_test(test_file_handles_and_exec_memory),
 		cmocka_unit_test(test_wildcards_state_limit),
+		cmocka_unit_test(test_wildcards_below),
 		cmocka_unit_test(test_cgroup_patterns),
 		cmocka_unit_test(test_net_rule_forms),
 		cmocka_unit_test(test_net_rule_errors),

@@ -217,25 +217,35 @@ static long sets_find_or_add(struct sets *t, const uint64_t *s, size_t max)
 	return (long)t->n++;
 }
 
-/* Each state's deny bits and those of every state it can reach: what moving a path can lift. */
+/*
+ * Each state's deny bits and those of any state it can reach (what moving a path can lift),
+ * its allow bits and those of any state it can reach (what a directory moved below it can
+ * gain), and the allow bits it and every state it can reach share (what everything below has).
+ */
 static void dfa_reach(struct warden_dfa_state *v, size_t n)
 {
 	size_t i;
 	int changed = 1;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		v[i].reach_deny = v[i].deny;
+		v[i].reach_allow = v[i].allow;
+		v[i].every_allow = v[i].allow;
+	}
 	while (changed) {
 		changed = 0;
 		for (i = n; i-- > 0;) {
-			uint32_t r = v[i].reach_deny;
+			struct warden_dfa_state *st = &v[i], was = *st;
 
-			for (int b = 1; b < 256; b++)
-				r |= v[v[i].next[b]].reach_deny;
-			if (r != v[i].reach_deny) {
-				v[i].reach_deny = r;
-				changed = 1;
+			for (int b = 1; b < 256; b++) {
+				st->reach_deny |= v[st->next[b]].reach_deny;
+				st->reach_allow |= v[st->next[b]].reach_allow;
+				st->every_allow &= v[st->next[b]].every_allow;
 			}
+			if (st->reach_deny != was.reach_deny ||
+			    st->reach_allow != was.reach_allow ||
+			    st->every_allow != was.every_allow)
+				changed = 1;
 		}
 	}
 }

@@ -146,6 +146,7 @@ struct policy_fs_node {
 	uint32_t dir_deny; /* directory rules: this path and everything below */
 	uint32_t dir_allow;
 	uint32_t subtree_deny; /* deny bits of every rule at or below this path */
+	uint32_t subtree_allow; /* allow bits of any rule at or below this path */
 };
 
 /*

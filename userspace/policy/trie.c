@@ -145,10 +145,11 @@ int policy_fs_trie_add(struct policy_fs_trie *t, const char *path, uint32_t deny
 		n->deny |= deny;
 		n->allow |= allow;
 	}
-	/* the node and every node above it have a rule denying these at or below them */
+	/* the node and every node above it have a rule denying or allowing these at or below them */
 	for (;;) {
 		n->subtree_deny |= deny;
-		if (!deny || !n->parent)
+		n->subtree_allow |= allow;
+		if (!(deny | allow) || !n->parent)
 			break;
 		n = &t->v[n->parent - 1];
 	}
