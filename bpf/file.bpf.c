@@ -134,13 +134,17 @@ static __always_inline int write_guarded(struct dentry *d, struct dentry *parent
 	       (old && guard_kind(old->d_parent) == WARDEN_GUARD_DIR);
 }
 
-/* The rights a default deny withholds: read, exec, libraries. */
+/*
+ * The rights a default deny withholds: read and write, exec, libraries. A rename or a link
+ * needs write on its new name, and a rename on its old one too; a link's file, or what is
+ * below a directory moved, may have lacked it.
+ */
 static __always_inline __u32 withheld(const struct warden_policy *policy)
 {
 	__u32 bits = 0;
 
 	if (policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY)
-		bits |= WARDEN_FS_READ;
+		bits |= WARDEN_FS_READ | WARDEN_FS_WRITE;
 	if (policy->flags & WARDEN_POLICY_EXEC_DEFAULT_DENY)
 		bits |= WARDEN_FS_EXEC;
 	if (policy->flags & WARDEN_POLICY_LIB_DEFAULT_DENY)

@@ -169,6 +169,32 @@ P
 	expect_eq "$(wtry_in "$CG" link "$d/hidden/y" "$d/stash/y")" "ok" "linked where it is not readable"
 }
 
+# Write is withheld as read is: a hard link may not give a file a writable name, nor a
+# directory moved (its own name writable) make what is below it writable.
+t_attack_write_gain() {
+	local d=/tmp/e2e-atk-wgain
+	rm -rf "$d"
+	mkdir -p "$d/ro/x" "$d/open"
+	echo keep >"$d/ro/x/f"
+	echo keep >"$d/ro/g"
+	echo w >"$d/open/a"
+	apply "$(policy wgain <<P
+name: wgain
+cgroups: [$CG]
+fs: { default: deny, read: [$d/], write: [$d/ro/x, $d/open/] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" open "$d/ro/g" w)" "EPERM" "the file is not writable"
+	expect_eq "$(wtry_in "$CG" link "$d/ro/g" "$d/open/g")" "EPERM" "linked where it is writable"
+	expect_event op=fs.write path="$d/open/g" reason=rule
+	expect_eq "$(wtry_in "$CG" rename "$d/ro/x" "$d/open/x")" "EPERM" \
+		"its directory moved where what is below it is writable"
+	expect_event op=fs.write path="$d/open/x" reason=rule
+	expect_eq "$(wtry_in "$CG" open "$d/open/x/f" w)" "ENOENT" "nothing moved"
+	expect_eq "$(wtry_in "$CG" link "$d/open/a" "$d/open/b")" "ok" "a writable file linked"
+	expect_eq "$(wtry_in "$CG" open "$d/ro/x/f" w)" "EPERM" "still not writable"
+}
+
 # A directory moved gives what is below it the rules below its new name: rules there (literal
 # or wildcard) may allow nothing that the old name's directory rules did not already allow.
 t_attack_dir_move_gains_below() {
