@@ -320,10 +320,10 @@ _Static_assert(sizeof(struct warden_verdict) == 64, "warden_verdict layout");
  * directory moved anywhere since (the stamp); after one was, every dentry from the directory up
  * to the root (crossing mounts as d_path does) must still be the one recorded, with the d_seq
  * it had (__d_move and __d_drop bump it: a rename or removal of any ancestor voids the entry, a
- * rename elsewhere does not), and the entry is kept again with a new stamp. A dentry reused for another
- * directory is dropped when it gets its inode (d_instantiate). Like warden_verdict, it only
- * ever lets an allowed access skip the full path: anything not allowed goes the whole way,
- * and reports.
+ * rename elsewhere does not), and the entry is kept again with a new stamp. A dentry reused
+ * for another directory is dropped when it gets its inode (d_instantiate). Like
+ * warden_verdict, it only ever lets an allowed access skip the full path: anything not allowed
+ * goes the whole way, and reports.
  */
 #define WARDEN_CHAIN_MAX 16 /* dentries from a directory to the root; deeper is not kept */
 

@@ -349,8 +349,9 @@ static __always_inline int chain_start(struct warden_scratch *s, struct vfsmount
  * Before the path of entry (a dentry of directory dir, mount mnt), or of dir's entry when entry
  * is NULL, is resolved and matched: record the chain of dir for dirstate_keep, which keeps
  * dir's match state once the path is matched. Read first, with the stamp, so a rename or mount
- * change from here on voids what is kept. entry_seq is entry's d_seq read before dir was read from its d_parent:
- * unchanged after the path is read, entry was not moved to another directory meanwhile.
+ * change from here on voids what is kept. entry_seq is entry's d_seq read before dir was read
+ * from its d_parent: unchanged after the path is read, entry was not moved to another directory
+ * meanwhile.
  */
 static __always_inline void dirstate_begin(struct warden_scratch *s, struct warden_policy *policy,
 					   struct vfsmount *mnt, struct dentry *dir,
