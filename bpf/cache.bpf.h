@@ -11,14 +11,6 @@
 #include "path.bpf.h"
 
 /*
- * The sequence counts of the kernel's rename_lock and mount_lock (a seqlock's count is its first
- * field): every d_move and every change to the mount tree, including a mount's final release,
- * bumps them. Weak, so a kernel without them in kallsyms loads the programs and caches nothing.
- */
-extern const void rename_lock __ksym __weak;
-extern const void mount_lock __ksym __weak;
-
-/*
  * The moves of dentries, counted by warden_d_move (fentry on __d_move, which every d_move,
  * d_exchange and d_splice_alias calls inside rename_lock's write section, one call per
  * section): all of them, and those of directories. Not pinned: a build counts for its own
@@ -160,15 +152,6 @@ static __always_inline void cache_forget(struct dentry *dentry, struct inode *in
 		bpf_map_delete_elem(&warden_dirstate, &key);
 }
 
-static __always_inline __u32 seq_now(const void *lock)
-{
-	__u32 seq = 1; /* odd: "being written", never cached */
-
-	if (lock)
-		bpf_probe_read_kernel(&seq, sizeof(seq), lock);
-	return seq;
-}
-
 static __always_inline struct warden_moves *moves_get(void)
 {
 	__u32 zero = 0;
@@ -217,20 +200,6 @@ static __always_inline int stamp_holds(const struct warden_stamp *st)
 	seq = seq_now(&rename_lock);
 	return seq - st->rename_seq == 2 * (moves - st->moves) &&
 	       *(volatile __u64 *)&m->dirs == st->dir_moves;
-}
-
-/*
- * A dentry's d_seq count (a seqcount's first field, whichever lock type the kernel declares it
- * with): __d_move bumps it for both dentries of a rename or exchange, __d_drop when the dentry
- * leaves the hash (removal, invalidation). Odd while being written, or when it cannot be read.
- */
-static __always_inline __u32 dentry_seq(struct dentry *d)
-{
-	__u32 seq = 1;
-
-	bpf_probe_read_kernel(&seq, sizeof(seq),
-			      (char *)d + bpf_core_field_offset(struct dentry, d_seq));
-	return seq;
 }
 
 /*

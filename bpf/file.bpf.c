@@ -153,275 +153,9 @@ static __always_inline __u32 withheld(const struct warden_policy *policy)
 }
 
 /*
- * The withheld rights the last match (masks in s) grants. A rename or a link may not give a
- * file one its old name lacked (as Landlock's refer): a file the task may write but not read
- * is not moved or linked where it may be read. Without a default deny only deny rules take
- * rights away, and a name with one is never moved or linked (lifts_deny, write_judge).
- */
-static __always_inline __u32 granted(const struct warden_scratch *s,
-				     const struct warden_policy *policy)
-{
-	return s->allow & ~s->deny & withheld(policy);
-}
-
-/* Whether dentry d has a directory's inode (a BTF load: 0 for a negative dentry). */
-static __always_inline int is_dir(struct dentry *d)
-{
-	return (d->d_inode->i_mode & S_IFMT) == S_IFDIR;
-}
-
-/*
- * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
- * child of directory dir, or on dir itself when child is NULL, by a tagged task: judged as
- * fs.write of its path. With old set (link), the file being linked must carry no deny rule
- * either, so a hard link cannot give a denied file a name that is allowed. With WRITE_MOVING
- * (the source of a rename), no deny rule may cover the entry or lie below it: renaming a
- * directory above a denied file would otherwise give that file a name no rule denies.
- * *from_state is set when the entry was allowed from its directory's kept state (which s then
- * holds: a WRITE_SAME_DIR judgment after starts from it), cleared otherwise.
- */
-static __always_inline int write_judge(struct warden_scratch *s, struct warden_policy *policy,
-				       __u32 policy_id, const struct path *dir,
-				       struct dentry *child, struct dentry *old, int how,
-				       int *from_state)
-{
-	struct warden_event *ev = &s->ev;
-	struct dentry *d = dir->dentry, *parent;
-	unsigned long magic = sb_magic(d);
-	int klass, verdict, match;
-	__u32 seq, had = 0;
-	long len;
-
-	if (magic == BPF_FS_MAGIC)
-		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
-	/* without child, d is the entry itself (truncate, chmod, chown): its directory counts */
-	parent = child ? d : d->d_parent;
-	if (cgroup_foreign(parent, magic, policy_id) || write_guarded(d, parent, child, old, how))
-		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
-	klass = kfile_class_quick(child ? child : d);
-	if (klass < 0)
-		klass = kfile_class(child ? kaddr(child) : kaddr(d), WARDEN_FS_WRITE, policy_id);
-	s->dst.depth = 0;
-	if (child && !old && klass == KFILE_PLAIN) {
-		/* an entry of a directory whose state is kept: its name alone is matched */
-		seq = dentry_seq_btf(child);
-		match = (how & WRITE_SAME_DIR) && *from_state ?
-				dirstate_rematch(s, policy, child, seq) :
-				dirstate_match(s, policy, dir->mnt, d, child, seq, 0, NULL,
-					       seq_now(&mount_lock), cache_where(1));
-		if (match &&
-		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
-		    !((how & WRITE_MOVING) && lifts_deny(s))) {
-			*from_state = 1;
-			warden_count_cached(policy_id);
-			return 0;
-		}
-		dirstate_begin(s, policy, BPF_CORE_READ(dir, mnt), d, NULL, 0);
-	}
-	*from_state = 0;
-	if (old) {
-		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
-		if (len <= 0) /* a name that cannot be read cannot be cleared of deny rules */
-			return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE,
-					   WARDEN_FS_WRITE, 0, NULL);
-		ev->path_len = len;
-		if (fs_match_path(s, policy, len) || lifts_deny(s))
-			return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
-					     WARDEN_REASON_RULE);
-		had = granted(s, policy);
-	}
-	len = walk_path(s, BPF_CORE_READ(dir, mnt), BPF_CORE_READ(dir, dentry), child);
-	if (klass >= KFILE_ESCAPE) {
-		ev->path_len = len > 0 ? len : 0;
-		return kfile_refuse(s, policy, policy_id, klass);
-	}
-	verdict = path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
-			      policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
-	dirstate_keep(s, d, cache_where(1));
-	if (!verdict &&
-	    (((how & WRITE_MOVING) && lifts_deny(s)) || (old && (granted(s, policy) & ~had))))
-		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
-	if (verdict || klass == KFILE_PLAIN)
-		return verdict;
-	return kfile_exact(s, policy, policy_id, klass, WARDEN_FS_WRITE);
-}
-
-/* A write-like operation by the current task (write_judge). */
-static __always_inline int write_decide(const struct path *dir, struct dentry *child,
-					struct dentry *old, int how)
-{
-	struct warden_policy *policy = NULL;
-	struct warden_scratch *s;
-	__u32 policy_id = 0;
-	int tagged, from_state = 0;
-
-	tagged = warden_begin(&policy, &policy_id, &s);
-	if (tagged <= 0)
-		return tagged;
-	return write_judge(s, policy, policy_id, dir, child, old, how, &from_state);
-}
-
-SEC("lsm/path_mknod") /* also every open(O_CREAT) that creates a file */
-int BPF_PROG(warden_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
-	     unsigned int dev, int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(dir, dentry, NULL, 0);
-}
-
-SEC("lsm/path_mkdir")
-int BPF_PROG(warden_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode,
-	     int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(dir, dentry, NULL, 0);
-}
-
-SEC("lsm/path_unlink")
-int BPF_PROG(warden_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(dir, dentry, NULL, 0);
-}
-
-SEC("lsm/path_rmdir")
-int BPF_PROG(warden_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(dir, dentry, NULL, 0);
-}
-
-SEC("lsm/path_symlink")
-int BPF_PROG(warden_path_symlink, const struct path *dir, struct dentry *dentry,
-	     const char *old_name, int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(dir, dentry, NULL, 0);
-}
-
-SEC("lsm/path_link")
-int BPF_PROG(warden_path_link, struct dentry *old_dentry, const struct path *new_dir,
-	     struct dentry *new_dentry, int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(new_dir, new_dentry, old_dentry, 0);
-}
-
-SEC("lsm/path_truncate")
-int BPF_PROG(warden_path_truncate, const struct path *path, int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(path, NULL, NULL, 0);
-}
-
-SEC("lsm/path_chmod")
-int BPF_PROG(warden_path_chmod, const struct path *path, umode_t mode, int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(path, NULL, NULL, 0);
-}
-
-SEC("lsm/path_chown")
-int BPF_PROG(warden_path_chown, const struct path *path, unsigned int uid, unsigned int gid,
-	     int ret)
-{
-	if (ret)
-		return ret;
-	return write_decide(path, NULL, NULL, 0);
-}
-
-/*
- * Both names of a rename are written, and the file may gain no withheld right by its new name
- * (granted). A directory moved may not give what is below it one either: whatever a rule at
- * or below the new name allows must be allowed to everything below the old one (fs_move_gains).
- * path_rename gained a flags argument in 5.19: the loader keeps the variant whose argument
- * count matches the running kernel.
- */
-#define RENAME_EXCHANGE 2
-
-static __always_inline int rename_decide(const struct path *old_dir, struct dentry *old_dentry,
-					 const struct path *new_dir, struct dentry *new_dentry,
-					 unsigned int flags)
-{
-	int tagged, err, how, from_state = 0, exchange = flags & RENAME_EXCHANGE;
-	struct warden_policy *policy = NULL;
-	__u32 policy_id = 0, had, gets, gain;
-	struct warden_scratch *s;
-	long len;
-
-	tagged = warden_begin(&policy, &policy_id, &s);
-	if (tagged <= 0)
-		return tagged;
-	err = write_judge(s, policy, policy_id, old_dir, old_dentry, NULL, WRITE_MOVING,
-			  &from_state);
-	if (err)
-		return err;
-	had = granted(s, policy);
-	/* a directory moved (or an exchange's other one moved back): what is below each name */
-	if (is_dir(old_dentry) || (exchange && is_dir(new_dentry)))
-		fs_rules_below(0);
-	warden_event_reset(&s->ev);
-	/* an exchange moves both (before 5.19 the kernel calls the hook twice, swapped) */
-	how = exchange ? WRITE_MOVING : 0;
-	if (old_dir->dentry == new_dir->dentry && old_dir->mnt == new_dir->mnt)
-		how |= WRITE_SAME_DIR;
-	err = write_judge(s, policy, policy_id, new_dir, new_dentry, NULL, how, &from_state);
-	if (err)
-		return err;
-	gets = granted(s, policy);
-	gain = gets & ~had;
-	if (exchange)
-		gain |= had & ~gets;
-	how = is_dir(old_dentry) | (exchange && is_dir(new_dentry)) << 1;
-	if (how)
-		gain |= fs_move_gains(how);
-	if (!(gain & withheld(policy)))
-		return 0;
-	/* a name matched from its directory's state has only its last component in the event */
-	len = walk_path(s, BPF_CORE_READ(new_dir, mnt), BPF_CORE_READ(new_dir, dentry), new_dentry);
-	s->ev.path_len = len > 0 ? len : 0;
-	return warden_report(&s->ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
-}
-
-SEC("lsm/path_rename")
-int BPF_PROG(warden_path_rename, const struct path *old_dir, struct dentry *old_dentry,
-	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
-{
-	if (ret)
-		return ret;
-	return rename_decide(old_dir, old_dentry, new_dir, new_dentry, flags);
-}
-
-SEC("lsm/path_rename")
-int BPF_PROG(warden_path_rename4, const struct path *old_dir, struct dentry *old_dentry,
-	     const struct path *new_dir, struct dentry *new_dentry, int ret)
-{
-	if (ret)
-		return ret;
-	return rename_decide(old_dir, old_dentry, new_dir, new_dentry, 0);
-}
-
-/*
- * Extended attributes, times and (where path_chown cannot attach) owners: the kernel's hooks
- * for these get a dentry but no mount (inode_setxattr, inode_removexattr, inode_setattr,
- * inode_set_acl), and the system calls (setxattr, lsetxattr, fsetxattr, io_uring's setxattr and
- * fsetxattr, utimensat, futimens, utimes, chown) reach them by path or by descriptor. The path
- * is built from the mounts of the dentry's filesystem that the caller's mount namespace holds,
- * that contain the dentry and that lead up to the caller's root: each is judged, so a file also
- * reachable through a bind mount is changed only when every name it has there allows it. A
- * dentry no such mount reaches is the kernel's own work on a mount no path of the caller's
- * reaches (overlayfs copying a file up, with the lower file's xattrs and times, on its layer
- * mounts, which are private or outside the root; a memfd), or a file passed in from another
- * namespace: it is not judged (and the kernel honours no file capability or set-id bit of a
- * mount outside the caller's namespace for an exec there: mnt_may_suid).
+ * The names a file has in the caller's mount namespace: its filesystem's mounts there that
+ * contain it (bind mounts show one directory at several places), each judged on its own by
+ * the hooks that get no mount (attributes) and by the gain checks of renames and links.
  */
 #define ATTR_MOUNTS 4 /* mounts of one file judged; a file with more is refused */
 #define ATTR_SCAN 256 /* mounts of one filesystem looked through (all namespaces) */
@@ -518,6 +252,393 @@ __noinline int attr_next_mount(__u64 dentry, int skip)
 	return -1;
 }
 
+/*
+ * The withheld rights the last match (masks in s) grants. A rename or a link may not give a
+ * file one its old name lacked (as Landlock's refer): a file the task may write but not read
+ * is not moved or linked where it may be read. Without a default deny only deny rules take
+ * rights away, and a name with one is never moved or linked (lifts_deny, write_judge).
+ */
+static __always_inline __u32 granted(const struct warden_scratch *s,
+				     const struct warden_policy *policy)
+{
+	return s->allow & ~s->deny & withheld(policy);
+}
+
+/* The mount attr_next_mount found, as a vfsmount. */
+static __always_inline struct vfsmount *attr_found(const struct warden_scratch *s)
+{
+	return (struct vfsmount *)(s->walk_mount + bpf_core_field_offset(struct mount, mnt));
+}
+
+/*
+ * Whether the last walk reached the task's root. A mount the walk left through the namespace's
+ * root, never meeting the task's, is one no path of the task reaches (overlayfs's upper layer,
+ * mounted in the namespace outside the root switch_root or pivot_root moved away from).
+ */
+static __always_inline int walk_rooted(const struct warden_scratch *s)
+{
+	return s->walk_dentry == s->root_dentry &&
+	       s->walk_mount + bpf_core_field_offset(struct mount, mnt) == s->root_mnt;
+}
+
+/*
+ * The names the entry child of d (d itself when child is NULL) has through the caller's mounts
+ * of d other than op (bind mounts): the other names a rename or link gives a file or takes
+ * from it, which the checks in the operation's own mount do not see. Without judge, what they
+ * give: their withheld rights added to *rights and, with moved, what their rules give
+ * everything below them added to s->below[0].every (a name that cannot be read adds nothing);
+ * 0. With judge, whether they give the file a withheld right *rights lacks or, with moved (a
+ * directory moving there, its old names' rules_below in s->below[0]), give what is below it
+ * one its old names' rules did not cover: 0, or warden_report's verdict naming that name; a
+ * name that cannot be read, or more names than ATTR_MOUNTS, are refused.
+ */
+static __always_inline int alias_names(struct warden_scratch *s, struct warden_policy *policy,
+				       __u32 policy_id, struct dentry *d, struct dentry *child,
+				       struct vfsmount *op, __u32 *rights, __u32 moved, int judge)
+{
+	int skip = 0, k;
+	__u32 gain;
+	long len;
+
+	for (k = 0; k <= ATTR_MOUNTS; k++) {
+		skip = attr_next_mount(kaddr(d), skip);
+		if (skip <= 0 || k == ATTR_MOUNTS)
+			break;
+		if (attr_found(s) == op)
+			continue;
+		warden_event_reset(&s->ev);
+		len = walk_path(s, attr_found(s), d, child);
+		if (len > 0 && !walk_rooted(s))
+			continue;
+		if (len <= 0 || fs_match_path(s, policy, len)) {
+			if (!judge)
+				continue;
+			return path_decide(s, policy, policy_id, len > 0 ? -11 : len,
+					   WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE, 0, NULL);
+		}
+		if (!judge) {
+			*rights |= granted(s, policy);
+			if (moved && !fs_rules_below(1))
+				s->below[0].every |= s->below[1].every;
+			continue;
+		}
+		gain = granted(s, policy) & ~*rights;
+		if (moved)
+			gain |= fs_move_gains(1);
+		if (gain & withheld(policy)) {
+			s->ev.path_len = len;
+			return warden_report(&s->ev, policy, policy_id, WARDEN_OP_FS_WRITE,
+					     WARDEN_REASON_RULE);
+		}
+	}
+	if (judge && skip) /* E2BIG: too many names, or too long a path, to tell */
+		return path_decide(s, policy, policy_id, -7, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE, 0,
+				   NULL);
+	return 0;
+}
+
+/* Whether dentry d has a directory's inode (a BTF load: 0 for a negative dentry). */
+static __always_inline int is_dir(struct dentry *d)
+{
+	return (d->d_inode->i_mode & S_IFMT) == S_IFDIR;
+}
+
+/*
+ * A write-like operation (create, remove, rename, link, truncate, chmod, chown) on the entry
+ * child of directory dir, or on dir itself when child is NULL, by a tagged task: judged as
+ * fs.write of its path. With old set (link), the file being linked must carry no deny rule
+ * either, so a hard link cannot give a denied file a name that is allowed. With WRITE_MOVING
+ * (the source of a rename), no deny rule may cover the entry or lie below it: renaming a
+ * directory above a denied file would otherwise give that file a name no rule denies.
+ * *from_state is set when the entry was allowed from its directory's kept state (which s then
+ * holds: a WRITE_SAME_DIR judgment after starts from it), cleared otherwise.
+ */
+static __always_inline int write_judge(struct warden_scratch *s, struct warden_policy *policy,
+				       __u32 policy_id, const struct path *dir,
+				       struct dentry *child, struct dentry *old, int how,
+				       int *from_state, __u32 *had_out)
+{
+	struct warden_event *ev = &s->ev;
+	struct dentry *d = dir->dentry, *parent;
+	unsigned long magic = sb_magic(d);
+	int klass, verdict, match;
+	__u32 seq, had = 0;
+	long len;
+
+	if (magic == BPF_FS_MAGIC)
+		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_BPFFS);
+	/* without child, d is the entry itself (truncate, chmod, chown): its directory counts */
+	parent = child ? d : d->d_parent;
+	if (cgroup_foreign(parent, magic, policy_id) || write_guarded(d, parent, child, old, how))
+		return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
+	klass = kfile_class_quick(child ? child : d);
+	if (klass < 0)
+		klass = kfile_class(child ? kaddr(child) : kaddr(d), WARDEN_FS_WRITE, policy_id);
+	s->dst.depth = 0;
+	if (child && !old && klass == KFILE_PLAIN) {
+		/* an entry of a directory whose state is kept: its name alone is matched */
+		seq = dentry_seq_btf(child);
+		match = (how & WRITE_SAME_DIR) && *from_state ?
+				dirstate_rematch(s, policy, child, seq) :
+				dirstate_match(s, policy, dir->mnt, d, child, seq, 0, NULL,
+					       seq_now(&mount_lock), cache_where(1));
+		if (match &&
+		    fs_allows(s, WARDEN_FS_WRITE, policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY) &&
+		    !((how & WRITE_MOVING) && lifts_deny(s))) {
+			*from_state = 1;
+			warden_count_cached(policy_id);
+			return 0;
+		}
+		dirstate_begin(s, policy, BPF_CORE_READ(dir, mnt), d, NULL, 0);
+	}
+	*from_state = 0;
+	if (old) {
+		len = walk_path(s, BPF_CORE_READ(dir, mnt), old, NULL);
+		if (len <= 0) /* a name that cannot be read cannot be cleared of deny rules */
+			return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE,
+					   WARDEN_FS_WRITE, 0, NULL);
+		ev->path_len = len;
+		if (fs_match_path(s, policy, len) || lifts_deny(s))
+			return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE,
+					     WARDEN_REASON_RULE);
+		had = granted(s, policy);
+		if (had_out)
+			*had_out = had;
+	}
+	len = walk_path(s, BPF_CORE_READ(dir, mnt), BPF_CORE_READ(dir, dentry), child);
+	if (klass >= KFILE_ESCAPE) {
+		ev->path_len = len > 0 ? len : 0;
+		return kfile_refuse(s, policy, policy_id, klass);
+	}
+	verdict = path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE,
+			      policy->flags & WARDEN_POLICY_FS_DEFAULT_DENY, NULL);
+	dirstate_keep(s, d, cache_where(1));
+	if (!verdict &&
+	    (((how & WRITE_MOVING) && lifts_deny(s)) || (old && (granted(s, policy) & ~had))))
+		return warden_report(ev, policy, policy_id, WARDEN_OP_FS_WRITE, WARDEN_REASON_RULE);
+	if (verdict || klass == KFILE_PLAIN)
+		return verdict;
+	return kfile_exact(s, policy, policy_id, klass, WARDEN_FS_WRITE);
+}
+
+/* A write-like operation by the current task (write_judge). */
+static __always_inline int write_decide(const struct path *dir, struct dentry *child,
+					struct dentry *old, int how)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s;
+	__u32 policy_id = 0, had = 0;
+	int tagged, err, from_state = 0;
+
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	err = write_judge(s, policy, policy_id, dir, child, old, how, &from_state, &had);
+	/* a link: its new name's other names may not give the file what its old ones lacked */
+	if (err || !old || !withheld(policy))
+		return err;
+	alias_names(s, policy, policy_id, old, NULL, BPF_CORE_READ(dir, mnt), &had, 0, 0);
+	return alias_names(s, policy, policy_id, BPF_CORE_READ(dir, dentry), child,
+			   BPF_CORE_READ(dir, mnt), &had, 0, 1);
+}
+
+SEC("lsm/path_mknod") /* also every open(O_CREAT) that creates a file */
+int BPF_PROG(warden_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL, 0);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(warden_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL, 0);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(warden_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL, 0);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(warden_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL, 0);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(warden_path_symlink, const struct path *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(dir, dentry, NULL, 0);
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(warden_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(new_dir, new_dentry, old_dentry, 0);
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(warden_path_truncate, const struct path *path, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(path, NULL, NULL, 0);
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(warden_path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(path, NULL, NULL, 0);
+}
+
+SEC("lsm/path_chown")
+int BPF_PROG(warden_path_chown, const struct path *path, unsigned int uid, unsigned int gid,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return write_decide(path, NULL, NULL, 0);
+}
+
+/*
+ * Both names of a rename are written, and the file may gain no withheld right by its new name
+ * (granted). A directory moved may not give what is below it one either: whatever a rule at
+ * or below the new name allows must be allowed to everything below the old one (fs_move_gains).
+ * path_rename gained a flags argument in 5.19: the loader keeps the variant whose argument
+ * count matches the running kernel.
+ */
+#define RENAME_EXCHANGE 2
+
+/*
+ * A rename's names through the caller's other mounts (alias_names): the file moved to its new
+ * names, which may give it nothing its old ones (had, in the operation's mount) lacked, and
+ * with an exchange (how & 4) the other file moved to the old names, against the new ones'
+ * (gets). how & 1 and how & 2 are fs_move_gains': a directory moved, whose old name's
+ * rules_below the checks in the operation's mount left in s->below[0] for the first and
+ * s->below[1] for the second.
+ */
+static __always_inline int rename_aliases(struct warden_scratch *s, struct warden_policy *policy,
+					  __u32 policy_id, const struct path *old_dir,
+					  struct dentry *old_dentry, const struct path *new_dir,
+					  struct dentry *new_dentry, __u32 had, __u32 gets, int how)
+{
+	struct dentry *od = BPF_CORE_READ(old_dir, dentry), *nd = BPF_CORE_READ(new_dir, dentry);
+	struct vfsmount *om = BPF_CORE_READ(old_dir, mnt), *nm = BPF_CORE_READ(new_dir, mnt);
+	struct rules_below new_below = s->below[1];
+	int err;
+
+	alias_names(s, policy, policy_id, od, old_dentry, om, &had, how & 1, 0);
+	err = alias_names(s, policy, policy_id, nd, new_dentry, nm, &had, how & 1, 1);
+	if (err || !(how & 4))
+		return err;
+	s->below[0] = new_below;
+	alias_names(s, policy, policy_id, nd, new_dentry, nm, &gets, how & 2, 0);
+	return alias_names(s, policy, policy_id, od, old_dentry, om, &gets, how & 2, 1);
+}
+
+static __always_inline int rename_decide(const struct path *old_dir, struct dentry *old_dentry,
+					 const struct path *new_dir, struct dentry *new_dentry,
+					 unsigned int flags)
+{
+	int tagged, err, how, from_state = 0, exchange = flags & RENAME_EXCHANGE;
+	struct warden_policy *policy = NULL;
+	__u32 policy_id = 0, had, gets, gain;
+	struct warden_scratch *s;
+	long len;
+
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0)
+		return tagged;
+	err = write_judge(s, policy, policy_id, old_dir, old_dentry, NULL, WRITE_MOVING,
+			  &from_state, NULL);
+	if (err)
+		return err;
+	had = granted(s, policy);
+	/* a directory moved (or an exchange's other one moved back): what is below each name */
+	if (is_dir(old_dentry) || (exchange && is_dir(new_dentry)))
+		fs_rules_below(0);
+	warden_event_reset(&s->ev);
+	/* an exchange moves both (before 5.19 the kernel calls the hook twice, swapped) */
+	how = exchange ? WRITE_MOVING : 0;
+	if (old_dir->dentry == new_dir->dentry && old_dir->mnt == new_dir->mnt)
+		how |= WRITE_SAME_DIR;
+	err = write_judge(s, policy, policy_id, new_dir, new_dentry, NULL, how, &from_state, NULL);
+	if (err)
+		return err;
+	gets = granted(s, policy);
+	gain = gets & ~had;
+	if (exchange)
+		gain |= had & ~gets;
+	how = is_dir(old_dentry) | (exchange && is_dir(new_dentry)) << 1;
+	if (how)
+		gain |= fs_move_gains(how);
+	if (gain & withheld(policy)) {
+		/* a name matched from its directory's state has only its last component */
+		len = walk_path(s, BPF_CORE_READ(new_dir, mnt), BPF_CORE_READ(new_dir, dentry),
+				new_dentry);
+		s->ev.path_len = len > 0 ? len : 0;
+		return warden_report(&s->ev, policy, policy_id, WARDEN_OP_FS_WRITE,
+				     WARDEN_REASON_RULE);
+	}
+	if (!withheld(policy))
+		return 0;
+	how |= exchange ? 4 : 0;
+	return rename_aliases(s, policy, policy_id, old_dir, old_dentry, new_dir, new_dentry, had,
+			      gets, how);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(warden_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return rename_decide(old_dir, old_dentry, new_dir, new_dentry, flags);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(warden_path_rename4, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return rename_decide(old_dir, old_dentry, new_dir, new_dentry, 0);
+}
+
+/*
+ * Extended attributes, times and (where path_chown cannot attach) owners: the kernel's hooks
+ * for these get a dentry but no mount (inode_setxattr, inode_removexattr, inode_setattr,
+ * inode_set_acl), and the system calls (setxattr, lsetxattr, fsetxattr, io_uring's setxattr and
+ * fsetxattr, utimensat, futimens, utimes, chown) reach them by path or by descriptor. The path
+ * is built from the mounts of the dentry's filesystem that the caller's mount namespace holds,
+ * that contain the dentry and that lead up to the caller's root: each is judged, so a file also
+ * reachable through a bind mount is changed only when every name it has there allows it. A
+ * dentry no such mount reaches is the kernel's own work on a mount no path of the caller's
+ * reaches (overlayfs copying a file up, with the lower file's xattrs and times, on its layer
+ * mounts, which are private or outside the root; a memfd), or a file passed in from another
+ * namespace: it is not judged (and the kernel honours no file capability or set-id bit of a
+ * mount outside the caller's namespace for an exec there: mnt_may_suid).
+ */
+
 /* Whether the xattr name is in a namespace no tagged task may change (the first 9 bytes). */
 static __always_inline int xattr_guarded(const char *name)
 {
@@ -556,19 +677,12 @@ static __always_inline int attr_decide(struct dentry *dentry, int guarded)
 			skip = -1; /* more names than are judged */
 			break;
 		}
-		path.mnt = (struct vfsmount *)(s->walk_mount +
-					       bpf_core_field_offset(struct mount, mnt));
+		path.mnt = attr_found(s);
 		len = walk_path(s, path.mnt, dentry, NULL);
 		if (len <= 0)
 			return path_decide(s, policy, policy_id, len, WARDEN_OP_FS_WRITE,
 					   WARDEN_FS_WRITE, 0, NULL);
-		/*
-		 * A mount the walk left through the namespace's root, never meeting the task's:
-		 * no path of the task reaches it there (overlayfs's upper layer, mounted in the
-		 * namespace outside the root switch_root or pivot_root moved away from).
-		 */
-		if (s->walk_dentry != s->root_dentry ||
-		    s->walk_mount + bpf_core_field_offset(struct mount, mnt) != s->root_mnt)
+		if (!walk_rooted(s))
 			continue;
 		if (guarded) {
 			s->ev.path_len = len;

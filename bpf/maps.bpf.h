@@ -248,7 +248,7 @@ struct warden_scratch {
 	__u64 root_dentry;
 	__u64 root_mnt;
 	__u32 walk_off;
-	__u32 walk_done; /* 1: reached the root; 2: path too long */
+	__u32 walk_done; /* 1: reached the root; 2: too long; 3: escaped its mount; 4: moved */
 	__u32 dir_live; /* the match state after the last '/' read (fs_step) */
 	__u32 dir_node;
 	__u32 dir_deny;

@@ -538,6 +538,7 @@ static __always_inline long abstract_name(struct warden_scratch *s, struct unix_
 	n = alen - 3;
 	if (n > UNIX_NAME_MAX - 1)
 		return -22;
+	barrier_var(n); /* or clang drops the mask below and reloads alen - 3, unbounded */
 	s->ev.path[0] = '@';
 	if (n && bpf_probe_read_kernel(s->ev.path + 1, n & 127, name + 3))
 		return -14;

@@ -339,8 +339,84 @@ static __always_inline int fs_allows(const struct warden_scratch *s, __u32 want,
 	return !(s->deny & want) && (!default_deny || (s->allow & want) == want);
 }
 
+/*
+ * The sequence count of the kernel's rename_lock (a seqlock's count is its first field): every
+ * d_move, d_exchange and d_splice_alias writes a dentry's name and parent inside its write
+ * section. Weak: a kernel without it in kallsyms reads it as always moving (seq_now).
+ */
+extern const void rename_lock __ksym __weak;
+
+/*
+ * The sequence count of the kernel's mount_lock: every change to the mount tree, including a
+ * mount's final release, bumps it. Weak, so a kernel without it in kallsyms loads the programs,
+ * caches nothing and takes no walk as settled.
+ */
+extern const void mount_lock __ksym __weak;
+
+static __always_inline __u32 seq_now(const void *lock)
+{
+	__u32 seq = 1; /* odd: "being written", never cached */
+
+	if (lock)
+		bpf_probe_read_kernel(&seq, sizeof(seq), lock);
+	return seq;
+}
+
+/*
+ * A dentry's d_seq count (a seqcount's first field, whichever lock type the kernel declares it
+ * with): __d_move bumps it for both dentries of a rename or exchange, __d_drop when the dentry
+ * leaves the hash (removal, invalidation). Odd while being written, or when it cannot be read.
+ */
+static __always_inline __u32 dentry_seq(struct dentry *d)
+{
+	__u32 seq = 1;
+
+	bpf_probe_read_kernel(&seq, sizeof(seq),
+			      (char *)d + bpf_core_field_offset(struct dentry, d_seq));
+	return seq;
+}
+
 #define WALK_CHUNK 64 /* components per call of walk_chunk */
 #define WALK_CALLS 32 /* 2048 components: a 4095-byte path has at most that many */
+#define WALK_TRIES 4 /* walks of one path before a decision gives up on a settled one */
+#define WALK_SEEN_MAX 64 /* dentries a checked walk records (walk_seen) */
+
+/*
+ * A checked walk's record of each dentry whose name and parent it read, with its d_seq read
+ * before them. It lives in s->ev.path, which the walk fills only once it is over (walk_path).
+ */
+struct walk_seen {
+	__u64 dentry[WALK_SEEN_MAX];
+	__u32 seq[WALK_SEEN_MAX];
+	__u32 n; /* one more than the dentries recorded; 0: the walk is not checked */
+	__u64 from_vfs, from_dentry, from_child; /* where every walk starts (walk_path) */
+};
+_Static_assert(sizeof(struct walk_seen) <= WARDEN_PATH_MAX, "walk_seen fits in ev.path");
+
+static __always_inline struct walk_seen *walk_seen(struct warden_scratch *s)
+{
+	return (struct walk_seen *)s->ev.path;
+}
+
+/*
+ * Record d and its d_seq before its name and parent are read (a checked walk: n set):
+ * 0 to go on; 1 when the walk cannot be vouched for, because d is being moved now or the path
+ * is deeper than the record (walk_done 4: moved).
+ */
+static __always_inline int walk_record(struct warden_scratch *s, struct dentry *d)
+{
+	struct walk_seen *w = walk_seen(s);
+	__u32 n = w->n - 1, seq = dentry_seq(d);
+
+	if ((seq & 1) || n >= WALK_SEEN_MAX) {
+		s->walk_done = 4;
+		return 1;
+	}
+	w->dentry[n] = (__u64)d;
+	w->seq[n] = seq;
+	w->n = n + 2;
+	return 0;
+}
 
 /*
  * Walk up to WALK_CHUNK components from s->walk_dentry towards the task's root, writing
@@ -381,6 +457,8 @@ __noinline int walk_chunk(void)
 			s->walk_mount = (__u64)up;
 			continue;
 		}
+		if (walk_seen(s)->n && walk_record(s, d))
+			continue;
 		parent = BPF_CORE_READ(d, d_parent);
 		len = BPF_CORE_READ(d, d_name.len);
 		if (parent == d) {
@@ -410,40 +488,118 @@ __noinline int walk_chunk(void)
 }
 
 /*
- * The path of dentry in vfsmount, followed by "/name" when name is set, into s->ev.path as
- * bpf_d_path would give it: for the write-like hooks, which cannot call bpf_d_path on 5.10
- * (not sleepable) and get a bare dentry for the file they create or remove. Returns the length
- * with its NUL, or a negative errno (-ENAMETOOLONG past 4095 bytes, -EXDEV for a file moved out
- * of the bind mount it was reached through).
+ * One walk of the path from walk_seen's start (dentry in vfs, followed by "/name" when child is
+ * set) into s->rev from s->walk_off, as walk_chunk leaves walk_done; with checked, every dentry
+ * whose name it reads recorded (walk_record). A global function, verified once.
  */
-static __always_inline long walk_path(struct warden_scratch *s, struct vfsmount *vfs,
-				      struct dentry *dentry, struct dentry *child)
+__noinline int walk_run(__u32 checked)
 {
+	struct warden_scratch *s = warden_scratch_get();
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 off = WARDEN_PATH_MAX - 1, len, i;
+	struct dentry *c;
 
+	if (!s)
+		return 0;
+	c = (struct dentry *)walk_seen(s)->from_child;
 	s->rev[WARDEN_PATH_MAX - 1] = 0;
-	if (child) {
-		len = BPF_CORE_READ(child, d_name.len);
-		if (len > 255)
-			return -36;
+	s->walk_done = 0;
+	walk_seen(s)->n = checked ? 1 : 0;
+	if (c) {
+		if (checked && walk_record(s, c))
+			return 0;
+		len = BPF_CORE_READ(c, d_name.len);
+		if (len > 255) {
+			s->walk_done = 2;
+			return 0;
+		}
 		off -= len;
 		bpf_probe_read_kernel(s->rev + (off & (WARDEN_PATH_MAX - 1)), len & 255,
-				      BPF_CORE_READ(child, d_name.name));
+				      BPF_CORE_READ(c, d_name.name));
 		off -= 1;
 		s->rev[off & (WARDEN_PATH_MAX - 1)] = '/';
 	}
-	s->walk_dentry = (__u64)dentry;
-	s->walk_mount = (__u64)((char *)vfs - bpf_core_field_offset(struct mount, mnt));
+	s->walk_dentry = walk_seen(s)->from_dentry;
+	s->walk_mount = walk_seen(s)->from_vfs - bpf_core_field_offset(struct mount, mnt);
 	s->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
 	s->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
 	s->walk_off = off;
-	s->walk_done = 0;
 	for (i = 0; i < WALK_CALLS; i++) {
 		walk_chunk();
 		if (s->walk_done)
 			break;
 	}
+	return 0;
+}
+
+/* Whether every dentry a checked walk recorded still has the d_seq it had when read. */
+__noinline int walk_unmoved(void)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct walk_seen *w;
+	__u32 i;
+
+	if (!s)
+		return 0;
+	w = walk_seen(s);
+	for (i = 0; i < WALK_SEEN_MAX && i + 1 < w->n; i++)
+		if (dentry_seq((struct dentry *)w->dentry[i]) != w->seq[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Walk until one walk read names and parents that all held at one moment, as d_path retries
+ * under rename_lock: a rename during the walk (of the file, or of a directory above it) could
+ * otherwise give a path that never existed, a name's new bytes cut to its old length ("pubq"
+ * read as "pub") or a lower part from before a move and an upper part from after, and so
+ * rules the file never had. Every walk needs mount_lock's sequence even and unchanged (no
+ * mount moved under it). The first holds when rename_lock's was too (no rename anywhere
+ * meanwhile); on a host renaming all the time, the later ones hold when each dentry read still
+ * has its d_seq (__d_move bumps it for both dentries): each dentry's name and parent then held
+ * from its reading to its check, and all of them between the last reading and the first
+ * check. 1 when one held; 0 (walk_done 4) when none did.
+ */
+__noinline int walk_settled(void)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	__u32 i, seq, mounts;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < WALK_TRIES; i++) {
+		seq = seq_now(&rename_lock);
+		mounts = seq_now(&mount_lock);
+		walk_run(i > 0);
+		if (s->walk_done == 4 || (mounts & 1) || seq_now(&mount_lock) != mounts)
+			continue;
+		if (i == 0 ? !(seq & 1) && seq_now(&rename_lock) == seq : walk_unmoved())
+			return 1;
+	}
+	s->walk_done = 4;
+	return 0;
+}
+
+/*
+ * The path of dentry in vfsmount, followed by "/name" when child is set, into s->ev.path as
+ * bpf_d_path would give it: for the write-like hooks, which cannot call bpf_d_path on 5.10
+ * (not sleepable) and get a bare dentry for the file they create or remove. Returns the length
+ * with its NUL, or a negative errno (-ENAMETOOLONG past 4095 bytes, -EXDEV for a file moved out
+ * of the bind mount it was reached through, -EAGAIN when renames kept tearing the walk).
+ */
+static __always_inline long walk_path(struct warden_scratch *s, struct vfsmount *vfs,
+				      struct dentry *dentry, struct dentry *child)
+{
+	struct walk_seen *w = walk_seen(s);
+	__u32 off, len;
+
+	/* through the map: a global function takes no pointer to a kernel object on 5.10 */
+	w->from_vfs = (__u64)vfs;
+	w->from_dentry = (__u64)dentry;
+	w->from_child = (__u64)child;
+	walk_settled();
+	if (s->walk_done == 4)
+		return -11; /* EAGAIN: moved under every walk */
 	if (s->walk_done == 3)
 		return -18; /* EXDEV: out of the mount it was reached through */
 	if (s->walk_done != 1)

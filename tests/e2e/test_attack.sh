@@ -231,3 +231,69 @@ P
 	expect_eq "$(wtry_in "$CG" rename "$d/hidden/c" "$d/hidden/e")" "ok" "nothing allowed below"
 	expect_eq "$(wtry_in "$CG" rename "$d/hidden/a/s" "$d/hidden/c2")" "ok" "a file, not a directory"
 }
+
+# A hard link's source read while another process renames it: the new name's bytes cut to the
+# old name's length ("pubq" read as "pub") gave the source the rules of $d/pub, and the link
+# into the readable directory looked like no gain. A path is read until one walk saw no move.
+t_attack_link_torn_name() {
+	local d=/tmp/e2e-atk-torn out
+	rm -rf "$d"
+	mkdir -p "$d/pub"
+	echo secret >"$d/zzz"
+	apply "$(policy atktorn <<P
+name: atktorn
+cgroups: [$CG]
+fs: { default: deny, read: [$d/pub/], write: [$d/] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" link "$d/zzz" "$d/pub/g")" "EPERM" "the link, by itself"
+	expect_event op=fs.write path="$d/pub/g" reason=rule
+	out=$(wtry_in "$CG" race-link 8000 "$d/zzz" "$d/pubq" "$d/pub/g")
+	echo "      $out" >&2
+	expect_contains "$out" "link ok=0 " "links of a file being renamed"
+	expect_eq "$(wtry_in "$CG" open "$d/pub/g")" "ENOENT" "the link's name, after the race"
+}
+
+# A directory shown at a second place by a bind mount, readable only there: a file renamed or
+# linked into it from a directory the rules hide gains that name too
+t_attack_rename_into_bind_alias() {
+	local d=/tmp/e2e-atk-alias
+	umount "$d/view" 2>/dev/null
+	rm -rf "$d"
+	mkdir -p "$d/src/hidden/dir" "$d/src/pub" "$d/view"
+	echo secret >"$d/src/hidden/s"
+	echo p >"$d/src/pub/p"
+	echo x >"$d/src/hidden/dir/f"
+	mkdir "$d/src/pub/da"
+	mount --bind "$d/src/pub" "$d/view" || fail "bind mount"
+	apply "$(policy atkalias <<P
+name: atkalias
+cgroups: [$CG]
+fs: { default: deny, read: [$d/view/], write: [$d/src/] }
+P
+)"
+	expect_eq "$(wtry_in "$CG" open "$d/view/p")" "ok" "the alias, readable"
+	expect_eq "$(wtry_in "$CG" rename "$d/src/hidden/s" "$d/src/pub/s")" "EPERM" "a rename"
+	expect_event op=fs.write path="$d/view/s" reason=rule
+	expect_eq "$(wtry_in "$CG" link "$d/src/hidden/s" "$d/src/pub/l")" "EPERM" "a link"
+	expect_event op=fs.write path="$d/view/l" reason=rule
+	expect_eq "$(wtry_in "$CG" rename "$d/src/hidden/dir" "$d/src/pub/dir")" "EPERM" \
+		"a directory"
+	expect_event op=fs.write path="$d/view/dir" reason=rule
+	expect_eq "$(wtry_in "$CG" exchange "$d/src/pub/p" "$d/src/hidden/s")" "EPERM" \
+		"an exchange (the hidden file moves to the shown name)"
+	expect_event op=fs.write path="$d/view/p" reason=rule
+	expect_eq "$(wtry_in "$CG" open "$d/view/s")" "ENOENT" "nothing reached the alias"
+	# moves that gain nothing through the alias
+	expect_eq "$(wtry_in "$CG" rename "$d/src/hidden/s" "$d/src/hidden/t")" "ok" \
+		"a rename among hidden names"
+	expect_eq "$(wtry_in "$CG" rename "$d/src/pub/p" "$d/src/pub/q")" "ok" \
+		"a rename inside the shown directory"
+	expect_eq "$(wtry_in "$CG" link "$d/src/pub/q" "$d/src/pub/q2")" "ok" \
+		"a link inside the shown directory"
+	expect_eq "$(wtry_in "$CG" rename "$d/src/pub/da" "$d/src/pub/db")" "ok" \
+		"a directory renamed inside the shown directory"
+	expect_eq "$(wtry_in "$CG" rename "$d/src/pub/q" "$d/src/hidden/q")" "ok" \
+		"a rename out of the shown directory"
+	umount "$d/view"
+}

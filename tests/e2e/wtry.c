@@ -43,6 +43,9 @@
  *                               meanwhile open FILE, and CHECK every 16th time, for MS
  *                               milliseconds (or until CHECK opens): prints "check ok=N
  *                               eperm=N other=N opens=N moved=N"
+ *   wtry race-link MS FILE AWAY TO   a child renames FILE to AWAY (same directory) and back;
+ *                               meanwhile link FILE to TO, for MS milliseconds or until a
+ *                               link is made: prints "link ok=N eperm=N other=N tries=N moved=N"
  *
  * With "--cgroup DIR" first, wtry moves itself into the cgroup directory DIR before the
  * operation, so a policy confines the operation and not the start of wtry itself. With
@@ -247,47 +250,79 @@ static void pin_cpu(int cpu)
 	sched_setaffinity(0, sizeof(set), &set); /* best effort: one vCPU keeps both */
 }
 
+/* PATH's directory, opened O_PATH, and its last component (in buf): -1 on failure. */
+static int split_path(const char *path, char *buf, size_t size, char **name)
+{
+	snprintf(buf, size, "%s", path);
+	*name = strrchr(buf, '/');
+	if (!*name) {
+		errno = EINVAL;
+		return -1;
+	}
+	*(*name)++ = 0;
+	return open(*buf ? buf : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * Fork a child, on CPU 1, that renames (dir_a, a) to (dir_b, b) and back until end; it writes
+ * how many times it did so to pipefd[1]. The caller pins itself to CPU 0.
+ */
+static pid_t start_mover(long end, int dir_a, const char *a, int dir_b, const char *b,
+			 int pipefd[2])
+{
+	long n = 0;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid != 0) {
+		close(pipefd[1]);
+		pin_cpu(0);
+		return pid;
+	}
+	close(pipefd[0]);
+	pin_cpu(1);
+	while (now_ms() < end) {
+		if (renameat(dir_a, a, dir_b, b))
+			break;
+		if (renameat(dir_b, b, dir_a, a))
+			_exit(3); /* the file stays away: the caller sees it */
+		n++;
+	}
+	if (write(pipefd[1], &n, sizeof(n)) != sizeof(n))
+		_exit(4);
+	_exit(0);
+}
+
+/* How many times the mover moved the file and back (-1 if it did not say), once it ends. */
+static long mover_done(pid_t pid, int pipefd[2])
+{
+	long moved = 0;
+	int status;
+
+	if (read(pipefd[0], &moved, sizeof(moved)) != sizeof(moved))
+		moved = -1;
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	return moved;
+}
+
 static int try_race_dir(long ms, const char *file, const char *away, const char *check)
 {
-	long end = now_ms() + ms, tally[3] = { 0 }, opens = 0, moved = 0;
+	long end = now_ms() + ms, tally[3] = { 0 }, opens = 0, moved;
 	char fdir[4096], adir[4096], *fname, *aname;
-	int pipefd[2], status, fd_dir, ad_dir;
+	int pipefd[2], fd_dir, ad_dir;
 	pid_t pid;
 
 	/* by directory descriptor and name: cheaper calls, more tries */
-	snprintf(fdir, sizeof(fdir), "%s", file);
-	snprintf(adir, sizeof(adir), "%s", away);
-	fname = strrchr(fdir, '/');
-	aname = strrchr(adir, '/');
-	if (!fname || !aname)
-		return report(EINVAL);
-	*fname++ = 0;
-	*aname++ = 0;
-	fd_dir = open(fdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	ad_dir = open(adir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd_dir < 0 || ad_dir < 0 || pipe(pipefd))
+	fd_dir = split_path(file, fdir, sizeof(fdir), &fname);
+	ad_dir = split_path(away, adir, sizeof(adir), &aname);
+	if (fd_dir < 0 || ad_dir < 0)
 		return report(errno);
-	pid = fork();
+	pid = start_mover(end, fd_dir, fname, ad_dir, aname, pipefd);
 	if (pid < 0)
 		return report(errno);
-	if (pid == 0) {
-		long n = 0;
-
-		close(pipefd[0]);
-		pin_cpu(1);
-		while (now_ms() < end) {
-			if (renameat(fd_dir, fname, ad_dir, aname))
-				break;
-			if (renameat(ad_dir, aname, fd_dir, fname))
-				_exit(3); /* the file stays away: the caller sees it */
-			n++;
-		}
-		if (write(pipefd[1], &n, sizeof(n)) != sizeof(n))
-			_exit(4);
-		_exit(0);
-	}
-	close(pipefd[1]);
-	pin_cpu(0);
 	while (now_ms() < end) {
 		int fd = openat(fd_dir, fname, O_RDONLY | O_CLOEXEC);
 
@@ -302,11 +337,42 @@ static int try_race_dir(long ms, const char *file, const char *away, const char 
 		if (fd >= 0)
 			break;
 	}
-	if (read(pipefd[0], &moved, sizeof(moved)) != sizeof(moved))
-		moved = -1;
-	waitpid(pid, &status, 0);
+	moved = mover_done(pid, pipefd);
 	printf("check ok=%ld eperm=%ld other=%ld opens=%ld moved=%ld\n", tally[0], tally[1],
 	       tally[2], opens, moved);
+	return 0;
+}
+
+/*
+ * Hard-link FILE to TO while a child renames FILE to AWAY (in FILE's directory) and back, for
+ * MS milliseconds or until a link is made: the link's hook must never read FILE's name torn
+ * (the bytes of the new name cut to the old one's length). Prints "link ok=N eperm=N other=N
+ * tries=N moved=N" (other: mostly ENOENT, while the file has the other name).
+ */
+static int try_race_link(long ms, const char *file, const char *away, const char *to)
+{
+	long end = now_ms() + ms, tally[3] = { 0 }, tries = 0, moved;
+	char fdir[4096], *fname, *aname = strrchr(away, '/');
+	int pipefd[2], fd_dir;
+	pid_t pid;
+
+	fd_dir = split_path(file, fdir, sizeof(fdir), &fname);
+	if (fd_dir < 0 || !aname)
+		return report(fd_dir < 0 ? errno : EINVAL);
+	pid = start_mover(end, fd_dir, fname, fd_dir, aname + 1, pipefd);
+	if (pid < 0)
+		return report(errno);
+	while (now_ms() < end) {
+		int err = linkat(fd_dir, fname, AT_FDCWD, to, 0) ? errno : 0;
+
+		tries++;
+		tally[!err ? 0 : err == EPERM ? 1 : 2]++;
+		if (!err)
+			break;
+	}
+	moved = mover_done(pid, pipefd);
+	printf("link ok=%ld eperm=%ld other=%ld tries=%ld moved=%ld\n", tally[0], tally[1],
+	       tally[2], tries, moved);
 	return 0;
 }
 
@@ -575,6 +641,8 @@ int main(int argc, char **argv)
 				      0);
 	if (argc == 6 && !strcmp(argv[1], "race-dir"))
 		return try_race_dir(atol(argv[2]), argv[3], argv[4], argv[5]);
+	if (argc == 6 && !strcmp(argv[1], "race-link"))
+		return try_race_link(atol(argv[2]), argv[3], argv[4], argv[5]);
 	if (argc == 2 && !strcmp(argv[1], "unshare-uts"))
 		return report(unshare(CLONE_NEWUTS) ? errno : 0);
 	if (argc == 2 && !strcmp(argv[1], "stack"))
@@ -586,6 +654,6 @@ int main(int argc, char **argv)
 		"       exec-memory FILE |\n"
 		"       hammer MS DENIED DIR | abstract NAME | handle PATH | unshare-uts |\n"
 		"       create PATH | rename FROM TO | exchange A B |\n"
-		"       race-dir MS FILE AWAY CHECK\n");
+		"       race-dir MS FILE AWAY CHECK | race-link MS FILE AWAY TO\n");
 	return 2;
 }
