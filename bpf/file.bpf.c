@@ -158,7 +158,7 @@ static __always_inline __u32 withheld(const struct warden_policy *policy)
  * the hooks that get no mount (attributes) and by the gain checks of renames and links.
  */
 #define ATTR_MOUNTS 4 /* mounts of one file judged; a file with more is refused */
-#define ATTR_SCAN 256 /* mounts of one filesystem looked through (all namespaces) */
+#define ATTR_SCAN 1024 /* mounts of one filesystem looked through (all namespaces) */
 #define ATTR_DEPTH 2048 /* components of a path: a 4095-byte path has at most that many */
 
 /* Whether dentry is root or below it: 1, 0 when not, -1 past ATTR_DEPTH. A global function. */
@@ -281,55 +281,81 @@ static __always_inline int walk_rooted(const struct warden_scratch *s)
 	       s->walk_mount + bpf_core_field_offset(struct mount, mnt) == s->root_mnt;
 }
 
+#define ALIAS_NAMES 16 /* names of one directory a rename or link judges; more are refused */
+
+/*
+ * One other name of a rename's or link's file (alias_names): the entry child of dentry (dentry
+ * itself when child is 0) through the mount attr_next_mount found, matched. Without judge, its
+ * withheld rights, and with moved what its rules give everything below it added to
+ * s->below[0].every. With judge, what it gives the file that rights lacks or, with moved (a
+ * directory moving there, its old names' rules_below in s->below[0]), what is below it that
+ * its old names' rules did not cover: withheld bits, the name in s->ev. 0 for a name the task
+ * cannot reach (outside its root); a negative errno when the name cannot be read or matched.
+ * A global function, so a rename checks 16 names without the verifier's work growing.
+ */
+__noinline int alias_one(__u64 dentry, __u64 child, __u32 rights, __u32 moved, __u32 judge)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct warden_policy *policy;
+	__u32 gain;
+	long len;
+
+	if (!s)
+		return -12;
+	policy = bpf_map_lookup_elem(&warden_policy, &s->ruleset);
+	if (!policy)
+		return -12;
+	warden_event_reset(&s->ev);
+	len = walk_path(s, attr_found(s), (struct dentry *)dentry, (struct dentry *)child);
+	if (len > 0 && !walk_rooted(s))
+		return 0;
+	if (len <= 0)
+		return len ? len : -22;
+	s->ev.path_len = len;
+	if (fs_match_path(s, policy, len))
+		return -11;
+	if (!judge) {
+		if (moved && !fs_rules_below(1))
+			s->below[0].every |= s->below[1].every;
+		return granted(s, policy);
+	}
+	gain = granted(s, policy) & ~rights;
+	if (moved)
+		gain |= fs_move_gains(1);
+	return gain & withheld(policy);
+}
+
 /*
  * The names the entry child of d (d itself when child is NULL) has through the caller's mounts
  * of d other than op (bind mounts): the other names a rename or link gives a file or takes
- * from it, which the checks in the operation's own mount do not see. Without judge, what they
- * give: their withheld rights added to *rights and, with moved, what their rules give
- * everything below them added to s->below[0].every (a name that cannot be read adds nothing);
- * 0. With judge, whether they give the file a withheld right *rights lacks or, with moved (a
- * directory moving there, its old names' rules_below in s->below[0]), give what is below it
- * one its old names' rules did not cover: 0, or warden_report's verdict naming that name; a
- * name that cannot be read, or more names than ATTR_MOUNTS, are refused.
+ * from it, which the checks in the operation's own mount do not see (alias_one). Without
+ * judge, what they give is added to *rights (a name that cannot be read adds nothing); 0.
+ * With judge: 0, or warden_report's verdict naming the name that gives the file more than
+ * *rights; a name that cannot be read, or more names than ALIAS_NAMES, are refused.
  */
 static __always_inline int alias_names(struct warden_scratch *s, struct warden_policy *policy,
 				       __u32 policy_id, struct dentry *d, struct dentry *child,
 				       struct vfsmount *op, __u32 *rights, __u32 moved, int judge)
 {
-	int skip = 0, k;
-	__u32 gain;
-	long len;
+	int skip = 0, k, got;
 
-	for (k = 0; k <= ATTR_MOUNTS; k++) {
+	for (k = 0; k <= ALIAS_NAMES; k++) {
 		skip = attr_next_mount(kaddr(d), skip);
-		if (skip <= 0 || k == ATTR_MOUNTS)
+		if (skip <= 0 || k == ALIAS_NAMES)
 			break;
 		if (attr_found(s) == op)
 			continue;
-		warden_event_reset(&s->ev);
-		len = walk_path(s, attr_found(s), d, child);
-		if (len > 0 && !walk_rooted(s))
-			continue;
-		if (len <= 0 || fs_match_path(s, policy, len)) {
-			if (!judge)
-				continue;
-			return path_decide(s, policy, policy_id, len > 0 ? -11 : len,
-					   WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE, 0, NULL);
-		}
+		got = alias_one(kaddr(d), child ? kaddr(child) : 0, *rights, moved, judge);
 		if (!judge) {
-			*rights |= granted(s, policy);
-			if (moved && !fs_rules_below(1))
-				s->below[0].every |= s->below[1].every;
+			*rights |= got > 0 ? got : 0;
 			continue;
 		}
-		gain = granted(s, policy) & ~*rights;
-		if (moved)
-			gain |= fs_move_gains(1);
-		if (gain & withheld(policy)) {
-			s->ev.path_len = len;
+		if (got < 0)
+			return path_decide(s, policy, policy_id, got, WARDEN_OP_FS_WRITE,
+					   WARDEN_FS_WRITE, 0, NULL);
+		if (got)
 			return warden_report(&s->ev, policy, policy_id, WARDEN_OP_FS_WRITE,
 					     WARDEN_REASON_RULE);
-		}
 	}
 	if (judge && skip) /* E2BIG: too many names, or too long a path, to tell */
 		return path_decide(s, policy, policy_id, -7, WARDEN_OP_FS_WRITE, WARDEN_FS_WRITE, 0,

@@ -379,7 +379,7 @@ static __always_inline __u32 dentry_seq(struct dentry *d)
 #define WALK_CHUNK 64 /* components per call of walk_chunk */
 #define WALK_CALLS 32 /* 2048 components: a 4095-byte path has at most that many */
 #define WALK_TRIES 4 /* walks of one path before a decision gives up on a settled one */
-#define WALK_SEEN_MAX 64 /* dentries a checked walk records (walk_seen) */
+#define WALK_SEEN_MAX 256 /* dentries a checked walk records (walk_seen) */
 
 /*
  * A checked walk's record of each dentry whose name and parent it read, with its d_seq read

@@ -257,8 +257,8 @@ P
 # A directory shown at a second place by a bind mount, readable only there: a file renamed or
 # linked into it from a directory the rules hide gains that name too
 t_attack_rename_into_bind_alias() {
-	local d=/tmp/e2e-atk-alias
-	umount "$d/view" 2>/dev/null
+	local d=/tmp/e2e-atk-alias i
+	umount "$d/view" "$d"/x* 2>/dev/null
 	rm -rf "$d"
 	mkdir -p "$d/src/hidden/dir" "$d/src/pub" "$d/view"
 	echo secret >"$d/src/hidden/s"
@@ -295,5 +295,15 @@ P
 		"a directory renamed inside the shown directory"
 	expect_eq "$(wtry_in "$CG" rename "$d/src/pub/q" "$d/src/hidden/q")" "ok" \
 		"a rename out of the shown directory"
+	# more names (binds no rule names): judged all, no false refusal
+	for i in 1 2 3 4 5 6; do
+		mkdir -p "$d/x$i" && mount --bind "$d/src" "$d/x$i" || fail "bind mount $i"
+	done
+	expect_eq "$(wtry_in "$CG" rename "$d/src/pub/q2" "$d/src/pub/q3")" "ok" \
+		"a rename inside the shown directory, with 8 names"
+	expect_eq "$(wtry_in "$CG" rename "$d/src/hidden/q" "$d/src/pub/q")" "EPERM" \
+		"a rename into the shown directory, with 8 names"
+	expect_event op=fs.write path="$d/view/q" reason=rule
+	for i in 1 2 3 4 5 6; do umount "$d/x$i"; done
 	umount "$d/view"
 }
