@@ -271,6 +271,34 @@ static __always_inline struct vfsmount *attr_found(const struct warden_scratch *
 }
 
 /*
+ * Whether dentry has a name through a mount of the caller's namespace other than op, the check
+ * before alias_names: 0 when not (a filesystem mounted once has no other anywhere: no scan),
+ * 1 when it has or when the mounts cannot be told (alias_names then refuses). A global
+ * function.
+ */
+__noinline int alias_any(__u64 dentry, __u64 op)
+{
+	struct warden_scratch *s = warden_scratch_get();
+	struct super_block *sb = BPF_CORE_READ((struct dentry *)dentry, d_sb);
+	struct mount *first;
+	int skip = 0;
+
+	if (!s || !sb)
+		return 1;
+	first = sb_mount_next(sb, NULL);
+	if (first && !sb_mount_next(sb, first))
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		skip = attr_next_mount(dentry, skip);
+		if (skip <= 0)
+			return skip < 0;
+		if ((__u64)attr_found(s) != op)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Whether the last walk reached the task's root. A mount the walk left through the namespace's
  * root, never meeting the task's, is one no path of the task reaches (overlayfs's upper layer,
  * mounted in the namespace outside the root switch_root or pivot_root moved away from).
@@ -461,7 +489,8 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 		return tagged;
 	err = write_judge(s, policy, policy_id, dir, child, old, how, &from_state, &had);
 	/* a link: its new name's other names may not give the file what its old ones lacked */
-	if (err || !old || !withheld(policy))
+	if (err || !old || !withheld(policy) ||
+	    !alias_any(kaddr(dir->dentry), kaddr(BPF_CORE_READ(dir, mnt))))
 		return err;
 	alias_names(s, policy, policy_id, old, NULL, BPF_CORE_READ(dir, mnt), &had, 0, 0);
 	return alias_names(s, policy, policy_id, BPF_CORE_READ(dir, dentry), child,
@@ -570,11 +599,13 @@ static __always_inline int rename_aliases(struct warden_scratch *s, struct warde
 	struct dentry *od = BPF_CORE_READ(old_dir, dentry), *nd = BPF_CORE_READ(new_dir, dentry);
 	struct vfsmount *om = BPF_CORE_READ(old_dir, mnt), *nm = BPF_CORE_READ(new_dir, mnt);
 	struct rules_below new_below = s->below[1];
-	int err;
+	int err = 0;
 
-	alias_names(s, policy, policy_id, od, old_dentry, om, &had, how & 1, 0);
-	err = alias_names(s, policy, policy_id, nd, new_dentry, nm, &had, how & 1, 1);
-	if (err || !(how & 4))
+	if (alias_any(kaddr(nd), kaddr(nm))) {
+		alias_names(s, policy, policy_id, od, old_dentry, om, &had, how & 1, 0);
+		err = alias_names(s, policy, policy_id, nd, new_dentry, nm, &had, how & 1, 1);
+	}
+	if (err || !(how & 4) || !alias_any(kaddr(od), kaddr(om)))
 		return err;
 	s->below[0] = new_below;
 	alias_names(s, policy, policy_id, nd, new_dentry, nm, &gets, how & 2, 0);
