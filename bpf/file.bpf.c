@@ -271,23 +271,29 @@ static __always_inline struct vfsmount *attr_found(const struct warden_scratch *
 }
 
 /*
+ * Whether d's filesystem is mounted more than once, in any namespace: only then can d have a
+ * second name. Direct loads of BTF pointers (a helper read costs more than all of them).
+ */
+static __always_inline int sb_mounted_again(struct dentry *d)
+{
+	struct super_block___list *sb = (void *)d->d_sb;
+	struct list_head *first = sb->s_mounts.next;
+
+	return !first || first->next != &sb->s_mounts;
+}
+
+/*
  * Whether dentry has a name through a mount of the caller's namespace other than op, the check
- * before alias_names: 0 when not (a filesystem mounted once has no other anywhere: no scan),
- * 1 when it has or when the mounts cannot be told (alias_names then refuses). A global
- * function.
+ * before alias_names once sb_mounted_again: 1 when it has or when the mounts cannot be told
+ * (alias_names then refuses), 0 when not. A global function.
  */
 __noinline int alias_any(__u64 dentry, __u64 op)
 {
 	struct warden_scratch *s = warden_scratch_get();
-	struct super_block *sb = BPF_CORE_READ((struct dentry *)dentry, d_sb);
-	struct mount *first;
 	int skip = 0;
 
-	if (!s || !sb)
+	if (!s)
 		return 1;
-	first = sb_mount_next(sb, NULL);
-	if (first && !sb_mount_next(sb, first))
-		return 0;
 	for (int k = 0; k < 2; k++) {
 		skip = attr_next_mount(dentry, skip);
 		if (skip <= 0)
@@ -489,8 +495,8 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 		return tagged;
 	err = write_judge(s, policy, policy_id, dir, child, old, how, &from_state, &had);
 	/* a link: its new name's other names may not give the file what its old ones lacked */
-	if (err || !old || !withheld(policy) ||
-	    !alias_any(kaddr(dir->dentry), kaddr(BPF_CORE_READ(dir, mnt))))
+	if (err || !old || !withheld(policy) || !sb_mounted_again(dir->dentry) ||
+	    !alias_any(kaddr(dir->dentry), kaddr(dir->mnt)))
 		return err;
 	alias_names(s, policy, policy_id, old, NULL, BPF_CORE_READ(dir, mnt), &had, 0, 0);
 	return alias_names(s, policy, policy_id, BPF_CORE_READ(dir, dentry), child,
@@ -596,11 +602,13 @@ static __always_inline int rename_aliases(struct warden_scratch *s, struct warde
 					  struct dentry *old_dentry, const struct path *new_dir,
 					  struct dentry *new_dentry, __u32 had, __u32 gets, int how)
 {
-	struct dentry *od = BPF_CORE_READ(old_dir, dentry), *nd = BPF_CORE_READ(new_dir, dentry);
-	struct vfsmount *om = BPF_CORE_READ(old_dir, mnt), *nm = BPF_CORE_READ(new_dir, mnt);
+	struct dentry *od = old_dir->dentry, *nd = new_dir->dentry;
+	struct vfsmount *om = old_dir->mnt, *nm = new_dir->mnt;
 	struct rules_below new_below = s->below[1];
 	int err = 0;
 
+	if (!sb_mounted_again(nd))
+		return 0; /* both directories are on one filesystem: no other names */
 	if (alias_any(kaddr(nd), kaddr(nm))) {
 		alias_names(s, policy, policy_id, od, old_dentry, om, &had, how & 1, 0);
 		err = alias_names(s, policy, policy_id, nd, new_dentry, nm, &had, how & 1, 1);
