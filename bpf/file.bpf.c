@@ -371,15 +371,16 @@ static __always_inline int alias_names(struct warden_scratch *s, struct warden_p
 				       __u32 policy_id, struct dentry *d, struct dentry *child,
 				       struct vfsmount *op, __u32 *rights, __u32 moved, int judge)
 {
+	__u64 dk = kaddr(d), ck = child ? kaddr(child) : 0; /* helper reads: once, not per name */
 	int skip = 0, k, got;
 
 	for (k = 0; k <= ALIAS_NAMES; k++) {
-		skip = attr_next_mount(kaddr(d), skip);
+		skip = attr_next_mount(dk, skip);
 		if (skip <= 0 || k == ALIAS_NAMES)
 			break;
 		if (attr_found(s) == op)
 			continue;
-		got = alias_one(kaddr(d), child ? kaddr(child) : 0, *rights, moved, judge);
+		got = alias_one(dk, ck, *rights, moved, judge);
 		if (!judge) {
 			*rights |= got > 0 ? got : 0;
 			continue;
@@ -498,9 +499,8 @@ static __always_inline int write_decide(const struct path *dir, struct dentry *c
 	if (err || !old || !withheld(policy) || !sb_mounted_again(dir->dentry) ||
 	    !alias_any(kaddr(dir->dentry), kaddr(dir->mnt)))
 		return err;
-	alias_names(s, policy, policy_id, old, NULL, BPF_CORE_READ(dir, mnt), &had, 0, 0);
-	return alias_names(s, policy, policy_id, BPF_CORE_READ(dir, dentry), child,
-			   BPF_CORE_READ(dir, mnt), &had, 0, 1);
+	alias_names(s, policy, policy_id, old, NULL, dir->mnt, &had, 0, 0);
+	return alias_names(s, policy, policy_id, dir->dentry, child, dir->mnt, &had, 0, 1);
 }
 
 SEC("lsm/path_mknod") /* also every open(O_CREAT) that creates a file */
