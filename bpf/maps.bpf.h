@@ -94,6 +94,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_fs_rule SEC(".maps");
 
+/* The trie's nodes whose names are shorter than WARDEN_SHORT_NAME (bpf/abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WARDEN_MAX_FS_NODES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct warden_fs_short_key);
+	__type(value, struct warden_fs_node);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_fs_short SEC(".maps");
+
 /* Used only by the non-sleepable socket programs: sleepable ones cannot use an LPM trie. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

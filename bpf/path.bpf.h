@@ -28,7 +28,10 @@ __noinline int fs_trie_descend(void)
 	if (!s->live)
 		return 0;
 	s->key.parent = s->node;
-	if (s->klen < WARDEN_COMPONENT_MAX)
+	/* a short name's key is the first bytes of s->key: its padding is zero there too */
+	if (s->klen < WARDEN_SHORT_NAME)
+		n = bpf_map_lookup_elem(&warden_fs_short, &s->key);
+	else if (s->klen < WARDEN_COMPONENT_MAX)
 		n = bpf_map_lookup_elem(&warden_fs_rule, &s->key);
 	if (!n) {
 		s->live = 0;

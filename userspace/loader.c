@@ -48,6 +48,7 @@ static const struct {
 	{ "warden_policy", offsetof(struct warden_maps, policy) },
 	{ "warden_dfa", offsetof(struct warden_maps, dfa) },
 	{ "warden_fs_rule", offsetof(struct warden_maps, fs_rule) },
+	{ "warden_fs_short", offsetof(struct warden_maps, fs_short) },
 	{ "warden_net_rule", offsetof(struct warden_maps, net_rule) },
 	{ "warden_counter", offsetof(struct warden_maps, counter) },
 	{ "warden_op_counter", offsetof(struct warden_maps, op_counter) },

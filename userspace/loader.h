@@ -15,6 +15,7 @@ struct warden_maps {
 	int policy;
 	int dfa;
 	int fs_rule;
+	int fs_short;
 	int net_rule;
 	int counter;
 	int op_counter;

@@ -378,6 +378,77 @@ long maps_delete_keys(int fd, const void *keys, size_t key_size, size_t n)
 	return gone;
 }
 
+/*
+ * Trie keys (and values, unless vals is NULL) as the two maps take them: those with short names
+ * first, cut to warden_fs_short's key, then the others whole.
+ */
+struct fs_split {
+	struct warden_fs_short_key *short_keys;
+	struct warden_fs_key *long_keys;
+	struct warden_fs_node *vals; /* the short ones' values, then the long ones' */
+	size_t nshort, nlong;
+};
+
+static int fs_is_short(const struct warden_fs_key *k)
+{
+	return strnlen(k->name, sizeof(k->name)) < WARDEN_SHORT_NAME;
+}
+
+static void fs_split_free(struct fs_split *sp)
+{
+	free(sp->short_keys);
+	free(sp->long_keys);
+	free(sp->vals);
+}
+
+static int fs_split(const struct warden_fs_key *keys, const struct warden_fs_node *vals, size_t n,
+		    struct fs_split *sp)
+{
+	size_t i, ns = 0, nl = 0, nshort = 0;
+
+	for (i = 0; i < n; i++)
+		nshort += fs_is_short(&keys[i]);
+	memset(sp, 0, sizeof(*sp));
+	sp->short_keys = calloc(nshort ? nshort : 1, sizeof(*sp->short_keys));
+	sp->long_keys = calloc(n - nshort ? n - nshort : 1, sizeof(*sp->long_keys));
+	sp->vals = vals ? calloc(n ? n : 1, sizeof(*sp->vals)) : NULL;
+	if (!sp->short_keys || !sp->long_keys || (vals && !sp->vals)) {
+		fs_split_free(sp);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (fs_is_short(&keys[i])) {
+			memcpy(&sp->short_keys[ns], &keys[i], sizeof(sp->short_keys[ns]));
+			if (vals)
+				sp->vals[ns] = vals[i];
+			ns++;
+		} else {
+			sp->long_keys[nl] = keys[i];
+			if (vals)
+				sp->vals[nshort + nl] = vals[i];
+			nl++;
+		}
+	}
+	sp->nshort = nshort;
+	sp->nlong = nl;
+	return 0;
+}
+
+long maps_fs_delete(const struct warden_maps *m, const struct warden_fs_key *keys, size_t n)
+{
+	struct fs_split sp;
+	long gone, more;
+
+	if (fs_split(keys, NULL, n, &sp))
+		return -ENOMEM;
+	gone = maps_delete_keys(m->fs_short, sp.short_keys, sizeof(*sp.short_keys), sp.nshort);
+	more = gone < 0 ?
+		       0 :
+		       maps_delete_keys(m->fs_rule, sp.long_keys, sizeof(*sp.long_keys), sp.nlong);
+	fs_split_free(&sp);
+	return gone < 0 ? gone : more < 0 ? more : gone + more;
+}
+
 static int delete_where(int fd, size_t key_size, size_t value_size, doomed_fn doomed, void *ctx)
 {
 	struct key_list dead = { .key_size = key_size };
@@ -391,9 +462,10 @@ static int delete_where(int fd, size_t key_size, size_t value_size, doomed_fn do
 	return ret ? ret : gone < 0 ? (int)gone : 0;
 }
 
+/* A key of either trie map (warden_fs_short's is the first bytes of warden_fs_rule's). */
 static int fs_rule_doomed(int fd, const void *k, void *ctx)
 {
-	const struct warden_fs_key *key = k;
+	const struct warden_fs_short_key *key = k;
 
 	(void)fd;
 	return key->ruleset == *(const uint32_t *)ctx;
@@ -422,6 +494,9 @@ static int clear_ruleset(const struct warden_maps *m, uint32_t rs)
 	if (ret == 1) {
 		ret = delete_where(m->fs_rule, sizeof(struct warden_fs_key),
 				   sizeof(struct warden_fs_node), fs_rule_doomed, &rs);
+		if (!ret)
+			ret = delete_where(m->fs_short, sizeof(struct warden_fs_short_key),
+					   sizeof(struct warden_fs_node), fs_rule_doomed, &rs);
 		if (!ret)
 			ret = delete_where(m->net_rule, sizeof(struct warden_net_key),
 					   sizeof(struct warden_net_rule), net_rule_doomed, &rs);
@@ -628,6 +703,24 @@ static int entries_build(struct ruleset_entries *e, uint32_t rs, const struct po
 	return 0;
 }
 
+/* The trie's n nodes into the two maps that hold them (bpf/abi.h). */
+static int fs_write(const struct warden_maps *m, const struct warden_fs_key *keys,
+		    const struct warden_fs_node *vals, size_t n)
+{
+	struct fs_split sp;
+	int ret = fs_split(keys, vals, n, &sp);
+
+	if (ret)
+		return ret;
+	ret = update_all(m->fs_short, sp.short_keys, sizeof(*sp.short_keys), sp.vals,
+			 sizeof(*sp.vals), sp.nshort);
+	if (!ret)
+		ret = update_all(m->fs_rule, sp.long_keys, sizeof(*sp.long_keys),
+				 sp.vals + sp.nshort, sizeof(*sp.vals), sp.nlong);
+	fs_split_free(&sp);
+	return ret;
+}
+
 /* Rule set rs's rules into the rule maps, listed first (rskeys_begin). */
 static int install_rules(const struct warden_maps *m, uint32_t rs, const struct policy_ruleset *r)
 {
@@ -637,8 +730,7 @@ static int install_rules(const struct warden_maps *m, uint32_t rs, const struct 
 	if (!ret)
 		ret = rskeys_begin(m, rs, e.fs_keys, e.nfs, e.net_keys, e.nnet);
 	if (!ret)
-		ret = update_all(m->fs_rule, e.fs_keys, sizeof(*e.fs_keys), e.fs_vals,
-				 sizeof(*e.fs_vals), e.nfs);
+		ret = fs_write(m, e.fs_keys, e.fs_vals, e.nfs);
 	if (!ret)
 		ret = update_all(m->net_rule, e.net_keys, sizeof(*e.net_keys), e.net_vals,
 				 sizeof(*e.net_vals), e.nnet);

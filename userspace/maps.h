@@ -115,4 +115,10 @@ int maps_for_each_binding(const struct warden_maps *m, uint32_t id, maps_binding
  */
 long maps_delete_keys(int fd, const void *keys, size_t key_size, size_t n);
 
+/*
+ * Delete the n trie keys from the map that holds each (bpf/abi.h: a short name's is in
+ * warden_fs_short, any other in warden_fs_rule), as maps_delete_keys does.
+ */
+long maps_fs_delete(const struct warden_maps *m, const struct warden_fs_key *keys, size_t n);
+
 #endif

@@ -168,7 +168,7 @@ int rskeys_clear(const struct warden_maps *m, uint32_t rs)
 		return 0;
 	if (!list_read(rs, count.deny, count.allow, &l)) {
 		/* as many of its keys as were written are gone: nothing of it is left */
-		gone = maps_delete_keys(m->fs_rule, l.fs, sizeof(*l.fs), l.nfs);
+		gone = maps_fs_delete(m, l.fs, l.nfs);
 		if (gone == count.deny) {
 			gone = maps_delete_keys(m->net_rule, l.net, sizeof(*l.net), l.nnet);
 			ret = gone == count.allow ? 0 : 1;

@@ -13,7 +13,8 @@
  * quadratic, and was most of a replace's time).
  *
  * Each rule set's own entry in warden_fs_rule, under a parent no node has (the marker), counts
- * the keys written for it; the keys themselves are listed in WARDEN_RSKEYS_DIR/RS. The count is
+ * the keys written for it (trie keys in either trie map, and network keys); the keys themselves
+ * are listed in WARDEN_RSKEYS_DIR/RS. The count is
  * the kernel's, which no confined process can change; the list is a file, which one could, so
  * a list is trusted only as far as the count vouches for it: rule set RS is empty once as many
  * of its keys as the marker counts were deleted, none of them the marker itself (the one key of

@@ -98,12 +98,20 @@ P
 	expect_eq "$(fs_nodes)" "9" "fs trie nodes in the map"
 }
 
-# The trie nodes in warden_fs_rule, without the rule sets' markers (parent 0xffffffff, which
-# count the keys each rule set wrote: userspace/rskeys.h)
+# The trie nodes in warden_fs_short and warden_fs_rule, without the rule sets' markers (parent
+# 0xffffffff, which count the keys each rule set wrote: userspace/rskeys.h)
 fs_nodes() {
-	bpftool map dump pinned /sys/fs/bpf/warden/warden_fs_rule -j | python3 -c '
+	local m
+	for m in warden_fs_short warden_fs_rule; do
+		bpftool map dump pinned "/sys/fs/bpf/warden/$m" -j
+	done | python3 -c '
 import json, sys
-keys = [bytes(int(b, 16) for b in e["key"]) for e in json.load(sys.stdin)]
+dec = json.JSONDecoder()
+text, keys = sys.stdin.read(), []
+while text.strip():
+    dump, end = dec.raw_decode(text.strip())
+    text = text.strip()[end:]
+    keys += [bytes(int(b, 16) for b in e["key"]) for e in dump]
 print(sum(k[4:8] != b"\xff" * 4 for k in keys))'
 }
 
