@@ -466,6 +466,21 @@ static __always_inline int dirstate_name(struct warden_scratch *s, struct dentry
 
 	if (!s->live && !s->dfa_state)
 		return 1; /* fs_match_end would leave the directory rules */
+	if (!s->dfa_state) {
+		/*
+		 * Only the trie is left to match, and a name holds no '/': it is the trie key's
+		 * component as it is, read straight into the key (fs_step, one call and scratch
+		 * lookup per byte, is what the automaton needs)
+		 */
+		fs_key_reset(s);
+		n = bpf_probe_read_kernel_str(s->key.name, WARDEN_COMPONENT_MAX,
+					      entry->d_name.name);
+		if (n <= 1 || n >= WARDEN_COMPONENT_MAX || dentry_seq_btf(entry) != seq)
+			return 0;
+		s->len = n;
+		s->klen = n - 1;
+		return !fs_match_end(s, 1);
+	}
 	n = bpf_probe_read_kernel_str(s->ev.path, WARDEN_COMPONENT_MAX, entry->d_name.name);
 	/* a name cut short at WARDEN_COMPONENT_MAX (kernfs, FUSE): the whole way */
 	if (n <= 1 || n >= WARDEN_COMPONENT_MAX || dentry_seq_btf(entry) != seq)
