@@ -527,6 +527,7 @@ static void strs_append(struct policy_strs *dst, const struct policy_strs *src, 
 {
 	dst->v = append_copies(dst->v, &dst->n, src->v, src->n, sizeof(*src->v),
 			       offsetof(struct policy_str, s), err);
+	dst->cap = dst->n; /* append_copies allocates exactly */
 }
 
 static void net_append(struct policy_net_rules *dst, const struct policy_net_rules *src, int *err)

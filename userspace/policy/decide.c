@@ -156,7 +156,8 @@ static int path_rule_matches(const struct policy *p, size_t sec, const struct po
 
 	policy_path_sections(&tmp, v);
 	/* the section's list, in tmp, holds this rule alone */
-	*(struct policy_strs *)v[sec].paths = (struct policy_strs){ (struct policy_str *)rule, 1 };
+	*(struct policy_strs *)v[sec].paths =
+		(struct policy_strs){ (struct policy_str *)rule, 1, 1 };
 	r = policy_compile_fs(&tmp, &t);
 	if (!r)
 		r = policy_compile_dfa(&tmp, &dfa, &ndfa, err, sizeof(err));

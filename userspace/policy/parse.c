@@ -58,11 +58,17 @@ static const char *node_kind(const yaml_node_t *n)
 
 static int strs_add(struct policy_strs *l, const char *s, const yaml_node_t *n)
 {
-	struct policy_str *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	struct policy_str *v = l->v;
+	size_t cap = l->n < 8 ? 8 : 2 * l->n;
 
-	if (!v)
-		return -ENOMEM;
-	l->v = v;
+	if (l->n >=
+	    l->cap) { /* grown by doubling: a list of 10,000 paths is not copied 10,000 times */
+		v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
 	v[l->n].s = strdup(s);
 	if (!v[l->n].s)
 		return -ENOMEM;

@@ -41,6 +41,7 @@ struct policy_str {
 struct policy_strs {
 	struct policy_str *v;
 	size_t n;
+	size_t cap; /* entries v has room for (the parser's: 0 for lists built elsewhere) */
 };
 
 struct policy_fs {

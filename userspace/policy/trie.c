@@ -34,20 +34,31 @@ static int same_node(const struct policy_fs_node *n, uint32_t parent, const char
 	       !n->name[len];
 }
 
-const struct policy_fs_node *policy_fs_trie_find(const struct policy_fs_trie *t, uint32_t parent,
-						 const char *name, size_t len)
+/* The node at index slots from h on, else NULL with *ret_free the first free slot. */
+static struct policy_fs_node *trie_probe(const struct policy_fs_trie *t, uint64_t h,
+					 uint32_t parent, const char *name, size_t len,
+					 size_t *ret_free)
 {
 	size_t mask = t->nindex - 1, i;
 
-	if (!t->nindex)
-		return NULL;
-	for (i = trie_hash(t, parent, name, len) & mask; t->index[i]; i = (i + 1) & mask) {
-		const struct policy_fs_node *n = &t->v[t->index[i] - 1];
+	for (i = h & mask; t->index[i]; i = (i + 1) & mask) {
+		struct policy_fs_node *n = &t->v[t->index[i] - 1];
 
 		if (same_node(n, parent, name, len))
 			return n;
 	}
+	*ret_free = i;
 	return NULL;
+}
+
+const struct policy_fs_node *policy_fs_trie_find(const struct policy_fs_trie *t, uint32_t parent,
+						 const char *name, size_t len)
+{
+	size_t slot;
+
+	if (!t->nindex)
+		return NULL;
+	return trie_probe(t, trie_hash(t, parent, name, len), parent, name, len, &slot);
 }
 
 /* Room for one more node, in the array and (at most half full) in the index. */
@@ -89,13 +100,15 @@ static int trie_grow(struct policy_fs_trie *t)
 static int trie_child(struct policy_fs_trie *t, uint32_t parent, const char *name, size_t len,
 		      struct policy_fs_node **ret_node)
 {
-	const struct policy_fs_node *found = policy_fs_trie_find(t, parent, name, len);
-	struct policy_fs_node *n;
-	size_t j;
+	uint64_t h = trie_hash(t, parent, name, len);
+	struct policy_fs_node *n = NULL;
+	size_t slot;
 	int ret;
 
-	if (found) {
-		*ret_node = (struct policy_fs_node *)found;
+	if (t->nindex)
+		n = trie_probe(t, h, parent, name, len, &slot);
+	if (n) {
+		*ret_node = n;
 		return 0;
 	}
 	if (len >= WARDEN_COMPONENT_MAX)
@@ -103,15 +116,13 @@ static int trie_child(struct policy_fs_trie *t, uint32_t parent, const char *nam
 	ret = trie_grow(t);
 	if (ret)
 		return ret;
+	trie_probe(t, h, parent, name, len, &slot); /* the index may have been rebuilt */
 	n = &t->v[t->n];
 	memset(n, 0, sizeof(*n));
 	n->parent = parent;
 	n->id = (uint32_t)t->n + 1;
 	memcpy(n->name, name, len);
-	for (j = trie_hash(t, parent, name, len) & (t->nindex - 1); t->index[j];
-	     j = (j + 1) & (t->nindex - 1))
-		;
-	t->index[j] = (uint32_t)t->n + 1;
+	t->index[slot] = (uint32_t)t->n + 1;
 	t->n++;
 	*ret_node = n;
 	return 0;
