@@ -28,6 +28,7 @@ static int bindpaths_read(const struct warden_maps *m, struct bindpaths *b)
 {
 	__u64 key, next, *prev = NULL;
 	size_t cap = 0;
+	int ret;
 
 	memset(b, 0, sizeof(*b));
 	while (bpf_map_get_next_key(m->bindpath, prev, &next) == 0) {
@@ -46,8 +47,13 @@ static int bindpaths_read(const struct warden_maps *m, struct bindpaths *b)
 			}
 			cap = ncap;
 		}
-		if (bpf_map_lookup_elem(m->bindpath, &key, &b->v[b->n]))
-			continue; /* deleted meanwhile */
+		if (bpf_map_lookup_elem(m->bindpath, &key, &b->v[b->n])) {
+			if (errno == ENOENT)
+				continue; /* deleted meanwhile */
+			ret = -errno; /* not "unbound": a binding missed here would be lost */
+			bindpaths_free(b);
+			return ret;
+		}
 		b->v[b->n].path[sizeof(b->v[b->n].path) - 1] = 0;
 		b->hash[b->n++] = key;
 	}
@@ -140,7 +146,12 @@ struct sync_ctx {
 };
 
 /* The policy a cgroup path binds itself to: its exact path's, else its best pattern's. */
-static uint32_t own_binding(const struct sync_ctx *c, const char *path)
+/*
+ * The policy bound to the cgroup at path itself (0: none, it inherits), or a negative errno
+ * when the binding map cannot be read: a lookup that fails is not "unbound", which would
+ * leave a bound cgroup unconfined.
+ */
+static long own_binding(const struct sync_ctx *c, const char *path)
 {
 	struct warden_bindpath b;
 	uint64_t h;
@@ -150,9 +161,12 @@ static uint32_t own_binding(const struct sync_ctx *c, const char *path)
 	if (!path || strlen(path) >= WARDEN_CGROUP_PATH_MAX - 1)
 		return 0;
 	h = policy_path_hash(c->seed, path);
-	if (!bpf_map_lookup_elem(c->m->bindpath, &h, &b) && b.kind == WARDEN_BIND_EXACT &&
-	    !strncmp(b.path, path, sizeof(b.path)))
+	if (bpf_map_lookup_elem(c->m->bindpath, &h, &b)) {
+		if (errno != ENOENT)
+			return -errno;
+	} else if (b.kind == WARDEN_BIND_EXACT && !strncmp(b.path, path, sizeof(b.path))) {
 		return b.policy_id;
+	}
 	w = policy_cgroup_match(c->r, path);
 	return w >= 0 ? c->p->v[w].owner : 0;
 }
@@ -170,10 +184,11 @@ static int map_set(int fd, uint64_t id, uint32_t policy_id)
 
 static int sync_one(const char *path, uint64_t id, uint64_t parent, uint64_t *ret_value, void *ctx)
 {
-	uint32_t own = own_binding(ctx, path);
+	long found = own_binding(ctx, path);
 	const struct sync_ctx *c = ctx;
+	uint32_t own = found > 0 ? (uint32_t)found : 0;
 	uint32_t effective = own ? own : (uint32_t)parent;
-	int err = map_set(c->m->binding, id, own);
+	int err = found < 0 ? (int)found : map_set(c->m->binding, id, own);
 
 	if (!err)
 		err = map_set(c->m->cgroups, id, effective);

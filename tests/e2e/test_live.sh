@@ -209,3 +209,31 @@ P
 	expect_eq "$(cat "$v/rs-one.yaml" "$v/rs-one.file")" "keep
 keep" "the policy's names there"
 }
+
+# A re-apply whose system calls fail one at a time (each bpf() call of it in turn, made to
+# fail by strace) either says it failed or leaves the policy in force: a binding that cannot
+# be read is not taken for "unbound", which left the cgroup unconfined while apply said
+# "applied".
+t_apply_failures_keep_binding() {
+	local d=/tmp/e2e-applyfail n k rc
+	mkdir -p "$d"
+	echo s >"$d/secret"
+	apply "$(policy keep <<P
+name: keep
+cgroups: [$CG]
+fs: { deny: [$d/secret] }
+P
+)"
+	n=$(strace -f -c -e trace=bpf "$W" apply "$T/keep.yaml" 2>&1 >/dev/null | awk '$NF == "bpf" { print $4 }')
+	[ "${n:-0}" -gt 10 ] || fail "cannot count apply's bpf() calls: '$n'"
+	for ((k = 1; k <= n; k++)); do
+		strace -f -o /dev/null -e trace=bpf -e inject=bpf:error=ENOMEM:when=$k \
+			"$W" apply "$T/keep.yaml" >/dev/null 2>&1
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			expect_eq "$(wtry_in "$CG" open "$d/secret")" "EPERM" "after apply with bpf() call $k failing"
+		fi
+		apply "$T/keep.yaml"
+	done
+	expect_event op=fs.read path="$d/secret" reason=rule
+}
