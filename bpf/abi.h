@@ -12,7 +12,7 @@
  * Bumped whenever a pinned map's key, value or meaning changes. A build that finds pinned state
  * of another layout refuses to touch it instead of misreading it.
  */
-#define WARDEN_LAYOUT_VERSION 4 /* 4: the trie's short names in warden_fs_short */
+#define WARDEN_LAYOUT_VERSION 5 /* 5: warden_bindgen, the tag kept in the scratch */
 
 #define WARDEN_PIN_ROOT "/sys/fs/bpf/warden"
 
@@ -144,6 +144,24 @@ struct warden_inode {
 	__u64 ino;
 };
 _Static_assert(sizeof(struct warden_inode) == 16, "warden_inode layout");
+
+/*
+ * warden_guardbits: a filter before warden_guarded, one bit per inode's warden_guard_bit, set
+ * for every inode in warden_guarded (and, while the set is being replaced, for those of the
+ * old set too): an inode whose bit is clear is not guarded, and is not looked up. A set bit
+ * is only a reason to look the inode up. Words of 64 bits, WARDEN_GUARD_WORDS of them.
+ */
+#define WARDEN_GUARD_WORDS 16
+
+struct warden_guard_bits {
+	__u64 w[WARDEN_GUARD_WORDS];
+};
+
+static inline __u32 warden_guard_bit(__u64 dev, __u64 ino)
+{
+	return (__u32)(((ino ^ (dev << 32)) * 0x9e3779b97f4a7c15ULL) >> 54) &
+	       (WARDEN_GUARD_WORDS * 64 - 1);
+}
 
 /* warden_overflow (one __u32): set for good once a cgroup's tag could not be recorded. */
 #define WARDEN_OVERFLOW_CGROUPS 1

@@ -105,6 +105,16 @@ static __always_inline __u32 bound_by_pattern(const char *path)
  * tagged ancestor of every untagged task's cgroup (decide.bpf.h), so the new cgroup is denied
  * everything rather than left unconfined. A tracepoint cannot refuse the mkdir itself.
  */
+/* A tag that existed changed (or went): tags kept in scratches no longer hold (tag_cached). */
+static __always_inline void tags_changed(void)
+{
+	__u32 zero = 0;
+	__u64 *gen = bpf_map_lookup_elem(&warden_bindgen, &zero);
+
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
+}
+
 static __always_inline void tag_lost(void)
 {
 	__u32 zero = 0, *overflow = bpf_map_lookup_elem(&warden_overflow, &zero);
@@ -168,10 +178,12 @@ int BPF_PROG(warden_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	parent_tag = bpf_map_lookup_elem(&warden_cgroups, &parent_id);
 	if (!parent_tag) {
 		bpf_map_delete_elem(&warden_cgroups, &id);
+		tags_changed();
 	} else if (parent_tag->policy_id != tag.policy_id) {
 		tag = *parent_tag;
 		if (bpf_map_update_elem(&warden_cgroups, &id, &tag, BPF_ANY))
 			tag_lost();
+		tags_changed();
 	}
 	return 0;
 }

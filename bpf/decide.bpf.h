@@ -99,16 +99,32 @@ static __noinline int warden_lost_policy(void)
 	return -1;
 }
 
-static __always_inline int warden_current_policy(struct warden_policy **ret_policy, __u32 *ret_id,
-						 __u32 *ret_ruleset)
+static __always_inline int warden_policy_of(__u32 id, struct warden_policy **ret_policy,
+					    __u32 *ret_id, __u32 *ret_ruleset)
 {
-	__u64 cgid = bpf_get_current_cgroup_id();
-	struct warden_cgroup *tag;
 	struct warden_policy *policy;
+	__u32 ruleset;
 	__u8 *bank;
-	__u32 id, ruleset;
 
-	int lost = 0;
+	bank = bpf_map_lookup_elem(&warden_bank, &id);
+	if (!bank)
+		return -1;
+	ruleset = id * 2 + (*(volatile __u8 *)bank & 1);
+	policy = bpf_map_lookup_elem(&warden_policy, &ruleset);
+	if (!policy || !policy->in_use)
+		return -1;
+	*ret_policy = policy;
+	*ret_id = id;
+	*ret_ruleset = ruleset;
+	return 1;
+}
+
+static __always_inline int warden_current_policy(__u64 cgid, struct warden_policy **ret_policy,
+						 __u32 *ret_id, __u32 *ret_ruleset)
+{
+	struct warden_cgroup *tag;
+	int lost = 0, found;
+	__u32 id;
 
 	tag = bpf_map_lookup_elem(&warden_cgroups, &cgid);
 	if (tag) {
@@ -135,17 +151,62 @@ static __always_inline int warden_current_policy(struct warden_policy **ret_poli
 		id = *candidate;
 	}
 #endif
-	bank = bpf_map_lookup_elem(&warden_bank, &id);
-	if (!bank)
-		return -1;
-	ruleset = id * 2 + (*(volatile __u8 *)bank & 1);
-	policy = bpf_map_lookup_elem(&warden_policy, &ruleset);
-	if (!policy || !policy->in_use)
-		return -1;
-	*ret_policy = policy;
-	*ret_id = id;
-	*ret_ruleset = ruleset;
+	found = warden_policy_of(id, ret_policy, ret_id, ret_ruleset);
+	if (found < 0)
+		return found;
 	return lost ? 2 : 1;
+}
+
+/*
+ * Whether a task's tag is kept in its scratch: from 5.11 (task storage), by the enforcing
+ * programs (a candidate's tag is its policy's candidate, looked up each time).
+ */
+static __always_inline int tag_keeps(void)
+{
+	return !WARDEN_IS_CANDIDATE &&
+	       bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_TASK_STORAGE) &&
+	       bpf_core_field_exists(struct task_struct, bpf_storage);
+}
+
+/*
+ * The current task's cgroup id, and (tag_keeps) in *ret_s its scratch when the tag its last
+ * decision found still holds: the task is still in that cgroup and no tag has changed since
+ * (warden_bindgen is as it was before that lookup), with the policy id in *id. *gen gets the
+ * generation read now, before the caller looks the tag up (a change after that advances it,
+ * so a tag kept with it is never kept past a change), and *keep whether it was read: not for
+ * a task without task storage (untagged, or a tagged task's first decision: its tag is kept
+ * from its second). The cgroup id is bpf_get_current_cgroup_id's, read from the task (one
+ * helper call for both).
+ */
+static __always_inline __u64 tag_cached(struct warden_scratch **ret_s, __u32 *id, __u64 *gen,
+					int *keep)
+{
+	struct task_struct *task;
+	struct warden_scratch *s;
+	__u32 zero = 0;
+	__u64 *g, cgid;
+
+	*keep = 0;
+	*ret_s = NULL;
+	if (!tag_keeps())
+		return bpf_get_current_cgroup_id();
+	task = bpf_get_current_task_btf();
+	cgid = task->cgroups->dfl_cgrp->kn->id;
+	if (!cgid) /* a load that faulted reads 0: never taken for "untagged" */
+		return bpf_get_current_cgroup_id();
+	if (!task->bpf_storage)
+		return cgid;
+	g = bpf_map_lookup_elem(&warden_bindgen, &zero);
+	if (!g)
+		return cgid;
+	*gen = *(volatile __u64 *)g;
+	*keep = 1;
+	s = bpf_task_storage_get(&warden_tscratch, task, NULL, 0);
+	if (s && s->tag_cgroup == cgid && s->tag_gen == *gen) {
+		*id = s->tag_policy;
+		*ret_s = s;
+	}
+	return cgid;
 }
 
 /* Clear what only some operations fill in: path, address, ptrace target, program. */
@@ -246,17 +307,30 @@ static __always_inline int warden_no_scratch(struct warden_policy *policy, __u32
 static __always_inline int warden_begin(struct warden_policy **ret_policy, __u32 *ret_id,
 					struct warden_scratch **ret_s)
 {
+	__u32 ruleset = 0, id = 0;
 	struct warden_scratch *s;
-	__u32 ruleset = 0;
-	int tagged = warden_current_policy(ret_policy, ret_id, &ruleset);
+	int tagged, keep;
+	__u64 gen = 0, cgid = tag_cached(&s, &id, &gen, &keep);
 
-	if (!tagged)
-		return 0;
-	if (tagged < 0)
-		return -EPERM;
-	s = warden_scratch_get();
-	if (!s)
-		return warden_no_scratch(*ret_policy, *ret_id);
+	if (s) {
+		if (warden_policy_of(id, ret_policy, ret_id, &ruleset) < 0)
+			return -EPERM;
+		tagged = 1;
+	} else {
+		tagged = warden_current_policy(cgid, ret_policy, ret_id, &ruleset);
+		if (!tagged)
+			return 0;
+		if (tagged < 0)
+			return -EPERM;
+		s = warden_scratch_get();
+		if (!s)
+			return warden_no_scratch(*ret_policy, *ret_id);
+		if (tagged == 1 && keep) {
+			s->tag_cgroup = cgid;
+			s->tag_gen = gen;
+			s->tag_policy = *ret_id;
+		}
+	}
 	s->ruleset = ruleset;
 	warden_event_reset(&s->ev);
 	if (tagged == 2) {

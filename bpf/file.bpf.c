@@ -103,13 +103,18 @@ static __always_inline int cgroup_foreign(struct dentry *dir, unsigned long magi
 static __always_inline __u32 guard_kind(struct dentry *d)
 {
 	struct inode *inode = d->d_inode;
+	struct warden_guard_bits *bits;
 	struct warden_inode key = {};
-	__u32 *kind;
+	__u32 zero = 0, *kind, bit;
 
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFDIR)
 		return 0;
 	key.dev = inode->i_sb->s_dev;
 	key.ino = inode->i_ino;
+	bits = bpf_map_lookup_elem(&warden_guardbits, &zero);
+	bit = warden_guard_bit(key.dev, key.ino);
+	if (bits && !(bits->w[(bit >> 6) & (WARDEN_GUARD_WORDS - 1)] & (1ULL << (bit & 63))))
+		return 0; /* not in warden_guarded: no lookup */
 	kind = bpf_map_lookup_elem(&warden_guarded, &key);
 	return kind ? *kind : 0;
 }
@@ -620,6 +625,22 @@ static __always_inline int rename_aliases(struct warden_scratch *s, struct warde
 	return alias_names(s, policy, policy_id, od, old_dentry, om, &gets, how & 2, 1);
 }
 
+/*
+ * Whether the new name of a rename in one directory gets the rights the old name got from the
+ * directory's kept state, which matches every name in it alike (no rule and no wildcard below
+ * the directory, dirstate_name), and passes what write_judge checks of an entry itself (not
+ * guarded, not a device, on the old name's filesystem: the same for a negative dentry) and a
+ * path's length. Then it needs no judgment of its own.
+ */
+static __always_inline int rename_same_rights(const struct warden_scratch *s,
+					      struct dentry *new_dentry)
+{
+	if (s->dir_live || s->dir_dfa || s->dir_len + new_dentry->d_name.len + 1 > WARDEN_PATH_MAX)
+		return 0;
+	return !new_dentry->d_inode ||
+	       (!guard_kind(new_dentry) && kfile_class_quick(new_dentry) == KFILE_PLAIN);
+}
+
 static __always_inline int rename_decide(const struct path *old_dir, struct dentry *old_dentry,
 					 const struct path *new_dir, struct dentry *new_dentry,
 					 unsigned int flags)
@@ -641,11 +662,20 @@ static __always_inline int rename_decide(const struct path *old_dir, struct dent
 	/* a directory moved (or an exchange's other one moved back): what is below each name */
 	if (is_dir(old_dentry) || (exchange && is_dir(new_dentry)))
 		fs_rules_below(0);
-	warden_event_reset(&s->ev);
 	/* an exchange moves both (before 5.19 the kernel calls the hook twice, swapped) */
 	how = exchange ? WRITE_MOVING : 0;
 	if (old_dir->dentry == new_dir->dentry && old_dir->mnt == new_dir->mnt)
 		how |= WRITE_SAME_DIR;
+	if (how == WRITE_SAME_DIR && from_state && !is_dir(old_dentry) &&
+	    rename_same_rights(s, new_dentry)) {
+		/* a file moved in one directory, gaining nothing: only its other names are left */
+		warden_count_cached(policy_id);
+		if (!withheld(policy))
+			return 0;
+		return rename_aliases(s, policy, policy_id, old_dir, old_dentry, new_dir,
+				      new_dentry, had, had, 0);
+	}
+	warden_event_reset(&s->ev);
 	err = write_judge(s, policy, policy_id, new_dir, new_dentry, NULL, how, &from_state, NULL);
 	if (err)
 		return err;

@@ -27,6 +27,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_cgroups SEC(".maps");
 
+/*
+ * The generation of warden_cgroups: advanced (atomically: userspace through a mapping of the
+ * array) after every change of a tag that exists, so that a task's tag kept in its scratch
+ * (decide.bpf.h: tag_cached) is known to be stale.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_bindgen SEC(".maps");
+
 /* Cgroups a policy names itself; only userspace reads it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -191,6 +205,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_guarded SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct warden_guard_bits);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_guardbits SEC(".maps");
+
 /*
  * Nonzero once cgroup.bpf.c could not record a new cgroup's tag (warden_cgroups was full):
  * from then on an untagged task's cgroup is checked for a tagged ancestor (decide.bpf.h).
@@ -270,6 +292,10 @@ struct warden_scratch {
 	__u64 dst_entry; /* the entry whose path dirstate_keep's state comes from (or 0) */
 	__u32 dst_entry_seq; /* its d_seq before its directory was read */
 	struct warden_dirstate dst; /* the directory state being made or checked */
+	/* the task's tag as its last decision found it (decide.bpf.h: tag_cached) */
+	__u64 tag_cgroup;
+	__u64 tag_gen;
+	__u32 tag_policy;
 	char rev[WARDEN_PATH_MAX +
 		 256]; /* + room the verifier needs for a 255-byte name at any offset */
 };

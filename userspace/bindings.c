@@ -296,15 +296,20 @@ int bindings_set(const struct warden_maps *m, const char *mount, uint32_t id,
 	struct patterns p = { .n = 0 };
 	struct bindpaths b;
 	struct sync_ctx c = { .m = m, .r = &r, .p = &p };
-	int err = prepare(m, id, cgroups, &b, &p, &r, &c.seed);
+	int err = prepare(m, id, cgroups, &b, &p, &r, &c.seed), changed;
 
 	if (err)
 		return err;
 	err = paths_write(m, &b, c.seed, id, cgroups);
 	if (!err)
 		err = cgdfa_install(m, &r, &p);
-	if (!err)
+	if (!err) {
+		/* tags a walk changed before it failed are changed as well */
 		err = cgroup_walk(mount, sync_one, &c);
+		changed = loader_tags_changed(m->bindgen);
+		if (!err)
+			err = changed;
+	}
 	policy_cgroup_automaton_free(&r);
 	bindpaths_free(&b);
 	return err;

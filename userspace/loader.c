@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -41,6 +42,7 @@ static const struct {
 } map_pins[] = {
 	{ "warden_config", offsetof(struct warden_maps, config) },
 	{ "warden_cgroups", offsetof(struct warden_maps, cgroups) },
+	{ "warden_bindgen", offsetof(struct warden_maps, bindgen) },
 	{ "warden_binding", offsetof(struct warden_maps, binding) },
 	{ "warden_bindpath", offsetof(struct warden_maps, bindpath) },
 	{ "warden_cgdfa", offsetof(struct warden_maps, cgdfa) },
@@ -58,6 +60,7 @@ static const struct {
 	{ "warden_loader", offsetof(struct warden_maps, loader) },
 	{ "warden_events", offsetof(struct warden_maps, events) },
 	{ "warden_guarded", offsetof(struct warden_maps, guarded) },
+	{ "warden_guardbits", offsetof(struct warden_maps, guardbits) },
 	{ "warden_overflow", offsetof(struct warden_maps, overflow) },
 	{ "warden_candidate", offsetof(struct warden_maps, candidate) },
 };
@@ -1002,20 +1005,36 @@ void loader_close(struct warden_maps *m)
 	m->cached = -1;
 }
 
+int loader_tags_changed(int bindgen)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *gen = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, bindgen, 0);
+
+	if (gen == MAP_FAILED)
+		return -errno;
+	__atomic_fetch_add((__u64 *)gen, 1, __ATOMIC_SEQ_CST);
+	munmap(gen, page);
+	return 0;
+}
+
 static void untag_all(void)
 {
+	int fd = bpf_obj_get(PIN("warden_cgroups")), gen = bpf_obj_get(PIN("warden_bindgen"));
 	__u64 key, next;
-	int fd = bpf_obj_get(PIN("warden_cgroups"));
 
-	if (fd < 0)
-		return;
 	/* deleting the first key each time walks the whole map, whatever the hash order */
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+	while (fd >= 0 && bpf_map_get_next_key(fd, NULL, &next) == 0) {
 		key = next;
 		if (bpf_map_delete_elem(fd, &key))
 			break;
 	}
-	close(fd);
+	/* and no task goes on by the tag its last decision found */
+	if (gen >= 0)
+		loader_tags_changed(gen);
+	if (fd >= 0)
+		close(fd);
+	if (gen >= 0)
+		close(gen);
 }
 
 int loader_unload(void)

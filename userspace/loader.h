@@ -8,6 +8,7 @@
 struct warden_maps {
 	int config;
 	int cgroups;
+	int bindgen; /* warden_bindgen, advanced after tags change (bindings.c) */
 	int binding;
 	int bindpath;
 	int cgdfa;
@@ -26,6 +27,7 @@ struct warden_maps {
 	int loader;
 	int events;
 	int guarded;
+	int guardbits;
 	int overflow;
 	int candidate;
 };
@@ -45,6 +47,13 @@ int loader_candidates_attach(void);
 /* Attach the programs only some policies need (process.exec_memory: deny), if not attached. */
 int loader_attach_lazy(void);
 int loader_candidates_detach(void);
+
+/*
+ * After tags changed (warden_cgroups), through warden_bindgen's descriptor: the programs stop
+ * using the tag a task's last decision found (bpf/decide.bpf.h: tag_cached). An atomic add
+ * through a mapping of the array, as cgroup.bpf.c adds on its side. 0 or a negative errno.
+ */
+int loader_tags_changed(int bindgen);
 
 /* Open the pinned maps. -ENOENT (explained) when warden is not loaded. */
 int loader_open(struct warden_maps *m);

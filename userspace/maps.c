@@ -953,6 +953,26 @@ static int guard_collect(struct guard_set *g, const char *dir)
 	return err;
 }
 
+/*
+ * Write the filter of warden_guarded (bpf/abi.h: warden_guardbits): g's bits, with those
+ * already set when also_old. A reader may see the words half old, half new: a bit both have
+ * is set either way.
+ */
+static int guard_bits_write(const struct warden_maps *m, const struct guard_set *g, int also_old)
+{
+	struct warden_guard_bits bits = { { 0 } };
+	__u32 zero = 0, bit;
+	size_t i;
+
+	if (also_old && bpf_map_lookup_elem(m->guardbits, &zero, &bits))
+		return -errno;
+	for (i = 0; i < g->n; i++) {
+		bit = warden_guard_bit(g->key[i].dev, g->key[i].ino);
+		bits.w[bit / 64] |= 1ULL << (bit % 64);
+	}
+	return bpf_map_update_elem(m->guardbits, &zero, &bits, BPF_ANY) ? -errno : 0;
+}
+
 int maps_guard_dirs(const struct warden_maps *m, const char *const *dirs, size_t n)
 {
 	struct warden_inode key, next, *prev = NULL, doomed[WARDEN_MAX_GUARDED];
@@ -963,6 +983,8 @@ int maps_guard_dirs(const struct warden_maps *m, const char *const *dirs, size_t
 	for (i = 0; !err && i < n; i++)
 		err = guard_collect(g, dirs[i]);
 	/* the new set first, then what is no longer in it: never a moment unguarded */
+	if (!err)
+		err = guard_bits_write(m, g, 1);
 	for (i = 0; !err && i < g->n; i++)
 		if (bpf_map_update_elem(m->guarded, &g->key[i], &g->kind[i], BPF_ANY))
 			err = -errno;
@@ -977,6 +999,8 @@ int maps_guard_dirs(const struct warden_maps *m, const char *const *dirs, size_t
 	for (i = 0; !err && i < ndoomed; i++)
 		if (bpf_map_delete_elem(m->guarded, &doomed[i]) && errno != ENOENT)
 			err = -errno;
+	if (!err)
+		err = guard_bits_write(m, g, 0);
 	free(g);
 	return err;
 }

@@ -69,6 +69,27 @@ wtry_in() {
 	"$WTRY" --cgroup "$CGROOT$cg" "$@"
 }
 
+# opener_start CGROUP: a wtry open-lines in CGROUP, one task judged again and again (its pid in
+# OPENER_PID); `opener PATH` prints its verdict on an open of PATH, opener_stop ends it
+opener_start() {
+	mkfifo "$T/opener.in" "$T/opener.out"
+	"$WTRY" --cgroup "$CGROOT$1" open-lines <"$T/opener.in" >"$T/opener.out" &
+	OPENER_PID=$!
+	exec {OPENER_IN}>"$T/opener.in" {OPENER_OUT}<"$T/opener.out"
+}
+
+opener() {
+	local r
+	echo "$1" >&"$OPENER_IN"
+	read -r -t 60 r <&"$OPENER_OUT" || fail "no answer from the opener for $1"
+	echo "$r"
+}
+
+opener_stop() {
+	exec {OPENER_IN}>&- {OPENER_OUT}<&-
+	wait "$OPENER_PID"
+}
+
 # wait_for FILE TEXT [SECONDS]: until FILE contains TEXT
 wait_for() {
 	local i

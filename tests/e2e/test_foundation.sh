@@ -166,14 +166,22 @@ P
 	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "EPERM" "still denied after a second bad apply"
 }
 
+# Also for a task that was judged before (it keeps its tag between decisions: tag_cached).
 t_remove_and_unload_stop_enforcement() {
 	apply "$(deny_hostname_policy)"
+	opener_start "$CG"
 	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "EPERM" "denied while applied"
+	expect_eq "$(opener /etc/hostname)$(opener /etc/hostname)" "EPERMEPERM" "a running task"
 	"$W" remove deny-hostname >/dev/null || fail "warden remove failed"
 	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "ok" "allowed after remove"
+	expect_eq "$(opener /etc/hostname)" "ok" "a running task, after remove"
 	apply "$(deny_hostname_policy)"
+	expect_eq "$(opener /etc/hostname)$(opener /etc/hostname)" "EPERMEPERM" "a running task"
+	expect_event op=fs.read path=/etc/hostname pid="$OPENER_PID"
 	"$W" unload >/dev/null || fail "warden unload failed"
 	expect_eq "$(in_cg "$CG" "$WTRY" open /etc/hostname)" "ok" "allowed after unload"
+	expect_eq "$(opener /etc/hostname)" "ok" "a running task, after unload"
+	opener_stop
 	[ ! -e /sys/fs/bpf/warden ] || fail "pins left after unload: $(ls /sys/fs/bpf/warden)"
 }
 

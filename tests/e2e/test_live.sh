@@ -139,6 +139,48 @@ open(p, "wb").write(out + b[off:])
 PY
 }
 
+# A task judged again and again keeps its cgroup's tag from one decision to the next
+# (bpf/decide.bpf.h: tag_cached): every change of tags reaches its next decision, whether the
+# policy is removed, the cgroup bound to another policy or the task moved to another cgroup; a
+# replace (same policy, new rule set) changes no tag and is in force at once all the same.
+t_running_task_follows_tag_changes() {
+	local d=/tmp/e2e-tagcache f
+	mkdir -p "$d"
+	for f in one two; do echo x >"$d/$f"; done
+	cg_make "$CG/a" "$CG/b"
+	for f in one two; do
+		policy "tc-$f" >/dev/null <<P
+name: tc-$f
+cgroups: [$CG/a]
+fs: { deny: [$d/$f] }
+P
+	done
+	policy tc-two-one >/dev/null <<P
+name: tc-two
+cgroups: [$CG/a]
+fs: { deny: [$d/one] }
+P
+	apply "$T/tc-one.yaml"
+	opener_start "$CG/a"
+	for f in 1 2 3; do expect_eq "$(opener "$d/one")" EPERM "one under tc-one ($f)"; done
+	expect_eq "$(opener "$d/two")" ok "two under tc-one"
+	"$W" remove tc-one >/dev/null || fail "warden remove failed"
+	expect_eq "$(opener "$d/one")" ok "one once tc-one is removed"
+	apply "$T/tc-two.yaml"
+	expect_eq "$(opener "$d/two")" EPERM "two once the cgroup is bound to tc-two"
+	expect_eq "$(opener "$d/one")" ok "one under tc-two"
+	expect_event op=fs.read policy=tc-two path="$d/two" pid="$OPENER_PID"
+	apply "$T/tc-two-one.yaml"
+	expect_eq "$(opener "$d/one")" EPERM "one once tc-two is replaced"
+	expect_eq "$(opener "$d/two")" ok "two once tc-two is replaced"
+	echo "$OPENER_PID" >"$CGROOT$CG/b/cgroup.procs"
+	expect_eq "$(opener "$d/one")" ok "one once moved to an unbound cgroup"
+	echo "$OPENER_PID" >"$CGROOT$CG/a/cgroup.procs"
+	expect_eq "$(opener "$d/one")" EPERM "one once moved back"
+	expect_event op=fs.read policy=tc-two path="$d/one" pid="$OPENER_PID"
+	opener_stop
+}
+
 # A rule set is emptied by the keys its list names, as far as its marker's count vouches for
 # them: a list that is lost, cut short, changed to name another key or the marker itself leaves
 # nothing behind (the whole map is read instead), and a replaced rule set leaves no list. The

@@ -17,6 +17,8 @@
  *   wtry ptrace PID             PTRACE_ATTACH to PID, then detach
  *   wtry mmap-exec PATH [FROM TO]   map the first page of PATH readable and executable (with
  *                               FROM and TO: rename FROM to TO between the open and the map)
+ *   wtry open-lines             for each line of stdin (a path), open it for reading and print
+ *                               "ok" or the errno's name: one task judged again and again
  *   wtry open-for MS PATH...    open each PATH in turn, again and again for MS milliseconds;
  *                               prints "PATH ok=N eperm=N other=N" for each
  *   wtry mprotect-exec PATH [FROM TO]   map it readable, then mprotect it executable
@@ -180,6 +182,20 @@ static long now_ms(void)
 }
 
 /* Open every path in turn until ms have passed, tallying the outcomes of each. */
+static int try_open_lines(void)
+{
+	char line[4096];
+	size_t len;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof(line), stdin)) {
+		len = strcspn(line, "\n");
+		line[len] = 0;
+		try_open(line, "r", 0);
+	}
+	return 0;
+}
+
 static int try_open_for(long ms, char **paths, int n)
 {
 	long(*tally)[3] = calloc(n, sizeof(*tally)), end = now_ms() + ms;
@@ -610,6 +626,8 @@ int main(int argc, char **argv)
 		return try_open(argv[2], argc > 3 ? argv[3] : "r", 0);
 	if (argc == 3 && !strcmp(argv[1], "read"))
 		return try_open(argv[2], "r", 1);
+	if (argc == 2 && !strcmp(argv[1], "open-lines"))
+		return try_open_lines();
 	if (argc >= 4 && !strcmp(argv[1], "open-for"))
 		return try_open_for(atol(argv[2]), argv + 3, argc - 3);
 	if (argc == 5 && !strcmp(argv[1], "hammer"))
