@@ -12,7 +12,7 @@
  * Bumped whenever a pinned map's key, value or meaning changes. A build that finds pinned state
  * of another layout refuses to touch it instead of misreading it.
  */
-#define WARDEN_LAYOUT_VERSION 5 /* 5: warden_bindgen, the tag kept in the scratch */
+#define WARDEN_LAYOUT_VERSION 5 /* 5: warden_bindgen, warden_guardbits, counters.cached */
 
 #define WARDEN_PIN_ROOT "/sys/fs/bpf/warden"
 
@@ -401,8 +401,9 @@ struct warden_counters {
 	__u64 denied;
 	__u64 audited;
 	__u64 dropped; /* events not sent: the ring buffer was full or the rate limit hit */
+	__u64 cached; /* the file accesses of allowed that a cache decided */
 };
-_Static_assert(sizeof(struct warden_counters) == 32, "warden_counters layout");
+_Static_assert(sizeof(struct warden_counters) == 40, "warden_counters layout");
 
 /*
  * warden_op_counter: array indexed by policy id * WARDEN_OP_SLOTS + op, the policy's refusals

@@ -105,14 +105,17 @@ static __always_inline __u32 bound_by_pattern(const char *path)
  * tagged ancestor of every untagged task's cgroup (decide.bpf.h), so the new cgroup is denied
  * everything rather than left unconfined. A tracepoint cannot refuse the mkdir itself.
  */
-/* A tag that existed changed (or went): tags kept in scratches no longer hold (tag_cached). */
+/*
+ * A tag that existed changed (or went): tags kept in scratches no longer hold (tag_cached). By 2:
+ * the generation is odd while userspace changes tags (loader_tags_changing), and stays so.
+ */
 static __always_inline void tags_changed(void)
 {
 	__u32 zero = 0;
 	__u64 *gen = bpf_map_lookup_elem(&warden_bindgen, &zero);
 
 	if (gen)
-		__sync_fetch_and_add(gen, 1);
+		__sync_fetch_and_add(gen, 2);
 }
 
 static __always_inline void tag_lost(void)

@@ -173,10 +173,12 @@ static __always_inline int tag_keeps(void)
  * decision found still holds: the task is still in that cgroup and no tag has changed since
  * (warden_bindgen is as it was before that lookup), with the policy id in *id. *gen gets the
  * generation read now, before the caller looks the tag up (a change after that advances it,
- * so a tag kept with it is never kept past a change), and *keep whether it was read: not for
- * a task without task storage (untagged, or a tagged task's first decision: its tag is kept
- * from its second). The cgroup id is bpf_get_current_cgroup_id's, read from the task (one
- * helper call for both).
+ * so a tag kept with it is never kept past a change), and *keep whether the tag looked up may
+ * be kept: not while the generation is odd (tags are being changed: loader_tags_changing),
+ * nor for a task without task storage (untagged, or a tagged task's first decision: its tag
+ * is kept from its second). The cgroup id is bpf_get_current_cgroup_id's, read from the task
+ * (one helper call for both). x86-64 keeps loads in order: the generation is read before the
+ * tag (as stamp_take relies on).
  */
 static __always_inline __u64 tag_cached(struct warden_scratch **ret_s, __u32 *id, __u64 *gen,
 					int *keep)
@@ -200,6 +202,8 @@ static __always_inline __u64 tag_cached(struct warden_scratch **ret_s, __u32 *id
 	if (!g)
 		return cgid;
 	*gen = *(volatile __u64 *)g;
+	if (*gen & 1)
+		return cgid; /* tags are being changed: none is used or kept */
 	*keep = 1;
 	s = bpf_task_storage_get(&warden_tscratch, task, NULL, 0);
 	if (s && s->tag_cgroup == cgid && s->tag_gen == *gen) {
@@ -354,11 +358,12 @@ static __always_inline void warden_count_allowed(__u32 policy_id)
 /* An allowed file access decided by a cache (a verdict, or a directory's kept state). */
 static __always_inline void warden_count_cached(__u32 policy_id)
 {
-	__u64 *n = bpf_map_lookup_elem(&warden_cached, &policy_id);
+	struct warden_counters *c = bpf_map_lookup_elem(&warden_counter, &policy_id);
 
-	warden_count_allowed(policy_id);
-	if (n)
-		__sync_fetch_and_add(n, 1);
+	if (c) {
+		__sync_fetch_and_add(&c->allowed, 1);
+		__sync_fetch_and_add(&c->cached, 1);
+	}
 }
 
 /*

@@ -136,15 +136,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_counter SEC(".maps");
 
-/* Per-CPU array by policy id: the file accesses of warden_counter's allowed that a cache decided. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, WARDEN_MAX_POLICIES);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} warden_cached SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WARDEN_OP_COUNTERS);

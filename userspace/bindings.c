@@ -303,10 +303,12 @@ int bindings_set(const struct warden_maps *m, const char *mount, uint32_t id,
 	err = paths_write(m, &b, c.seed, id, cgroups);
 	if (!err)
 		err = cgdfa_install(m, &r, &p);
+	if (!err)
+		err = loader_tags_changing(m->bindgen, 0);
 	if (!err) {
 		/* tags a walk changed before it failed are changed as well */
 		err = cgroup_walk(mount, sync_one, &c);
-		changed = loader_tags_changed(m->bindgen);
+		changed = loader_tags_changing(m->bindgen, 1);
 		if (!err)
 			err = changed;
 	}

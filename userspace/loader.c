@@ -956,7 +956,6 @@ int loader_open(struct warden_maps *m)
 
 	for (i = 0; i < MAP_COUNT; i++)
 		*map_fd(m, i) = -1;
-	m->cached = -1;
 	if (geteuid() != 0) {
 		log_error(
 			"reading warden's maps needs root (CAP_BPF and CAP_SYS_ADMIN); run warden as root");
@@ -984,8 +983,6 @@ int loader_open(struct warden_maps *m)
 		}
 		*map_fd(m, i) = fd;
 	}
-	/* state an older build loaded has none: its commands go without it */
-	m->cached = bpf_obj_get(PIN("warden_cached"));
 	return 0;
 }
 
@@ -1000,19 +997,20 @@ void loader_close(struct warden_maps *m)
 			close(*map_fd(m, i));
 		*map_fd(m, i) = -1;
 	}
-	if (m->cached >= 0)
-		close(m->cached);
-	m->cached = -1;
 }
 
-int loader_tags_changed(int bindgen)
+int loader_tags_changing(int bindgen, int done)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	void *gen = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, bindgen, 0);
+	__u64 *gen = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, bindgen, 0), v;
 
 	if (gen == MAP_FAILED)
 		return -errno;
-	__atomic_fetch_add((__u64 *)gen, 1, __ATOMIC_SEQ_CST);
+	/* odd before (unless a writer that died left it so), even after: the tracepoint adds 2 */
+	v = __atomic_load_n(gen, __ATOMIC_SEQ_CST);
+	while ((v & 1) == (__u64) !!done &&
+	       !__atomic_compare_exchange_n(gen, &v, v + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
 	munmap(gen, page);
 	return 0;
 }
@@ -1022,15 +1020,15 @@ static void untag_all(void)
 	int fd = bpf_obj_get(PIN("warden_cgroups")), gen = bpf_obj_get(PIN("warden_bindgen"));
 	__u64 key, next;
 
+	/* no task goes on by the tag its last decision found */
+	if (gen >= 0)
+		loader_tags_changing(gen, 0);
 	/* deleting the first key each time walks the whole map, whatever the hash order */
 	while (fd >= 0 && bpf_map_get_next_key(fd, NULL, &next) == 0) {
 		key = next;
 		if (bpf_map_delete_elem(fd, &key))
 			break;
 	}
-	/* and no task goes on by the tag its last decision found */
-	if (gen >= 0)
-		loader_tags_changed(gen);
 	if (fd >= 0)
 		close(fd);
 	if (gen >= 0)

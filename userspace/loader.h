@@ -20,7 +20,6 @@ struct warden_maps {
 	int net_rule;
 	int counter;
 	int op_counter;
-	int cached; /* -1 when the loaded state has none (bpf/maps.bpf.h: warden_cached) */
 	int rate;
 	int exe;
 	int daemon;
@@ -49,11 +48,13 @@ int loader_attach_lazy(void);
 int loader_candidates_detach(void);
 
 /*
- * After tags changed (warden_cgroups), through warden_bindgen's descriptor: the programs stop
- * using the tag a task's last decision found (bpf/decide.bpf.h: tag_cached). An atomic add
- * through a mapping of the array, as cgroup.bpf.c adds on its side. 0 or a negative errno.
+ * Before tags change (warden_cgroups; done 0) and after (done 1), through warden_bindgen's
+ * descriptor: the generation is made odd, then even (atomically, through a mapping of the
+ * array: cgroup.bpf.c adds 2 on its side). While it is odd no task uses or keeps the tag its
+ * last decision found (bpf/decide.bpf.h: tag_cached), so a writer killed or stopped halfway
+ * leaves every task looking its tag up. 0 or a negative errno.
  */
-int loader_tags_changed(int bindgen);
+int loader_tags_changing(int bindgen, int done);
 
 /* Open the pinned maps. -ENOENT (explained) when warden is not loaded. */
 int loader_open(struct warden_maps *m);

@@ -751,8 +751,6 @@ static int zero_counters(const struct warden_maps *m, uint32_t id)
 		return -ENOMEM;
 	if (bpf_map_update_elem(m->counter, &id, zero, BPF_ANY))
 		ret = -errno;
-	if (!ret && m->cached >= 0 && bpf_map_update_elem(m->cached, &id, zero, BPF_ANY))
-		ret = -errno;
 	free(zero);
 	for (key = id * WARDEN_OP_SLOTS; !ret && key < (id + 1) * WARDEN_OP_SLOTS; key++) {
 		if (bpf_map_update_elem(m->op_counter, &key, &none, BPF_ANY))
@@ -1049,11 +1047,7 @@ int maps_counters(const struct warden_maps *m, uint32_t id, struct maps_counters
 		ret->denied += v[i].denied;
 		ret->audited += v[i].audited;
 		ret->dropped += v[i].dropped;
-	}
-	/* the per-CPU counts of warden_cached fit where the counters were read */
-	if (m->cached >= 0 && !bpf_map_lookup_elem(m->cached, &id, v)) {
-		for (i = 0; i < ncpu; i++)
-			ret->cached += ((__u64 *)v)[i];
+		ret->cached += v[i].cached;
 	}
 	free(v);
 	return 0;

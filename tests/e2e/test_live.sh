@@ -181,6 +181,60 @@ P
 	opener_stop
 }
 
+# bindgen_mapping ARGS...: which of `warden ARGS...`'s mmap calls is its last shared mapping of
+# a page (warden_bindgen, made even once tags changed), counted as strace's when= counts them
+bindgen_mapping() {
+	strace -f -o "$T/mmap.trace" -e trace=mmap "$W" "$@" >/dev/null 2>&1
+	grep -E '^([0-9]+ +)?mmap\(' "$T/mmap.trace" |
+		grep -n 'mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_SHARED' | tail -n 1 | cut -d: -f1
+}
+
+# An apply or remove killed after it changed a tag and before it said so (the last mapping of
+# warden_bindgen, loader_tags_changing) leaves no running task on its old tag: the generation
+# was made odd before the change, and no tag is used or kept while it is. The next whole
+# change makes it even again, and tags are kept as before.
+t_killed_apply_leaves_no_kept_tag() {
+	local d=/tmp/e2e-tagkill k
+	mkdir -p "$d"
+	echo s >"$d/one"
+	cg_make "$CG/a"
+	policy tk-outer >/dev/null <<P
+name: tk-outer
+cgroups: [$CG]
+fs: { deny: [/nonexistent] }
+P
+	policy tk-inner >/dev/null <<P
+name: tk-inner
+cgroups: [$CG/a]
+fs: { deny: [$d/one] }
+P
+	apply "$T/tk-outer.yaml"
+	opener_start "$CG/a"
+	expect_eq "$(opener "$d/one")$(opener "$d/one")" "okok" "one under tk-outer"
+	# the call to kill, counted from the same state: the last shared mapping of a page
+	apply "$T/tk-inner.yaml"
+	"$W" remove tk-inner >/dev/null || fail "warden remove failed"
+	k=$(bindgen_mapping apply "$T/tk-inner.yaml")
+	[ -n "$k" ] || fail "no mapping of warden_bindgen in apply"
+	"$W" remove tk-inner >/dev/null || fail "warden remove failed"
+	expect_eq "$(opener "$d/one")$(opener "$d/one")" "okok" "one under tk-outer again"
+	(strace -f -o /dev/null -e trace=mmap -e inject=mmap:signal=KILL:when="$k" \
+		"$W" apply "$T/tk-inner.yaml" >/dev/null 2>&1) 2>/dev/null && fail "the apply was not killed"
+	expect_eq "$(wtry_in "$CG/a" open "$d/one")" "EPERM" "a new process, after the killed apply"
+	expect_eq "$(opener "$d/one")" "EPERM" "the running task, after the killed apply"
+	expect_event op=fs.read policy=tk-inner path="$d/one" pid="$OPENER_PID"
+	k=$(bindgen_mapping remove tk-inner)
+	[ -n "$k" ] || fail "no mapping of warden_bindgen in remove"
+	apply "$T/tk-inner.yaml"
+	expect_eq "$(opener "$d/one")$(opener "$d/one")" "EPERMEPERM" "one under tk-inner"
+	(strace -f -o /dev/null -e trace=mmap -e inject=mmap:signal=KILL:when="$k" \
+		"$W" remove tk-inner >/dev/null 2>&1) 2>/dev/null && fail "the remove was not killed"
+	expect_eq "$(opener "$d/one")" "ok" "the running task, after the killed remove"
+	apply "$T/tk-inner.yaml"
+	expect_eq "$(opener "$d/one")$(opener "$d/one")" "EPERMEPERM" "one under tk-inner again"
+	opener_stop
+}
+
 # A rule set is emptied by the keys its list names, as far as its marker's count vouches for
 # them: a list that is lost, cut short, changed to name another key or the marker itself leaves
 # nothing behind (the whole map is read instead), and a replaced rule set leaves no list. The
