@@ -453,12 +453,13 @@ static __always_inline int warden_tamper(struct warden_scratch *s, struct warden
 	return warden_report(&s->ev, policy, policy_id, WARDEN_OP_TAMPER, WARDEN_REASON_RULE);
 }
 
-/* Whether tgid is the warden daemon. */
+/* Whether tgid is the warden daemon or the warden command holding warden's lock. */
 static __always_inline int warden_is_daemon(__u32 tgid)
 {
-	__u32 zero = 0, *daemon = bpf_map_lookup_elem(&warden_daemon, &zero);
+	__u32 zero = 0, one = 1, *daemon = bpf_map_lookup_elem(&warden_daemon, &zero),
+	      *holder = bpf_map_lookup_elem(&warden_daemon, &one);
 
-	return daemon && *daemon && *daemon == tgid;
+	return tgid && ((daemon && *daemon == tgid) || (holder && *holder == tgid));
 }
 
 /* A hook that only guards: untagged tasks pass, tagged ones are denied what. */

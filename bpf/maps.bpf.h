@@ -178,10 +178,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_loader SEC(".maps");
 
-/* The warden daemon's thread group id (0: none), which tagged processes may not touch. */
+/*
+ * warden's own processes, which tagged processes may not touch, by thread group id (0: none):
+ * [0] the daemon, [1] the warden command holding warden's lock (loader_lock), which a stopped
+ * holder would keep from every apply and the daemon's syncs.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -120,7 +120,7 @@ int cmd_apply(int argc, char **argv)
 out:
 	loader_close(&m);
 out_lock:
-	close(lock);
+	loader_unlock(lock);
 out_set:
 	cmd_free_policies(&set);
 	return ret;
@@ -156,7 +156,7 @@ int cmd_remove(int argc, char **argv)
 	if (lock < 0)
 		return 1;
 	if (loader_open(&m)) {
-		close(lock);
+		loader_unlock(lock);
 		return 1;
 	}
 	if (candidate) {
@@ -193,6 +193,6 @@ int cmd_remove(int argc, char **argv)
 	ret = candidate_detach_unused(&m) ? 1 : 0;
 out:
 	loader_close(&m);
-	close(lock);
+	loader_unlock(lock);
 	return ret;
 }

@@ -433,7 +433,7 @@ static void sync_dir(struct daemon *d)
 		log_info("applied policy '%s' from %s", p->name.s, p->file);
 	}
 	sync_candidates(d);
-	close(lock);
+	loader_unlock(lock);
 out:
 	metrics_synced(d->metrics, !d->sync_failed, d->sync_invalid);
 	for (i = 0; i < nfiles; i++)
@@ -545,7 +545,7 @@ int cmd_daemon(int argc, char **argv)
 	if (lock < 0)
 		goto out;
 	err = loader_load();
-	close(lock);
+	loader_unlock(lock);
 	if (err || loader_open(&d.maps))
 		goto out;
 	maps_set_daemon(&d.maps, (uint32_t)getpid());

@@ -375,7 +375,7 @@ static void remove_learning(const struct warden_maps *m, const char *mount, cons
 	}
 	if (!maps_policy_find(m, name, &id) && maps_policy_remove(m, mount, id))
 		log_error("cannot remove the learning policy '%s': warden remove %s", name, name);
-	close(lock);
+	loader_unlock(lock);
 }
 
 static long now_ms(void)
@@ -441,7 +441,7 @@ static int learn_cgroup(struct learn_cmd *c)
 	if (!err)
 		err = loader_open(&m);
 	if (err) {
-		close(lock);
+		loader_unlock(lock);
 		return err;
 	}
 	snprintf(name, sizeof(name), "learn.%d", (int)getpid());
@@ -469,7 +469,7 @@ static int learn_cgroup(struct learn_cmd *c)
 		if (!err)
 			err = maps_policy_find(&m, name, &id);
 	}
-	close(lock);
+	loader_unlock(lock);
 	if (!err) {
 		c->o.only_cgroup = c->cgroup;
 		err = learn_new(&c->o, &c->l);

@@ -29,7 +29,7 @@ int cmd_load(int argc, char **argv)
 	if (lock < 0)
 		return 1;
 	ret = loader_load();
-	close(lock);
+	loader_unlock(lock);
 	if (ret)
 		return 1;
 	printf("warden: programs loaded and pinned under %s\n", WARDEN_PIN_ROOT);
@@ -56,7 +56,7 @@ int cmd_unload(int argc, char **argv)
 	}
 	ret = loader_unload();
 	if (lock >= 0)
-		close(lock);
+		loader_unlock(lock);
 	if (ret < 0) {
 		log_error("cannot unload: %s", strerror(-ret));
 		return 1;

@@ -925,6 +925,26 @@ int loader_candidates_detach(void)
 	return err;
 }
 
+/* Record tgid (0: none) as the holder of warden's lock, once warden is loaded (warden_daemon). */
+static void lock_holder(__u32 tgid)
+{
+	int fd = bpf_obj_get(PIN("warden_daemon"));
+	__u32 one = 1;
+
+	if (fd < 0)
+		return;
+	bpf_map_update_elem(fd, &one, &tgid, BPF_ANY);
+	close(fd);
+}
+
+void loader_unlock(int lock)
+{
+	if (lock < 0)
+		return;
+	lock_holder(0);
+	close(lock);
+}
+
 int loader_lock(void)
 {
 	int fd, err;
@@ -941,6 +961,7 @@ int loader_lock(void)
 			close(fd);
 		return err;
 	}
+	lock_holder((__u32)getpid());
 	return fd;
 }
 

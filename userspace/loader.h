@@ -65,10 +65,13 @@ int loader_unload(void);
 
 /*
  * Serialize changes to warden's state between warden processes (apply, remove, load, unload,
- * the daemon): an exclusive flock on /sys/fs/bpf. Returns the fd to close to unlock, or a
- * negative errno (explained).
+ * the daemon): an exclusive flock on /sys/fs/bpf. Returns the fd to pass to loader_unlock, or
+ * a negative errno (explained). While warden is loaded, the holder is recorded as one of
+ * warden's own processes (bpf/maps.bpf.h: warden_daemon), which tagged processes may not signal
+ * (a stopped holder would keep the lock from every other warden process) or trace.
  */
 int loader_lock(void);
+void loader_unlock(int lock);
 
 /* 1 when the programs are pinned (enforcing), 0 when not. */
 int loader_is_loaded(void);

@@ -134,7 +134,7 @@ static int remove_run(const char *mount, const char *name)
 	err = remove_locked(open_err ? NULL : &m, mount, name);
 	if (!open_err)
 		loader_close(&m);
-	close(lock);
+	loader_unlock(lock);
 	return err;
 }
 
@@ -218,7 +218,7 @@ int run_sweep(void)
 	err = sweep_locked(open_err ? NULL : &m, mount);
 	if (!open_err)
 		loader_close(&m);
-	close(lock);
+	loader_unlock(lock);
 	return err;
 }
 
@@ -594,7 +594,7 @@ out_remove:
 out:
 	loader_close(&m);
 out_lock:
-	close(lock);
+	loader_unlock(lock);
 	return err;
 }
 

@@ -81,6 +81,50 @@ r() {
 	fi
 }
 
+# The warden command holding warden's lock is one of warden's own processes too: a tagged root
+# process that stopped it would keep every later apply, remove and the daemon's syncs waiting.
+t_sound_process_lock_holder() {
+	local out pid tracer _
+	apply "$(policy holder <<P
+name: holder
+cgroups: [$CG]
+P
+)"
+	policy other >/dev/null <<P
+name: other
+cgroups: [$CG-other]
+P
+	cg_make "$CG-other"
+	# the apply waits 5 s at its fifth bpf() call, holding the lock
+	strace -f -o /dev/null -e trace=bpf -e inject=bpf:delay_enter=5000000:when=5 \
+		"$W" apply "$T/other.yaml" >"$T/other.out" 2>&1 &
+	tracer=$!
+	for _ in $(seq 100); do
+		pid=$(pgrep -P "$tracer" -x warden) && [ "$(lock_holder)" = "$pid" ] && break
+		sleep 0.05
+	done
+	[ -n "$pid" ] && [ "$(lock_holder)" = "$pid" ] || fail "the apply never held the lock"
+	out=$(in_cg "$CG" "$WPROC" starve "$pid")
+	expect_lines "$out" "kill EPERM
+pidfd_send_signal EPERM
+f_setown EPERM
+f_setown_ex EPERM
+prlimit EPERM
+setpriority EPERM
+sched_setscheduler EPERM
+ioprio_set EPERM" "stop or starve the warden command holding the lock"
+	expect_event op=tamper what=daemon target="$pid"
+	wait "$tracer" || fail "the apply failed: $(cat "$T/other.out")"
+	expect_eq "$(lock_holder)" "0" "the holder once the lock is released"
+}
+
+# lock_holder: the tgid warden_daemon records as the holder of warden's lock (its BTF gives
+# bpftool the value as a number)
+lock_holder() {
+	bpftool -j map lookup pinned /sys/fs/bpf/warden/warden_daemon key 1 0 0 0 |
+		sed -n 's/.*"value":\([0-9]*\).*/\1/p'
+}
+
 t_sound_process_daemon() {
 	local dir=$T/policies dcg=${CG}-daemon out DPID
 	mkdir -p "$dir" "$CGROOT$dcg"
