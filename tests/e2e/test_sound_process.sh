@@ -90,14 +90,14 @@ name: holder
 cgroups: [$CG]
 P
 )"
-	policy other >/dev/null <<P
-name: other
-cgroups: [$CG-other]
+	policy holder2 >/dev/null <<P
+name: holder
+cgroups: [$CG]
+fs: { deny: [/nonexistent] }
 P
-	cg_make "$CG-other"
-	# the apply waits 5 s at its fifth bpf() call, holding the lock
+	# a replace that waits 5 s at its fifth bpf() call, holding the lock
 	strace -f -o /dev/null -e trace=bpf -e inject=bpf:delay_enter=5000000:when=5 \
-		"$W" apply "$T/other.yaml" >"$T/other.out" 2>&1 &
+		"$W" apply "$T/holder2.yaml" >"$T/other.out" 2>&1 &
 	tracer=$!
 	for _ in $(seq 100); do
 		pid=$(pgrep -P "$tracer" -x warden) && [ "$(lock_holder)" = "$pid" ] && break
