@@ -81,6 +81,18 @@ r() {
 	fi
 }
 
+# starve_refused OUT WHAT: `wproc starve` was refused every way
+starve_refused() {
+	expect_lines "$1" "kill EPERM
+pidfd_send_signal EPERM
+f_setown EPERM
+f_setown_ex EPERM
+prlimit EPERM
+setpriority EPERM
+sched_setscheduler EPERM
+ioprio_set EPERM" "$2"
+}
+
 # The warden command holding warden's lock is one of warden's own processes too: a tagged root
 # process that stopped it would keep every later apply, remove and the daemon's syncs waiting.
 t_sound_process_lock_holder() {
@@ -105,14 +117,7 @@ P
 	done
 	[ -n "$pid" ] && [ "$(lock_holder)" = "$pid" ] || fail "the apply never held the lock"
 	out=$(in_cg "$CG" "$WPROC" starve "$pid")
-	expect_lines "$out" "kill EPERM
-pidfd_send_signal EPERM
-f_setown EPERM
-f_setown_ex EPERM
-prlimit EPERM
-setpriority EPERM
-sched_setscheduler EPERM
-ioprio_set EPERM" "stop or starve the warden command holding the lock"
+	starve_refused "$out" "stop or starve the warden command holding the lock"
 	expect_event op=tamper what=daemon target="$pid"
 	wait "$tracer" || fail "the apply failed: $(cat "$T/other.out")"
 	expect_eq "$(lock_holder)" "0" "the holder once the lock is released"
@@ -139,14 +144,7 @@ t_sound_process_daemon() {
 	expect_eq "$(cat "/proc/$DPID/comm")" "warden" "the daemon's pid"
 
 	out=$(in_cg "$CG" "$WPROC" starve "$DPID")
-	expect_lines "$out" "kill EPERM
-pidfd_send_signal EPERM
-f_setown EPERM
-f_setown_ex EPERM
-prlimit EPERM
-setpriority EPERM
-sched_setscheduler EPERM
-ioprio_set EPERM" "stop or starve the daemon"
+	starve_refused "$out" "stop or starve the daemon"
 	wait_for "$T/d.out" '"what":"daemon"'
 	# SIGIO to its process group: the owner is a group, so the signal itself is refused
 	out=$(in_cg "$CG" "$WPROC" sigio "$DPID")
