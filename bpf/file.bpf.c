@@ -645,7 +645,7 @@ static __always_inline int rename_decide(const struct path *old_dir, struct dent
 					 const struct path *new_dir, struct dentry *new_dentry,
 					 unsigned int flags)
 {
-	int tagged, err, how, from_state = 0, exchange = flags & RENAME_EXCHANGE;
+	int tagged, err, how, dir, from_state = 0, exchange = flags & RENAME_EXCHANGE;
 	struct warden_policy *policy = NULL;
 	__u32 policy_id = 0, had, gets, gain;
 	struct warden_scratch *s;
@@ -659,15 +659,15 @@ static __always_inline int rename_decide(const struct path *old_dir, struct dent
 	if (err)
 		return err;
 	had = granted(s, policy);
+	dir = is_dir(old_dentry);
 	/* a directory moved (or an exchange's other one moved back): what is below each name */
-	if (is_dir(old_dentry) || (exchange && is_dir(new_dentry)))
+	if (dir || (exchange && is_dir(new_dentry)))
 		fs_rules_below(0);
 	/* an exchange moves both (before 5.19 the kernel calls the hook twice, swapped) */
 	how = exchange ? WRITE_MOVING : 0;
 	if (old_dir->dentry == new_dir->dentry && old_dir->mnt == new_dir->mnt)
 		how |= WRITE_SAME_DIR;
-	if (how == WRITE_SAME_DIR && from_state && !is_dir(old_dentry) &&
-	    rename_same_rights(s, new_dentry)) {
+	if (how == WRITE_SAME_DIR && from_state && !dir && rename_same_rights(s, new_dentry)) {
 		/* a file moved in one directory, gaining nothing: only its other names are left */
 		warden_count_cached(policy_id);
 		if (!withheld(policy))
@@ -683,7 +683,7 @@ static __always_inline int rename_decide(const struct path *old_dir, struct dent
 	gain = gets & ~had;
 	if (exchange)
 		gain |= had & ~gets;
-	how = is_dir(old_dentry) | (exchange && is_dir(new_dentry)) << 1;
+	how = dir | (exchange && is_dir(new_dentry)) << 1;
 	if (how)
 		gain |= fs_move_gains(how);
 	if (gain & withheld(policy)) {
