@@ -230,8 +230,13 @@ t_sound_process_full_maps() {
 	expect_event op=tamper what=state policy=sound
 	expect_eq "$(wtry_in "$CG" open /etc/hostname)" "ok" "its parent, tagged"
 	expect_eq "$("$WTRY" open /etc/hostname)" "ok" "an untagged process"
-	"$WPROC" drain $PIN/warden_cgroups 8
+	"$WPROC" drain $PIN/warden_cgroups 8 || fail "draining warden_cgroups"
 	"$WPROC" set $PIN/warden_overflow 0
+	# room again: a cgroup made now is tagged as its parent is
+	cg_make "$CG/sub2"
+	in_cg "$CG/sub2" "$W" status >"$T/status.out" 2>&1 && fail "bpf() worked in a new cgroup"
+	expect_contains "$(cat "$T/status.out")" "Operation not permitted" "warden status in a new cgroup"
+	expect_event op=tamper what=bpf policy=sound
 
 	# a dynamic loader run directly whose program cannot be recorded: killed before it runs
 	out=$("$WPROC" fill $PIN/warden_loader 4 4)
@@ -240,5 +245,6 @@ t_sound_process_full_maps() {
 	expect_eq "$?" "137" "ld.so /bin/true"
 	expect_event op=tamper what=state comm=ld-linux-x86-64
 	expect_eq "$(in_cg "$CG" /bin/true && echo ok)" "ok" "an ordinary exec"
-	"$WPROC" drain $PIN/warden_loader 4
+	"$WPROC" drain $PIN/warden_loader 4 || fail "draining warden_loader"
+	in_cg "$CG" /lib64/ld-linux-x86-64.so.2 /bin/true || fail "ld.so /bin/true once there is room"
 }

@@ -190,7 +190,8 @@ static int map_op(int cmd, int fd, const void *key, const void *value)
 		.map_fd = fd,
 		.key = (uintptr_t)key,
 		.value = (uintptr_t)value,
-		.flags = BPF_NOEXIST,
+		/* only an update takes flags: 5.10 and 6.1 refuse a delete with any (EINVAL) */
+		.flags = cmd == BPF_MAP_UPDATE_ELEM ? BPF_NOEXIST : 0,
 	};
 
 	return syscall(SYS_bpf, cmd, &attr, sizeof(attr));
@@ -236,7 +237,14 @@ static int drain(const char *pin, int ksize)
 
 	for (i = 0; misses < 1024 && i < (1U << 24); i++) {
 		dummy_key(key, ksize, i);
-		misses = map_op(BPF_MAP_DELETE_ELEM, fd, key, NULL) ? misses + 1 : 0;
+		if (!map_op(BPF_MAP_DELETE_ELEM, fd, key, NULL)) {
+			misses = 0;
+		} else if (errno == ENOENT) {
+			misses++;
+		} else {
+			fprintf(stderr, "wproc: cannot delete from %s: %s\n", pin, strerror(errno));
+			return 1;
+		}
 	}
 	return 0;
 }
