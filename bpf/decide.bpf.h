@@ -462,6 +462,26 @@ static __always_inline int warden_is_daemon(__u32 tgid)
 	return tgid && ((daemon && *daemon == tgid) || (holder && *holder == tgid));
 }
 
+/*
+ * Whether task p is one of warden's own processes: the daemon, the command holding the lock,
+ * or any process running warden's executable (warden_selfexe; a copy elsewhere, or one run
+ * through the dynamic loader, is warden's own only while it holds the lock).
+ */
+static __always_inline int warden_is_own(struct task_struct *p)
+{
+	struct warden_inode key = {};
+	struct inode *exe;
+
+	if (warden_is_daemon(BPF_CORE_READ(p, tgid)))
+		return 1;
+	exe = BPF_CORE_READ(p, mm, exe_file, f_inode);
+	if (!exe)
+		return 0; /* a kernel thread, or a process exiting */
+	key.dev = BPF_CORE_READ(exe, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(exe, i_ino);
+	return bpf_map_lookup_elem(&warden_selfexe, &key) != NULL;
+}
+
 /* A hook that only guards: untagged tasks pass, tagged ones are denied what. */
 static __always_inline int warden_guard(__u32 what)
 {

@@ -128,15 +128,18 @@ int BPF_PROG(warden_kernel_module_request, char *kmod_name, int ret)
 	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_MODULE);
 }
 
-/* An operation on the daemon's process by a tagged task: refused. */
-static __always_inline int daemon_guard(__u32 target)
+/*
+ * An operation on one of warden's own processes (thread group target; own: whether it is one)
+ * by a tagged task: refused.
+ */
+static __always_inline int daemon_guard(__u32 target, int own)
 {
 	struct warden_policy *policy = NULL;
 	struct warden_scratch *s = NULL;
 	__u32 policy_id = 0;
 	int tagged;
 
-	if (!warden_is_daemon(target))
+	if (!own)
 		return 0;
 	tagged = warden_begin(&policy, &policy_id, &s);
 	if (tagged <= 0)
@@ -145,23 +148,29 @@ static __always_inline int daemon_guard(__u32 target)
 	return warden_tamper(s, policy, policy_id, WARDEN_TAMPER_DAEMON);
 }
 
+/* An operation on task p (warden_is_own) by a tagged task: refused. */
+static __always_inline int task_guard(struct task_struct *p)
+{
+	return daemon_guard(BPF_CORE_READ(p, tgid), warden_is_own(p));
+}
+
 SEC("lsm/task_kill")
 int BPF_PROG(warden_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred, int ret)
 {
 	if (ret)
 		return ret;
-	return daemon_guard(BPF_CORE_READ(p, tgid));
+	return task_guard(p);
 }
 
-/* The daemon may not be starved either: its limits, priority, policy and memory placement. */
+/* Nor starved: their limits, priority, scheduling policy and memory placement. */
 SEC("lsm/task_setrlimit")
 int BPF_PROG(warden_task_setrlimit, struct task_struct *p, unsigned int resource,
 	     struct rlimit *new_rlim, int ret)
 {
 	if (ret)
 		return ret;
-	return daemon_guard(BPF_CORE_READ(p, tgid));
+	return task_guard(p);
 }
 
 SEC("lsm/task_setnice")
@@ -169,7 +178,7 @@ int BPF_PROG(warden_task_setnice, struct task_struct *p, int nice, int ret)
 {
 	if (ret)
 		return ret;
-	return daemon_guard(BPF_CORE_READ(p, tgid));
+	return task_guard(p);
 }
 
 SEC("lsm/task_setioprio")
@@ -177,7 +186,7 @@ int BPF_PROG(warden_task_setioprio, struct task_struct *p, int ioprio, int ret)
 {
 	if (ret)
 		return ret;
-	return daemon_guard(BPF_CORE_READ(p, tgid));
+	return task_guard(p);
 }
 
 SEC("lsm/task_setscheduler")
@@ -185,7 +194,7 @@ int BPF_PROG(warden_task_setscheduler, struct task_struct *p, int ret)
 {
 	if (ret)
 		return ret;
-	return daemon_guard(BPF_CORE_READ(p, tgid));
+	return task_guard(p);
 }
 
 SEC("lsm/task_movememory")
@@ -193,12 +202,12 @@ int BPF_PROG(warden_task_movememory, struct task_struct *p, int ret)
 {
 	if (ret)
 		return ret;
-	return daemon_guard(BPF_CORE_READ(p, tgid));
+	return task_guard(p);
 }
 
 /*
  * SIGIO and SIGURG sent to a file's owner (F_SETOWN, F_SETOWN_EX, F_SETSIG), the way around
- * task_kill: the daemon sets no owner on any file, so it gets none of these signals, whoever's
+ * task_kill: no warden process sets an owner on any file, so none gets these signals, whoever's
  * I/O sends them (the sender may be an interrupt or another process). A tagged sender is
  * reported.
  */
@@ -206,13 +215,11 @@ SEC("lsm/file_send_sigiotask")
 int BPF_PROG(warden_file_send_sigiotask, struct task_struct *tsk, struct fown_struct *fown, int sig,
 	     int ret)
 {
-	__u32 target = BPF_CORE_READ(tsk, tgid);
-
 	if (ret)
 		return ret;
-	if (!warden_is_daemon(target))
+	if (!warden_is_own(tsk))
 		return 0;
-	daemon_guard(target); /* reports a tagged sender */
+	daemon_guard(BPF_CORE_READ(tsk, tgid), 1); /* reports a tagged sender */
 	return -EPERM;
 }
 
@@ -220,6 +227,15 @@ int BPF_PROG(warden_file_send_sigiotask, struct task_struct *tsk, struct fown_st
 #define F_SETOWN 8
 #define F_SETOWN_EX 15
 #define F_OWNER_PGRP 2
+
+/*
+ * A process by its number: the daemon or the lock holder (no task to read the executable of;
+ * file_send_sigiotask judges the signal itself).
+ */
+static __always_inline int pid_guard(__u32 pid)
+{
+	return daemon_guard(pid, warden_is_daemon(pid));
+}
 
 /* Naming the daemon as a file's owner is refused where it is asked for (see above for groups). */
 SEC("lsm/file_fcntl")
@@ -230,12 +246,12 @@ int BPF_PROG(warden_file_fcntl, struct file *file, unsigned int cmd, unsigned lo
 	if (ret)
 		return ret;
 	if (cmd == F_SETOWN)
-		return (int)arg > 0 ? daemon_guard((int)arg) : 0;
+		return (int)arg > 0 ? pid_guard((int)arg) : 0;
 	if (cmd != F_SETOWN_EX)
 		return 0;
 	if (bpf_probe_read_user(&ex, sizeof(ex), (void *)arg))
 		return 0; /* the kernel's own copy fails too: EFAULT */
-	return ex.type != F_OWNER_PGRP && ex.pid > 0 ? daemon_guard(ex.pid) : 0;
+	return ex.type != F_OWNER_PGRP && ex.pid > 0 ? pid_guard(ex.pid) : 0;
 }
 
 /*

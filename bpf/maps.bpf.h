@@ -191,6 +191,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } warden_daemon SEC(".maps");
 
+/*
+ * warden's own executable, by inode: every process running it (any warden command, from its
+ * exec on, before it could record its tgid) is one of warden's own processes too. Each warden
+ * command that takes warden's lock records the binary it runs (loader.c: self_exe_record).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8);
+	__type(key, struct warden_inode);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} warden_selfexe SEC(".maps");
+
 /* The daemon's policy directory and the directories above it (see bpf/abi.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

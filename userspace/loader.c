@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -925,7 +926,65 @@ int loader_candidates_detach(void)
 	return err;
 }
 
-/* Record tgid (0: none) as the holder of warden's lock, once warden is loaded (warden_daemon). */
+uint64_t loader_kernel_dev(dev_t dev)
+{
+	return (uint64_t)major(dev) << 20 | minor(dev);
+}
+
+/*
+ * Whether the executable of this process is the file its code runs from: not so when warden is
+ * run through the dynamic loader ("ld.so warden ..."), whose executable is ld.so.
+ */
+static int self_exe_is_warden(const struct stat *exe)
+{
+	unsigned long lo, hi, ino, here = (unsigned long)&self_exe_is_warden;
+	unsigned int maj, mnr;
+	char line[512];
+	int found = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &maj, &mnr, &ino) ==
+				5 &&
+			lo <= here && here < hi;
+	fclose(f);
+	return found && ino == exe->st_ino && makedev(maj, mnr) == exe->st_dev;
+}
+
+/*
+ * Record the executable this process runs as warden's own (warden_selfexe), once warden is
+ * loaded. The map holds a few (builds replaced by upgrades): when it is full, the others go.
+ */
+static void self_exe_record(void)
+{
+	struct warden_inode self = {}, keys[16], *prev = NULL;
+	struct stat st;
+	__u32 one = 1, n = 0;
+	int fd;
+
+	if (stat("/proc/self/exe", &st) || !self_exe_is_warden(&st))
+		return;
+	self.dev = loader_kernel_dev(st.st_dev);
+	self.ino = st.st_ino;
+	fd = bpf_obj_get(PIN("warden_selfexe"));
+	if (fd < 0)
+		return;
+	if (bpf_map_update_elem(fd, &self, &one, BPF_ANY) && errno == E2BIG) {
+		while (n < 16 && !bpf_map_get_next_key(fd, prev, &keys[n]))
+			prev = &keys[n++];
+		for (__u32 i = 0; i < n; i++)
+			bpf_map_delete_elem(fd, &keys[i]);
+		bpf_map_update_elem(fd, &self, &one, BPF_ANY);
+	}
+	close(fd);
+}
+
+/*
+ * Record tgid (0: none) as the holder of warden's lock, once warden is loaded (warden_daemon),
+ * and the executable it runs.
+ */
 static void lock_holder(__u32 tgid)
 {
 	int fd = bpf_obj_get(PIN("warden_daemon"));
@@ -935,6 +994,7 @@ static void lock_holder(__u32 tgid)
 		return;
 	bpf_map_update_elem(fd, &one, &tgid, BPF_ANY);
 	close(fd);
+	self_exe_record();
 }
 
 void loader_unlock(int lock)

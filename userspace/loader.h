@@ -3,6 +3,8 @@
 #define WARDEN_LOADER_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* File descriptors of the pinned maps (see bpf/maps.bpf.h); -1 when not open. */
 struct warden_maps {
@@ -68,10 +70,14 @@ int loader_unload(void);
  * the daemon): an exclusive flock on /sys/fs/bpf. Returns the fd to pass to loader_unlock, or
  * a negative errno (explained). While warden is loaded, the holder is recorded as one of
  * warden's own processes (bpf/maps.bpf.h: warden_daemon), which tagged processes may not signal
- * (a stopped holder would keep the lock from every other warden process) or trace.
+ * (a stopped holder would keep the lock from every other warden process) or trace, and so is
+ * the executable it runs (warden_selfexe: every process running it, from its exec on).
  */
 int loader_lock(void);
 void loader_unlock(int lock);
+
+/* The kernel's dev_t (MAJOR << 20 | MINOR), which st_dev encodes differently. */
+uint64_t loader_kernel_dev(dev_t dev);
 
 /* 1 when the programs are pinned (enforcing), 0 when not. */
 int loader_is_loaded(void);

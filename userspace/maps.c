@@ -895,12 +895,6 @@ int maps_set_daemon(const struct warden_maps *m, uint32_t tgid)
 	return bpf_map_update_elem(m->daemon, &zero, &tgid, BPF_ANY) ? -errno : 0;
 }
 
-/* The kernel's dev_t (MAJOR << 20 | MINOR), which st_dev encodes differently. */
-static __u64 kernel_dev(dev_t dev)
-{
-	return (__u64)major(dev) << 20 | minor(dev);
-}
-
 struct guard_set {
 	struct warden_inode key[WARDEN_MAX_GUARDED];
 	__u32 kind[WARDEN_MAX_GUARDED];
@@ -924,7 +918,8 @@ static int guard_collect(struct guard_set *g, const char *dir)
 			break;
 		}
 		for (i = 0; i < g->n; i++)
-			if (g->key[i].dev == kernel_dev(st.st_dev) && g->key[i].ino == st.st_ino)
+			if (g->key[i].dev == loader_kernel_dev(st.st_dev) &&
+			    g->key[i].ino == st.st_ino)
 				break;
 		if (i == g->n && g->n == WARDEN_MAX_GUARDED) {
 			err = -E2BIG;
@@ -932,7 +927,7 @@ static int guard_collect(struct guard_set *g, const char *dir)
 		}
 		if (i == g->n) {
 			memset(&g->key[i], 0, sizeof(g->key[i]));
-			g->key[i].dev = kernel_dev(st.st_dev);
+			g->key[i].dev = loader_kernel_dev(st.st_dev);
 			g->key[i].ino = st.st_ino;
 			g->kind[g->n++] = kind;
 		} else if (kind == WARDEN_GUARD_DIR) {

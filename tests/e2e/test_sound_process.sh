@@ -107,12 +107,13 @@ name: holder
 cgroups: [$CG]
 fs: { deny: [/nonexistent] }
 P
-	# a replace that waits 5 s at its fifth bpf() call, holding the lock
+	# a replace that waits 5 s at its fifth bpf() call, holding the lock; run through the dynamic
+	# loader, so it is not warden's executable (t_sound_process_warden_commands) that protects it
 	strace -f -o /dev/null -e trace=bpf -e inject=bpf:delay_enter=5000000:when=5 \
-		"$W" apply "$T/holder2.yaml" >"$T/other.out" 2>&1 &
+		/lib64/ld-linux-x86-64.so.2 "$W" apply "$T/holder2.yaml" >"$T/other.out" 2>&1 &
 	tracer=$!
 	for _ in $(seq 100); do
-		pid=$(pgrep -P "$tracer" -x warden) && [ "$(lock_holder)" = "$pid" ] && break
+		pid=$(pgrep -P "$tracer" -x ld-linux-x86-64) && [ "$(lock_holder)" = "$pid" ] && break
 		sleep 0.05
 	done
 	[ -n "$pid" ] && [ "$(lock_holder)" = "$pid" ] || fail "the apply never held the lock"
@@ -121,6 +122,58 @@ P
 	expect_event op=tamper what=daemon target="$pid"
 	wait "$tracer" || fail "the apply failed: $(cat "$T/other.out")"
 	expect_eq "$(lock_holder)" "0" "the holder once the lock is released"
+}
+
+# Every process running warden's executable is one of warden's own from its exec on: before it
+# takes the lock (an apply stopped while it reads its policy would keep the old one in force),
+# or without taking it at all (`warden events --follow` of a security agent). By the file's
+# identity: a copy of it elsewhere is no warden process.
+t_sound_process_warden_commands() {
+	local out pid copy=$T/copy/warden w _
+	sound_policy "$CG" # the apply records its executable
+	mkdir -p "$T/copy" && cp "$W" "$copy"
+	for w in "$W" "$copy"; do
+		"$w" events --follow >/dev/null 2>&1 &
+		pid=$!
+		for _ in $(seq 100); do
+			[ "$(readlink "/proc/$pid/exe")" = "$w" ] && break
+			sleep 0.05
+		done
+		# stopped by an untagged sender (allowed): it reads no event the test looks for
+		kill -STOP "$pid"
+		out=$(in_cg "$CG" "$WPROC" starve "$pid")
+		if [ "$w" = "$W" ]; then
+			# naming it a file's owner is judged where SIGIO is sent, by its executable
+			expect_lines "$out" "kill EPERM
+pidfd_send_signal EPERM
+f_setown ok
+f_setown_ex ok
+prlimit EPERM
+setpriority EPERM
+sched_setscheduler EPERM
+ioprio_set EPERM" "stop or starve warden events --follow"
+			expect_event op=tamper what=daemon target="$pid"
+			expect_eq "$(sigio_pending "$pid")" "no" "SIGIO to warden events"
+		else
+			expect_contains "$out" "kill ok" "a copy of warden, stopped by a tagged process"
+			expect_no_event op=tamper target="$pid"
+			expect_eq "$(sigio_pending "$pid")" "yes" "SIGIO to a copy of warden"
+		fi
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# sigio_pending PID: whether SIGIO, sent to the stopped process PID from the test's cgroup
+# through a file it was made the owner of, is pending there
+sigio_pending() {
+	in_cg "$CG" "$WPROC" sigio-pid "$1" >/dev/null
+	local mask
+	for mask in $(awk '/^(SigPnd|ShdPnd):/ { print $2 }' "/proc/$1/status"); do
+		# SIGIO is signal 29: bit 28 of the pending masks
+		((0x$mask & 0x10000000)) && echo yes && return
+	done
+	echo no
 }
 
 # lock_holder: the tgid warden_daemon records as the holder of warden's lock (its BTF gives

@@ -11,6 +11,7 @@
  *                               PID, prlimit, setpriority, sched_setscheduler, ioprio_set
  *   wproc sigio PGID            F_SETOWN -PGID on a pipe with O_ASYNC, then write to it: SIGIO
  *                               goes to the process group (the line says whether the write did)
+ *   wproc sigio-pid PID         the same with F_SETOWN PID: SIGIO goes to that process
  *   wproc lock PATH             flock and an fcntl write... read lock of PATH
  *   wproc fill MAP KEYSIZE VALSIZE   insert dummy keys (high bit set) into the pinned hash map
  *                               MAP until it is full; prints how many went in
@@ -150,7 +151,7 @@ static int sigio(pid_t pgid)
 	signal(SIGIO, SIG_IGN);
 	if (pipe(fds))
 		return 2;
-	line("f_setown_pgrp", fcntl(fds[0], F_SETOWN, -pgid));
+	line(pgid < 0 ? "f_setown" : "f_setown_pgrp", fcntl(fds[0], F_SETOWN, -pgid));
 	fcntl(fds[0], F_SETFL, O_ASYNC);
 	line("write", write(fds[1], "x", 1) == 1 ? 0 : -1);
 	return 0;
@@ -274,6 +275,8 @@ int main(int argc, char **argv)
 		return starve(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "sigio"))
 		return sigio(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "sigio-pid"))
+		return sigio(-atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "lock"))
 		return lock(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "fill"))
@@ -282,7 +285,8 @@ int main(int argc, char **argv)
 		return drain(argv[2], atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "set"))
 		return set(argv[2], strtoul(argv[3], NULL, 0));
-	fprintf(stderr, "usage: wproc peek PID | starve PID | sigio PGID | lock PATH |\n"
-			"       fill MAP KEYSIZE VALSIZE | drain MAP KEYSIZE | set MAP VALUE\n");
+	fprintf(stderr,
+		"usage: wproc peek PID | starve PID | sigio PGID | sigio-pid PID | lock PATH |\n"
+		"       fill MAP KEYSIZE VALSIZE | drain MAP KEYSIZE | set MAP VALUE\n");
 	return 2;
 }
