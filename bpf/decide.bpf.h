@@ -470,15 +470,18 @@ static __always_inline int warden_is_daemon(__u32 tgid)
 static __always_inline int warden_is_own(struct task_struct *p)
 {
 	struct warden_inode key = {};
-	struct inode *exe;
+	struct mm_struct *mm;
+	struct file *exe;
 
-	if (warden_is_daemon(BPF_CORE_READ(p, tgid)))
+	if (warden_is_daemon(p->tgid))
 		return 1;
-	exe = BPF_CORE_READ(p, mm, exe_file, f_inode);
-	if (!exe)
+	/* p is a hook's BTF argument: direct loads (one that faults reads 0) */
+	mm = p->mm;
+	exe = mm ? mm->exe_file : NULL;
+	if (!exe || !exe->f_inode)
 		return 0; /* a kernel thread, or a process exiting */
-	key.dev = BPF_CORE_READ(exe, i_sb, s_dev);
-	key.ino = BPF_CORE_READ(exe, i_ino);
+	key.dev = exe->f_inode->i_sb->s_dev;
+	key.ino = exe->f_inode->i_ino;
 	return bpf_map_lookup_elem(&warden_selfexe, &key) != NULL;
 }
 

@@ -151,7 +151,7 @@ static __always_inline int daemon_guard(__u32 target, int own)
 /* An operation on task p (warden_is_own) by a tagged task: refused. */
 static __always_inline int task_guard(struct task_struct *p)
 {
-	return daemon_guard(BPF_CORE_READ(p, tgid), warden_is_own(p));
+	return daemon_guard(p->tgid, warden_is_own(p));
 }
 
 SEC("lsm/task_kill")
@@ -219,7 +219,7 @@ int BPF_PROG(warden_file_send_sigiotask, struct task_struct *tsk, struct fown_st
 		return ret;
 	if (!warden_is_own(tsk))
 		return 0;
-	daemon_guard(BPF_CORE_READ(tsk, tgid), 1); /* reports a tagged sender */
+	daemon_guard(tsk->tgid, 1); /* reports a tagged sender */
 	return -EPERM;
 }
 
