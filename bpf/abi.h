@@ -60,6 +60,7 @@
 #define WARDEN_TAMPER_DEVICE 12 /* block devices, /dev/mem, /dev/kmem, /dev/port, /proc/kcore */
 #define WARDEN_TAMPER_STATE 13 /* state warden must record could not be: denied, not skipped */
 #define WARDEN_TAMPER_XATTR 14 /* set or remove a security.* or trusted.* extended attribute */
+#define WARDEN_TAMPER_TTY 15 /* type into a terminal: TIOCSTI, TIOCLINUX */
 
 /* Actions: what the kernel did. */
 #define WARDEN_ACTION_DENY 1

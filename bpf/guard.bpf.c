@@ -411,3 +411,44 @@ int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_
 		return 0;
 	return namespace_decide();
 }
+
+/* include/uapi/asm-generic/ioctls.h, the same for compat tasks; include/uapi/linux/stat.h */
+#define TIOCSTI 0x5412
+#define TIOCLINUX 0x541C
+#define S_IFMT 00170000
+#define S_IFCHR 0020000
+
+/*
+ * Typing into a terminal: TIOCSTI pushes bytes into a terminal's input as if typed there, and
+ * TIOCLINUX pastes a virtual console's selection into it (any TIOCLINUX request is refused: its
+ * subcode is read from the caller's memory after this hook, so checking it would race). Into
+ * the terminal of the shell that ran `warden run`, or any terminal a tagged root task opens,
+ * they make an untagged shell run the tagged task's commands: out of the cgroup (bubblewrap's
+ * CVE-2017-5226; from 6.2 the kernel can switch TIOCSTI off, dev.tty.legacy_tiocsti).
+ */
+static __always_inline int tty_ioctl_decide(struct file *file, unsigned int cmd)
+{
+	if (cmd != TIOCSTI && cmd != TIOCLINUX)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFCHR)
+		return 0; /* only terminals take them */
+	return warden_guard(WARDEN_TAMPER_TTY);
+}
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(warden_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	return tty_ioctl_decide(file, cmd);
+}
+
+/* A 32-bit task's ioctl has a hook of its own from 6.8 (and in the stable series since). */
+SEC("lsm/file_ioctl_compat")
+int BPF_PROG(warden_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return tty_ioctl_decide(file, cmd);
+}

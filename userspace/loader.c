@@ -494,6 +494,9 @@ static void choose_variants(struct warden_file_bpf *file, struct warden_guard_bp
 				  func_args(vmlinux, "bpf_lsm_inode_set_acl") > 0);
 	bpf_program__set_autoload(file->progs.warden_inode_remove_acl,
 				  func_args(vmlinux, "bpf_lsm_inode_remove_acl") > 0);
+	/* 32-bit tasks' ioctls: their own hook from 6.8 and the stable series' backports */
+	bpf_program__set_autoload(guard->progs.warden_file_ioctl_compat,
+				  func_args(vmlinux, "bpf_lsm_file_ioctl_compat") > 0);
 	/* user namespaces: their own hook where there is one, else unshare's credentials */
 	if (func_args(vmlinux, "bpf_lsm_userns_create") > 0)
 		bpf_program__set_autoload(guard->progs.warden_cred_prepare, false);

@@ -70,13 +70,21 @@ static void addr_of(const struct warden_event *raw, char *buf, size_t size)
 static const char *output_tamper_name(unsigned int what)
 {
 	static const char *const names[] = {
-		[WARDEN_TAMPER_CGROUP] = "cgroup",	 [WARDEN_TAMPER_BPF] = "bpf",
-		[WARDEN_TAMPER_BPFFS] = "bpffs",	 [WARDEN_TAMPER_MODULE] = "module",
-		[WARDEN_TAMPER_MOUNT] = "mount",	 [WARDEN_TAMPER_CHROOT] = "chroot",
-		[WARDEN_TAMPER_NAMESPACE] = "namespace", [WARDEN_TAMPER_DAEMON] = "daemon",
-		[WARDEN_TAMPER_PROCESS] = "process",	 [WARDEN_TAMPER_KERNEL] = "kernel",
-		[WARDEN_TAMPER_HANDLE] = "handle",	 [WARDEN_TAMPER_DEVICE] = "device",
-		[WARDEN_TAMPER_STATE] = "state",	 [WARDEN_TAMPER_XATTR] = "xattr",
+		[WARDEN_TAMPER_CGROUP] = "cgroup",
+		[WARDEN_TAMPER_BPF] = "bpf",
+		[WARDEN_TAMPER_BPFFS] = "bpffs",
+		[WARDEN_TAMPER_MODULE] = "module",
+		[WARDEN_TAMPER_MOUNT] = "mount",
+		[WARDEN_TAMPER_CHROOT] = "chroot",
+		[WARDEN_TAMPER_NAMESPACE] = "namespace",
+		[WARDEN_TAMPER_DAEMON] = "daemon",
+		[WARDEN_TAMPER_PROCESS] = "process",
+		[WARDEN_TAMPER_KERNEL] = "kernel",
+		[WARDEN_TAMPER_HANDLE] = "handle",
+		[WARDEN_TAMPER_DEVICE] = "device",
+		[WARDEN_TAMPER_STATE] = "state",
+		[WARDEN_TAMPER_XATTR] = "xattr",
+		[WARDEN_TAMPER_TTY] = "tty",
 	};
 
 	if (what < sizeof(names) / sizeof(names[0]) && names[what])

@@ -173,3 +173,19 @@ for path in sys.argv[1:]:
 EPERM EPERM" "openat through io_uring, inline and in a worker"
 	expect_event op=fs.read path="$d/secret" policy=uring
 }
+
+# Typing into a terminal (TIOCSTI, and TIOCLINUX's selection paste on a console): into the
+# terminal of the shell that ran `warden run`, or any terminal a tagged root task opens, it has
+# that untagged shell run commands outside the cgroup.
+t_tamper_tty() {
+	tamper_policy
+	expect_eq "$("$WTRY" tty sti)" "ok" "TIOCSTI outside the cgroup"
+	expect_eq "$(wtry_in "$CG" tty sti)" "EPERM" "TIOCSTI"
+	expect_event op=tamper what=tty
+	expect_eq "$(wtry_in "$CG" tty sti32)" "EPERM" "TIOCSTI through the 32-bit system call"
+	expect_eq "$(wtry_in "$CG" --uid 65534 tty sti)" "EPERM" "TIOCSTI as uid 65534"
+	expect_eq "$("$WTRY" tty linux)" "ENOTTY" "TIOCLINUX on a pty outside the cgroup"
+	expect_eq "$(wtry_in "$CG" tty linux)" "EPERM" "TIOCLINUX"
+	expect_eq "$("$W" run -- "$WTRY" tty sti 2>"$T/run.err")" "EPERM" \
+		"TIOCSTI under warden run: $(cat "$T/run.err")"
+}

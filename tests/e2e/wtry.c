@@ -35,6 +35,9 @@
  *                               connect to it (judged by net.connect "@NAME" rules)
  *   wtry handle PATH            name_to_handle_at PATH, then open_by_handle_at it
  *   wtry unshare-uts            unshare(CLONE_NEWUTS): a new namespace
+ *   wtry tty [sti|sti32|linux]  on a new pty whose slave is its controlling terminal (in a new
+ *                               session): TIOCSTI of one byte, the same through the 32-bit
+ *                               system call (int $0x80), or TIOCLINUX (which a pty refuses)
  *   wtry stack                  print the permissions of the main thread's stack ("rw-p",
  *                               "rwxp": build/tests/wtry-execstack asks exec for the latter)
  *   wtry create PATH            open(2) with O_CREAT|O_EXCL|O_WRONLY, then close
@@ -60,6 +63,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -545,6 +549,60 @@ static int print_stack(void)
 	return report(ENOENT);
 }
 
+/* ioctl(fd, cmd, arg) through the 32-bit system call entry (ioctl is 54 there) */
+static long ioctl32(int fd, unsigned int cmd, unsigned int arg)
+{
+	long ret;
+
+	asm volatile("int $0x80"
+		     : "=a"(ret)
+		     : "a"(54), "b"(fd), "c"(cmd), "d"(arg)
+		     : "memory", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+/* In a new session on a new pty, so it is also this process's controlling terminal (uid 65534) */
+static int tty_ioctl(const char *how)
+{
+	char *byte = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
+	long ret;
+
+	if (byte == MAP_FAILED || master < 0 || grantpt(master) || unlockpt(master) ||
+	    setsid() < 0)
+		return report(errno);
+	slave = open(ptsname(master), O_RDWR);
+	if (slave < 0)
+		return report(errno);
+	*byte = 'x';
+	if (!strcmp(how, "sti32")) {
+		ret = ioctl32(slave, TIOCSTI, (unsigned int)(unsigned long)byte);
+		return report(ret < 0 ? (int)-ret : 0);
+	}
+	if (!strcmp(how, "linux")) {
+		*byte = 12; /* TIOCL_GETFGCONSOLE */
+		return report(ioctl(slave, TIOCLINUX, byte) ? errno : 0);
+	}
+	return report(ioctl(slave, TIOCSTI, byte) ? errno : 0);
+}
+
+/* tty_ioctl in a child: setsid needs a process that leads no group */
+static int try_tty(const char *how)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		exit(tty_ioctl(how)); /* its line flushed */
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return report(errno);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	printf("killed by %s\n", strsignal(WTERMSIG(status))); /* no 32-bit entry: SIGSEGV */
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "--cgroup")) {
@@ -663,6 +721,8 @@ int main(int argc, char **argv)
 		return try_race_link(atol(argv[2]), argv[3], argv[4], argv[5]);
 	if (argc == 2 && !strcmp(argv[1], "unshare-uts"))
 		return report(unshare(CLONE_NEWUTS) ? errno : 0);
+	if (argc == 3 && !strcmp(argv[1], "tty"))
+		return try_tty(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "stack"))
 		return print_stack();
 	fprintf(stderr,
@@ -671,6 +731,7 @@ int main(int argc, char **argv)
 		"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
 		"       exec-memory FILE |\n"
 		"       hammer MS DENIED DIR | abstract NAME | handle PATH | unshare-uts |\n"
+		"       tty sti|sti32|linux |\n"
 		"       create PATH | rename FROM TO | exchange A B |\n"
 		"       race-dir MS FILE AWAY CHECK | race-link MS FILE AWAY TO\n");
 	return 2;
