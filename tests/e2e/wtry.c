@@ -569,8 +569,7 @@ static int tty_ioctl(const char *how)
 	int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
 	long ret;
 
-	if (byte == MAP_FAILED || master < 0 || grantpt(master) || unlockpt(master) ||
-	    setsid() < 0)
+	if (byte == MAP_FAILED || master < 0 || grantpt(master) || unlockpt(master) || setsid() < 0)
 		return report(errno);
 	slave = open(ptsname(master), O_RDWR);
 	if (slave < 0)
