@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1000,12 +1001,37 @@ static void lock_holder(__u32 tgid)
 	self_exe_record();
 }
 
+/* The signal mask before loader_lock blocked the stop signals (one lock at a time). */
+static sigset_t lock_saved_mask;
+
+/*
+ * The stop signals a terminal sends by itself, past task_kill: SIGTSTP (^Z, TIOCSIG on its
+ * master), SIGTTIN and SIGTTOU (a read or a TOSTOP write once another group is made the
+ * foreground one, as a tagged program sharing the terminal can). Blocked while the lock is
+ * held, so no terminal stops its holder: a blocked SIGTTOU lets the write through, a blocked
+ * SIGTTIN fails the read (EIO), and a ^Z takes effect once the lock is released.
+ */
+static void lock_stops(int block)
+{
+	sigset_t stops;
+
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTSTP);
+	sigaddset(&stops, SIGTTIN);
+	sigaddset(&stops, SIGTTOU);
+	if (block)
+		sigprocmask(SIG_BLOCK, &stops, &lock_saved_mask);
+	else
+		sigprocmask(SIG_SETMASK, &lock_saved_mask, NULL);
+}
+
 void loader_unlock(int lock)
 {
 	if (lock < 0)
 		return;
 	lock_holder(0);
 	close(lock);
+	lock_stops(0);
 }
 
 int loader_lock(void)
@@ -1015,6 +1041,7 @@ int loader_lock(void)
 	err = check_bpffs();
 	if (err)
 		return err;
+	lock_stops(1);
 	/* the BPF filesystem's root: it exists before warden's directory, and outlives it */
 	fd = open("/sys/fs/bpf", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || flock(fd, LOCK_EX)) {
@@ -1022,6 +1049,7 @@ int loader_lock(void)
 		log_error("cannot lock /sys/fs/bpf: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		lock_stops(0);
 		return err;
 	}
 	lock_holder((__u32)getpid());

@@ -96,7 +96,7 @@ ioprio_set EPERM" "$2"
 # The warden command holding warden's lock is one of warden's own processes too: a tagged root
 # process that stopped it would keep every later apply, remove and the daemon's syncs waiting.
 t_sound_process_lock_holder() {
-	local out pid tracer _
+	local out pid tracer blocked _
 	apply "$(policy holder <<P
 name: holder
 cgroups: [$CG]
@@ -120,6 +120,11 @@ P
 	out=$(in_cg "$CG" "$WPROC" starve "$pid")
 	starve_refused "$out" "stop or starve the warden command holding the lock"
 	expect_event op=tamper what=daemon target="$pid"
+	# nor may a terminal stop it (a tagged program sharing it can make another group the
+	# foreground one): SIGTSTP, SIGTTIN and SIGTTOU (signals 20-22) are blocked while it holds
+	# the lock
+	blocked=$(awk '/^SigBlk:/ { print $2 }' "/proc/$pid/status")
+	(((0x$blocked & 0x380000) == 0x380000)) || fail "stop signals not blocked: SigBlk $blocked"
 	wait "$tracer" || fail "the apply failed: $(cat "$T/other.out")"
 	expect_eq "$(lock_holder)" "0" "the holder once the lock is released"
 }
