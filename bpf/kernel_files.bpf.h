@@ -35,6 +35,10 @@
 #define S_IFCHR 0020000
 #define S_IFDIR 0040000
 #define MEM_MAJOR 1 /* drivers/char/mem.c: 1 mem, 2 kmem, 4 port */
+#define INPUT_MAJOR 13 /* include/uapi/linux/major.h: evdev, mousedev, joydev */
+#define MISC_MAJOR 10
+#define UINPUT_MINOR 223 /* include/linux/miscdevice.h */
+#define UHID_MINOR 239
 
 enum kfile {
 	KFILE_PLAIN = 0, /* an ordinary file: the fs rules alone decide */
@@ -199,6 +203,15 @@ __noinline int kfile_class(__u64 dentry_addr, __u32 want, __u32 policy_id)
 		rdev = BPF_CORE_READ(inode, i_rdev);
 		if (rdev >> 20 == MEM_MAJOR &&
 		    ((rdev & 0xfffff) == 1 || (rdev & 0xfffff) == 2 || (rdev & 0xfffff) == 4))
+			return KFILE_DEVICE;
+		/*
+		 * Input: an event device reads every keystroke and, written to, types into the
+		 * console's foreground terminal as uinput and uhid's made-up keyboards do (TIOCSTI's
+		 * effect, bpf/guard.bpf.c)
+		 */
+		if (rdev >> 20 == INPUT_MAJOR ||
+		    (rdev >> 20 == MISC_MAJOR &&
+		     ((rdev & 0xfffff) == UINPUT_MINOR || (rdev & 0xfffff) == UHID_MINOR)))
 			return KFILE_DEVICE;
 	}
 	switch (kfile_fs(magic)) {

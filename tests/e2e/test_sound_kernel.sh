@@ -76,6 +76,15 @@ t_sound_kernel_devices() {
 	expect_eq "$(wtry_in "$CG" open "$T/mem")" "ok" "/dev/mem, named exactly for reading"
 	expect_eq "$(wtry_in "$CG" open "$T/mem" w)" "EPERM" "/dev/mem for writing"
 	expect_eq "$(wtry_in "$CG" open "$T/null" w)" "ok" "/dev/null"
+	# input devices read keystrokes and, written to, type them (uinput and uhid make keyboards)
+	mknod "$T/event" c 13 64 && mknod "$T/uinput" c 10 223 && mknod "$T/uhid" c 10 239 ||
+		fail "mknod of input devices"
+	expect_eq "$(wtry_in "$CG" open "$T/uinput" w)" "EPERM" "uinput"
+	expect_event op=tamper what=device path="$T/uinput"
+	expect_eq "$(wtry_in "$CG" open "$T/uhid" w)" "EPERM" "uhid"
+	expect_eq "$(wtry_in "$CG" open "$T/event")" "EPERM" "an event device"
+	# outside the cgroup the driver answers (or its absence: ENXIO, ENODEV)
+	[ "$("$WTRY" open "$T/event")" != EPERM ] || fail "an event device outside the cgroup"
 }
 
 t_sound_kernel_mount_api_and_handles() {
