@@ -66,8 +66,7 @@ static void addr_of(const struct warden_event *raw, char *buf, size_t size)
 	inet_ntop(raw->family == 4 ? AF_INET : AF_INET6, raw->addr, buf, size);
 }
 
-/* What a tamper event tried ("what" in JSON). */
-static const char *output_tamper_name(unsigned int what)
+const char *output_tamper_name(unsigned int what)
 {
 	static const char *const names[] = {
 		[WARDEN_TAMPER_CGROUP] = "cgroup",

@@ -12,6 +12,8 @@ void output_json_string(FILE *f, const char *s);
 void output_rfc3339(FILE *f, const struct timespec *ts);
 
 /* One event, one line. */
+/* What a tamper event tried (WARDEN_TAMPER_*: "what" in JSON), "unknown" for no such. */
+const char *output_tamper_name(unsigned int what);
 void output_event_text(FILE *f, const struct event_view *ev);
 void output_event_json(FILE *f, const struct event_view *ev);
 

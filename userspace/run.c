@@ -392,7 +392,10 @@ static void describe(const struct event_view *ev, char *what, size_t wsize, char
 		snprintf(fix, fsize, "reason %s", ev->reason);
 	else if (!fix[0])
 		snprintf(fix, fsize, "no flag allows this");
-	if (raw->op == WARDEN_OP_TAMPER || raw->op == WARDEN_OP_MEMORY_EXEC)
+	if (raw->op == WARDEN_OP_TAMPER)
+		snprintf(what, wsize, "%s%s%s", output_tamper_name(raw->what), path[0] ? " " : "",
+			 path);
+	else if (raw->op == WARDEN_OP_MEMORY_EXEC)
 		snprintf(what, wsize, "%s", path);
 }
 
