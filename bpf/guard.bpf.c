@@ -412,9 +412,14 @@ int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_
 	return namespace_decide();
 }
 
-/* include/uapi/asm-generic/ioctls.h, the same for compat tasks; include/uapi/linux/stat.h */
+/* include/uapi/asm-generic/ioctls.h, include/uapi/linux/kd.h (the same for compat tasks) */
 #define TIOCSTI 0x5412
 #define TIOCLINUX 0x541C
+#define KDSKBENT 0x4B47
+#define KDSKBSENT 0x4B49
+#define KDSKBDIACR 0x4B4B
+#define KDSETKEYCODE 0x4B4D
+#define KDSKBDIACRUNI 0x4BFB
 #define S_IFMT 00170000
 #define S_IFCHR 0020000
 
@@ -424,12 +429,24 @@ int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_
  * subcode is read from the caller's memory after this hook, so checking it would race). Into
  * the terminal of the shell that ran `warden run`, or any terminal a tagged root task opens,
  * they make an untagged shell run the tagged task's commands: out of the cgroup (bubblewrap's
- * CVE-2017-5226; from 6.2 the kernel can switch TIOCSTI off, dev.tty.legacy_tiocsti).
+ * CVE-2017-5226; from 6.2 the kernel can switch TIOCSTI off, dev.tty.legacy_tiocsti). So do,
+ * later, a console's keyboard maps rewritten (loadkeys): a key, or a function key's string,
+ * made to type what the tagged task chose when the admin presses it.
  */
 static __always_inline int tty_ioctl_decide(struct file *file, unsigned int cmd)
 {
-	if (cmd != TIOCSTI && cmd != TIOCLINUX)
+	switch (cmd) {
+	case TIOCSTI:
+	case TIOCLINUX:
+	case KDSKBENT:
+	case KDSKBSENT:
+	case KDSKBDIACR:
+	case KDSETKEYCODE:
+	case KDSKBDIACRUNI:
+		break;
+	default:
 		return 0;
+	}
 	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFCHR)
 		return 0; /* only terminals take them */
 	return warden_guard(WARDEN_TAMPER_TTY);

@@ -186,6 +186,8 @@ t_tamper_tty() {
 	expect_eq "$(wtry_in "$CG" --uid 65534 tty sti)" "EPERM" "TIOCSTI as uid 65534"
 	expect_eq "$("$WTRY" tty linux)" "ENOTTY" "TIOCLINUX on a pty outside the cgroup"
 	expect_eq "$(wtry_in "$CG" tty linux)" "EPERM" "TIOCLINUX"
+	[ "$("$WTRY" tty keymap)" != EPERM ] || fail "KDSKBSENT on a pty outside the cgroup"
+	expect_eq "$(wtry_in "$CG" tty keymap)" "EPERM" "KDSKBSENT (a function key's string)"
 	# allowing everything a policy can allow (the pty, the child) leaves TIOCSTI refused
 	expect_eq "$("$W" run --allow-all -- "$WTRY" tty sti 2>"$T/run.err")" "EPERM" \
 		"TIOCSTI under warden run: $(cat "$T/run.err")"

@@ -35,9 +35,10 @@
  *                               connect to it (judged by net.connect "@NAME" rules)
  *   wtry handle PATH            name_to_handle_at PATH, then open_by_handle_at it
  *   wtry unshare-uts            unshare(CLONE_NEWUTS): a new namespace
- *   wtry tty [sti|sti32|linux]  on a new pty whose slave is its controlling terminal (in a new
- *                               session): TIOCSTI of one byte, the same through the 32-bit
- *                               system call (int $0x80), or TIOCLINUX (which a pty refuses)
+ *   wtry tty sti|sti32|linux|keymap   on a new pty whose slave is its controlling terminal (in
+ *                               a new session): TIOCSTI of one byte, the same through the
+ *                               32-bit system call (int $0x80), TIOCLINUX or KDSKBSENT (a
+ *                               console's requests, which a pty refuses)
  *   wtry stack                  print the permissions of the main thread's stack ("rw-p",
  *                               "rwxp": build/tests/wtry-execstack asks exec for the latter)
  *   wtry create PATH            open(2) with O_CREAT|O_EXCL|O_WRONLY, then close
@@ -64,6 +65,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <linux/kd.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -583,6 +585,12 @@ static int tty_ioctl(const char *how)
 		*byte = 12; /* TIOCL_GETFGCONSOLE */
 		return report(ioctl(slave, TIOCLINUX, byte) ? errno : 0);
 	}
+	if (!strcmp(how, "keymap")) {
+		struct kbsentry ks = { .kb_func = 0 }; /* F1's string, as loadkeys sets it */
+
+		strcpy((char *)ks.kb_string, "id\n");
+		return report(ioctl(slave, KDSKBSENT, &ks) ? errno : 0);
+	}
 	return report(ioctl(slave, TIOCSTI, byte) ? errno : 0);
 }
 
@@ -730,7 +738,7 @@ int main(int argc, char **argv)
 		"       mmap-exec PATH | mprotect-exec PATH | open-for MS PATH... |\n"
 		"       exec-memory FILE |\n"
 		"       hammer MS DENIED DIR | abstract NAME | handle PATH | unshare-uts |\n"
-		"       tty sti|sti32|linux |\n"
+		"       tty sti|sti32|linux|keymap |\n"
 		"       create PATH | rename FROM TO | exchange A B |\n"
 		"       race-dir MS FILE AWAY CHECK | race-link MS FILE AWAY TO\n");
 	return 2;
