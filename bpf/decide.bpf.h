@@ -10,6 +10,12 @@
 
 #define EPERM 1
 
+/* include/uapi/linux/stat.h */
+#define S_IFMT 00170000
+#define S_IFBLK 0060000
+#define S_IFCHR 0020000
+#define S_IFDIR 0040000
+
 #ifdef WARDEN_CANDIDATE
 #define WARDEN_IS_CANDIDATE 1
 /*
@@ -471,17 +477,17 @@ static __always_inline int warden_is_own(struct task_struct *p)
 {
 	struct warden_inode key = {};
 	struct mm_struct *mm;
-	struct file *exe;
+	struct inode *exe;
 
 	if (warden_is_daemon(p->tgid))
 		return 1;
 	/* p is a hook's BTF argument: direct loads (one that faults reads 0) */
 	mm = p->mm;
-	exe = mm ? mm->exe_file : NULL;
-	if (!exe || !exe->f_inode)
+	exe = mm && mm->exe_file ? mm->exe_file->f_inode : NULL;
+	if (!exe)
 		return 0; /* a kernel thread, or a process exiting */
-	key.dev = exe->f_inode->i_sb->s_dev;
-	key.ino = exe->f_inode->i_ino;
+	key.dev = exe->i_sb->s_dev;
+	key.ino = exe->i_ino;
 	return bpf_map_lookup_elem(&warden_selfexe, &key) != NULL;
 }
 

@@ -412,7 +412,7 @@ int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_
 	return namespace_decide();
 }
 
-/* include/uapi/asm-generic/ioctls.h, include/uapi/linux/kd.h (the same for compat tasks) */
+/* include/uapi/asm-generic/ioctls.h and linux/kd.h (the same for compat tasks) */
 #define TIOCSTI 0x5412
 #define TIOCLINUX 0x541C
 #define KDSKBENT 0x4B47
@@ -420,8 +420,6 @@ int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_
 #define KDSKBDIACR 0x4B4B
 #define KDSETKEYCODE 0x4B4D
 #define KDSKBDIACRUNI 0x4BFB
-#define S_IFMT 00170000
-#define S_IFCHR 0020000
 
 /*
  * Typing into a terminal: TIOCSTI pushes bytes into a terminal's input as if typed there, and
@@ -447,7 +445,7 @@ static __always_inline int tty_ioctl_decide(struct file *file, unsigned int cmd)
 	default:
 		return 0;
 	}
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFCHR)
+	if ((file->f_inode->i_mode & S_IFMT) != S_IFCHR)
 		return 0; /* only terminals take them */
 	return warden_guard(WARDEN_TAMPER_TTY);
 }

@@ -30,10 +30,6 @@
 #define FUSECTL_SUPER_MAGIC 0x65735543
 #define NFSD_MAGIC 0x6e667364
 
-#define S_IFMT 00170000
-#define S_IFBLK 0060000
-#define S_IFCHR 0020000
-#define S_IFDIR 0040000
 #define MEM_MAJOR 1 /* drivers/char/mem.c: 1 mem, 2 kmem, 4 port */
 #define INPUT_MAJOR 13 /* include/uapi/linux/major.h: evdev, mousedev, joydev */
 #define MISC_MAJOR 10

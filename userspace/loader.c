@@ -959,16 +959,18 @@ static int self_exe_is_warden(const struct stat *exe)
 
 /*
  * Record the executable this process runs as warden's own (warden_selfexe), once warden is
- * loaded. The map holds a few (builds replaced by upgrades): when it is full, the others go.
+ * loaded: once per process, when it releases the lock (a first `warden load` made the map
+ * meanwhile). The map holds a few (builds replaced by upgrades): when full, the others go.
  */
 static void self_exe_record(void)
 {
 	struct warden_inode self = {}, keys[16], *prev = NULL;
+	static int recorded;
 	struct stat st;
 	__u32 one = 1, n = 0;
 	int fd;
 
-	if (stat("/proc/self/exe", &st) || !self_exe_is_warden(&st))
+	if (recorded || stat("/proc/self/exe", &st) || !self_exe_is_warden(&st))
 		return;
 	self.dev = loader_kernel_dev(st.st_dev);
 	self.ino = st.st_ino;
@@ -982,13 +984,11 @@ static void self_exe_record(void)
 			bpf_map_delete_elem(fd, &keys[i]);
 		bpf_map_update_elem(fd, &self, &one, BPF_ANY);
 	}
+	recorded = 1;
 	close(fd);
 }
 
-/*
- * Record tgid (0: none) as the holder of warden's lock, once warden is loaded (warden_daemon),
- * and the executable it runs.
- */
+/* Record tgid (0: none) as the holder of warden's lock, once warden is loaded (warden_daemon). */
 static void lock_holder(__u32 tgid)
 {
 	int fd = bpf_obj_get(PIN("warden_daemon"));
@@ -998,7 +998,6 @@ static void lock_holder(__u32 tgid)
 		return;
 	bpf_map_update_elem(fd, &one, &tgid, BPF_ANY);
 	close(fd);
-	self_exe_record();
 }
 
 /* The signal mask before loader_lock blocked the stop signals (one lock at a time). */
@@ -1030,6 +1029,7 @@ void loader_unlock(int lock)
 	if (lock < 0)
 		return;
 	lock_holder(0);
+	self_exe_record();
 	close(lock);
 	lock_stops(0);
 }
