@@ -356,13 +356,37 @@ extern const void rename_lock __ksym __weak;
  */
 extern const void mount_lock __ksym __weak;
 
-static __always_inline __u32 seq_now(const void *lock)
+/*
+ * From 6.2 a read-only typed view of any kernel address, whose loads are plain loads the JIT
+ * guards against faults (about 7 instructions, where a bpf_probe_read_kernel call costs about
+ * 85). Weak: older kernels do not have it, and there the verifier drops the branch that calls it
+ * (seq_at; cgroup storage came in the same release, and its enum value is resolved at load).
+ */
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * The sequence count at addr (a seqcount's first field): odd while being written. Read once,
+ * in program order (volatile, and after a call the compiler cannot see through). Only
+ * addresses of live objects are passed (static locks; dentries, which are freed after an RCU
+ * grace period, and a program runs inside an RCU read section), so neither read faults.
+ */
+static __always_inline __u32 seq_at(const void *addr)
 {
 	__u32 seq = 1; /* odd: "being written", never cached */
 
-	if (lock)
-		bpf_probe_read_kernel(&seq, sizeof(seq), lock);
+	if (bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_CGRP_STORAGE)) {
+		struct seqcount *sc =
+			bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct seqcount));
+
+		return *(volatile __u32 *)&sc->sequence;
+	}
+	bpf_probe_read_kernel(&seq, sizeof(seq), addr);
 	return seq;
+}
+
+static __always_inline __u32 seq_now(const void *lock)
+{
+	return lock ? seq_at(lock) : 1;
 }
 
 /*
@@ -372,11 +396,7 @@ static __always_inline __u32 seq_now(const void *lock)
  */
 static __always_inline __u32 dentry_seq(struct dentry *d)
 {
-	__u32 seq = 1;
-
-	bpf_probe_read_kernel(&seq, sizeof(seq),
-			      (char *)d + bpf_core_field_offset(struct dentry, d_seq));
-	return seq;
+	return seq_at((char *)d + bpf_core_field_offset(struct dentry, d_seq));
 }
 
 #define WALK_CHUNK 64 /* components per call of walk_chunk */
