@@ -383,6 +383,7 @@ static __always_inline int namespace_decide(void)
 #define CAP_SYS_ADMIN 21
 
 #define CAP_DAC_READ_SEARCH 2
+#define CAP_SYS_TTY_CONFIG 26
 
 /*
  * System calls that have no LSM hook of their own but ask for a capability first, by their
@@ -420,8 +421,13 @@ int BPF_PROG(warden_capable, const struct cred *cred, struct user_namespace *ns,
 {
 	long nr;
 
-	if (ret || (cap != CAP_SYS_ADMIN && cap != CAP_DAC_READ_SEARCH))
+	if (ret)
 		return ret;
+	/* vhangup(2): SIGHUP to the session of the caller's terminal, sent as the kernel's own */
+	if (cap == CAP_SYS_TTY_CONFIG)
+		return signal_decide(NULL, 0);
+	if (cap != CAP_SYS_ADMIN && cap != CAP_DAC_READ_SEARCH)
+		return 0;
 	nr = current_syscall();
 	if (cap == CAP_SYS_ADMIN && (nr == NR_UNSHARE || nr == NR_UNSHARE_32))
 		return namespace_decide();
@@ -483,6 +489,7 @@ int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_
 #define FIOSETOWN 0x8901
 #define SIOCSPGRP 0x8902
 #define TIOCSIG 0x40045436
+#define TIOCVHANGUP 0x5437
 
 /*
  * Typing into a terminal: TIOCSTI pushes bytes into a terminal's input as if typed there, and
@@ -502,7 +509,8 @@ static __always_inline int ioctl_decide(struct file *file, unsigned int cmd)
 	case SIOCSPGRP:
 		return owner_decide(0, 0);
 	case TIOCSIG:
-		/* a pty master's: the kernel signals the other side's foreground group */
+	case TIOCVHANGUP:
+		/* the kernel signals the terminal's foreground group, or its session */
 		return signal_decide(NULL, 0);
 	case TIOCSTI:
 	case TIOCLINUX:

@@ -50,8 +50,10 @@ f_setown ok
 f_setown_self ok
 f_setown_ex_self ok
 fiosetown_self ok
-tiocsig ok"
-	expect_lines "$(in_cg "$CG" "$WPROC" signal "$outside")" "$all_ok" "without process.signal"
+tiocsig ok
+tiocvhangup ok
+vhangup ok"
+	expect_lines "$(in_cg "$CG" setsid -w "$WPROC" signal "$outside")" "$all_ok" "without process.signal"
 	apply "$(policy sound <<P
 name: sound
 cgroups: [$CG]
@@ -60,7 +62,7 @@ P
 )"
 	bg_in "$CG" sleep 1000
 	inside=$BG_PID
-	out=$(in_cg "$CG" "$WPROC" signal "$outside")
+	out=$(in_cg "$CG" setsid -w "$WPROC" signal "$outside")
 	expect_lines "$out" "kill0 EPERM
 kill EPERM
 tgkill EPERM
@@ -70,10 +72,12 @@ f_setown EPERM
 f_setown_self ok
 f_setown_ex_self EPERM
 fiosetown_self EPERM
-tiocsig EPERM" "signals to a process outside the policy"
+tiocsig EPERM
+tiocvhangup EPERM
+vhangup EPERM" "signals to a process outside the policy"
 	expect_event op=signal target="$outside" uid=0 action=deny
-	expect_eq "$(event_count op=signal uid=0)" 9 "an event for each refusal"
-	out=$(in_cg "$CG" "$WPROC" signal "$inside")
+	expect_eq "$(event_count op=signal uid=0)" 11 "an event for each refusal"
+	out=$(in_cg "$CG" setsid -w "$WPROC" signal "$inside")
 	expect_lines "$out" "kill0 ok
 kill ok
 tgkill ok
@@ -83,9 +87,11 @@ f_setown EPERM
 f_setown_self ok
 f_setown_ex_self EPERM
 fiosetown_self EPERM
-tiocsig EPERM" "signals to the policy's own process"
+tiocsig EPERM
+tiocvhangup EPERM
+vhangup EPERM" "signals to the policy's own process"
 	# as uid 65534, to a process of the same uid
-	out=$(in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups "$WPROC" signal "$nobody")
+	out=$(in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups setsid -w "$WPROC" signal "$nobody")
 	expect_contains "$out" "kill EPERM" "uid 65534"
 	expect_event op=signal target="$nobody" uid=65534
 	kill -0 "$outside" "$nobody" "$inside" || fail "a process died"

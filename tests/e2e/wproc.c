@@ -15,7 +15,8 @@
  *   wproc signal PID            SIGCONT (harmless) to PID by kill (and signal 0), tgkill,
  *                               rt_sigqueueinfo and pidfd_send_signal; PID and then itself
  *                               named a file's owner by F_SETOWN; itself by F_SETOWN_EX and by
- *                               the ioctl FIOSETOWN; TIOCSIG (SIGINT) on a new pty master
+ *                               the ioctl FIOSETOWN; TIOCSIG (SIGINT) and TIOCVHANGUP on a
+ *                               new pty master; vhangup (run it without a terminal: setsid)
  *   wproc lock PATH             flock and an fcntl write... read lock of PATH
  *   wproc fill MAP KEYSIZE VALSIZE   insert dummy keys (high bit set) into the pinned hash map
  *                               MAP until it is full; prints how many went in
@@ -188,7 +189,10 @@ static int signal_all(pid_t pid)
 	if (master < 0 || grantpt(master) || unlockpt(master))
 		return 2;
 	line("tiocsig", ioctl(master, TIOCSIG, SIGINT)); /* a slave no one opened: sent to no one */
+	line("tiocvhangup", ioctl(master, TIOCVHANGUP));
 	close(master);
+	/* run without a controlling terminal (setsid): nothing to hang up */
+	line("vhangup", vhangup());
 	return 0;
 }
 
