@@ -41,6 +41,7 @@
 #define WARDEN_OP_PTRACE 8
 #define WARDEN_OP_TAMPER 9 /* an attempt to escape or switch off enforcement; what says which */
 #define WARDEN_OP_MEMORY_EXEC 10 /* executable anonymous or writable memory (process.exec_memory) */
+#define WARDEN_OP_SIGNAL 11 /* a signal to a process outside the policy (process.signal) */
 #define WARDEN_OP_SLOTS 16 /* ops a policy's refusals are counted by (warden_op_counter) */
 #define WARDEN_OP_COUNTERS (WARDEN_MAX_POLICIES * WARDEN_OP_SLOTS)
 
@@ -95,6 +96,7 @@
 #define WARDEN_POLICY_EXEC_MEMORY_DENY 1024 /* no executable anonymous or writable memory */
 #define WARDEN_POLICY_CANDIDATE \
 	2048 /* a candidate: judged beside an enforced policy, never in force */
+#define WARDEN_POLICY_SIGNAL_DENY 4096 /* signals only to processes of the same policy */
 
 /*
  * warden_dfa: the automata of wildcard rules, one per policy that has any, in one array of

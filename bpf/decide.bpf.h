@@ -491,6 +491,15 @@ static __always_inline int warden_is_own(struct task_struct *p)
 	return bpf_map_lookup_elem(&warden_selfexe, &key) != NULL;
 }
 
+/* Whether task is confined by policy_id: its cgroup carries that policy's tag. */
+static __always_inline int same_policy(struct task_struct *task, __u32 policy_id)
+{
+	__u64 cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	struct warden_cgroup *tag = bpf_map_lookup_elem(&warden_cgroups, &cgid);
+
+	return tag && tag->policy_id == policy_id;
+}
+
 /* A hook that only guards: untagged tasks pass, tagged ones are denied what. */
 static __always_inline int warden_guard(__u32 what)
 {

@@ -154,13 +154,41 @@ static __always_inline int task_guard(struct task_struct *p)
 	return daemon_guard(p->tgid, warden_is_own(p));
 }
 
+/*
+ * process.signal: deny. A tagged task may signal only processes of its own policy, as Landlock's
+ * LANDLOCK_SCOPE_SIGNAL: kill, tgkill, rt_sigqueueinfo, pidfd_send_signal and kill(-pgrp) reach
+ * task_kill once per target; the kernel's own signals (SIGCHLD, a terminal's ^C) do not.
+ * Signal 0, which asks whether a process exists, counts. target: the pid to report (p's, or
+ * the number a task named as a file's owner, p NULL: refused without a look).
+ */
+static __always_inline int signal_decide(struct task_struct *p, __u32 target)
+{
+	struct warden_policy *policy = NULL;
+	struct warden_scratch *s = NULL;
+	__u32 policy_id = 0;
+	int tagged;
+
+	tagged = warden_begin(&policy, &policy_id, &s);
+	if (tagged <= 0 || !(policy->flags & WARDEN_POLICY_SIGNAL_DENY))
+		return tagged < 0 ? tagged : 0;
+	if (p && same_policy(p, policy_id)) {
+		warden_count_allowed(policy_id);
+		return 0;
+	}
+	s->ev.target_pid = target;
+	return warden_report(&s->ev, policy, policy_id, WARDEN_OP_SIGNAL, WARDEN_REASON_RULE);
+}
+
 SEC("lsm/task_kill")
 int BPF_PROG(warden_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred, int ret)
 {
 	if (ret)
 		return ret;
-	return task_guard(p);
+	ret = task_guard(p);
+	if (ret)
+		return ret;
+	return signal_decide(p, p->tgid);
 }
 
 /* Nor starved: their limits, priority, scheduling policy and memory placement. */
@@ -237,6 +265,35 @@ static __always_inline int pid_guard(__u32 pid)
 	return daemon_guard(pid, warden_is_daemon(pid));
 }
 
+/* The thread group id of the current task as its own pid namespace numbers it. */
+static __always_inline __s32 own_tgid_in_ns(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	__s32 nr = 0;
+
+	bpf_probe_read_kernel(&nr, sizeof(nr),
+			      (char *)pid + bpf_core_field_offset(struct pid, numbers) +
+				      (__u64)level * bpf_core_type_size(struct upid) +
+				      bpf_core_field_offset(struct upid, nr));
+	return nr;
+}
+
+/*
+ * Naming a file's owner, who gets SIGIO and SIGURG when I/O comes, sent by whoever causes it.
+ * Under process.signal: deny a tagged task may name only itself, by value (F_SETOWN with its
+ * own pid, or 0 for none): F_SETOWN_EX and the ioctls FIOSETOWN and SIOCSPGRP give the owner in
+ * the caller's memory, which the kernel reads again after this hook (another thread could
+ * change it in between), so they are refused.
+ */
+static __always_inline int owner_decide(__s32 pid, int by_value)
+{
+	if (by_value && (pid == 0 || pid == own_tgid_in_ns()))
+		return 0;
+	return signal_decide(NULL, pid > 0 ? pid : 0);
+}
+
 /* Naming the daemon as a file's owner is refused where it is asked for (see above for groups). */
 SEC("lsm/file_fcntl")
 int BPF_PROG(warden_file_fcntl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
@@ -245,13 +302,16 @@ int BPF_PROG(warden_file_fcntl, struct file *file, unsigned int cmd, unsigned lo
 
 	if (ret)
 		return ret;
-	if (cmd == F_SETOWN)
-		return (int)arg > 0 ? pid_guard((int)arg) : 0;
+	if (cmd == F_SETOWN) {
+		ret = (int)arg > 0 ? pid_guard((int)arg) : 0;
+		return ret ? ret : owner_decide((int)arg, 1);
+	}
 	if (cmd != F_SETOWN_EX)
 		return 0;
 	if (bpf_probe_read_user(&ex, sizeof(ex), (void *)arg))
 		return 0; /* the kernel's own copy fails too: EFAULT */
-	return ex.type != F_OWNER_PGRP && ex.pid > 0 ? pid_guard(ex.pid) : 0;
+	ret = ex.type != F_OWNER_PGRP && ex.pid > 0 ? pid_guard(ex.pid) : 0;
+	return ret ? ret : owner_decide(ex.pid, 0);
 }
 
 /*
@@ -323,6 +383,7 @@ static __always_inline int namespace_decide(void)
 #define CAP_SYS_ADMIN 21
 
 #define CAP_DAC_READ_SEARCH 2
+#define CAP_SYS_TTY_CONFIG 26
 
 /*
  * System calls that have no LSM hook of their own but ask for a capability first, by their
@@ -360,8 +421,13 @@ int BPF_PROG(warden_capable, const struct cred *cred, struct user_namespace *ns,
 {
 	long nr;
 
-	if (ret || (cap != CAP_SYS_ADMIN && cap != CAP_DAC_READ_SEARCH))
+	if (ret)
 		return ret;
+	/* vhangup(2): SIGHUP to the session of the caller's terminal, sent as the kernel's own */
+	if (cap == CAP_SYS_TTY_CONFIG)
+		return signal_decide(NULL, 0);
+	if (cap != CAP_SYS_ADMIN && cap != CAP_DAC_READ_SEARCH)
+		return 0;
 	nr = current_syscall();
 	if (cap == CAP_SYS_ADMIN && (nr == NR_UNSHARE || nr == NR_UNSHARE_32))
 		return namespace_decide();
@@ -420,6 +486,10 @@ int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_
 #define KDSKBDIACR 0x4B4B
 #define KDSETKEYCODE 0x4B4D
 #define KDSKBDIACRUNI 0x4BFB
+#define FIOSETOWN 0x8901
+#define SIOCSPGRP 0x8902
+#define TIOCSIG 0x40045436
+#define TIOCVHANGUP 0x5437
 
 /*
  * Typing into a terminal: TIOCSTI pushes bytes into a terminal's input as if typed there, and
@@ -429,11 +499,19 @@ int BPF_PROG(warden_cred_prepare, struct cred *new, const struct cred *old, gfp_
  * they make an untagged shell run the tagged task's commands: out of the cgroup (bubblewrap's
  * CVE-2017-5226; from 6.2 the kernel can switch TIOCSTI off, dev.tty.legacy_tiocsti). So do,
  * later, a console's keyboard maps rewritten (loadkeys): a key, or a function key's string,
- * made to type what the tagged task chose when the admin presses it.
+ * made to type what the tagged task chose when the admin presses it. And, under
+ * process.signal: deny, naming a file's owner (owner_decide) and TIOCSIG.
  */
-static __always_inline int tty_ioctl_decide(struct file *file, unsigned int cmd)
+static __always_inline int ioctl_decide(struct file *file, unsigned int cmd)
 {
 	switch (cmd) {
+	case FIOSETOWN:
+	case SIOCSPGRP:
+		return owner_decide(0, 0);
+	case TIOCSIG:
+	case TIOCVHANGUP:
+		/* the kernel signals the terminal's foreground group, or its session */
+		return signal_decide(NULL, 0);
 	case TIOCSTI:
 	case TIOCLINUX:
 	case KDSKBENT:
@@ -455,7 +533,7 @@ int BPF_PROG(warden_file_ioctl, struct file *file, unsigned int cmd, unsigned lo
 {
 	if (ret)
 		return ret;
-	return tty_ioctl_decide(file, cmd);
+	return ioctl_decide(file, cmd);
 }
 
 /* A 32-bit task's ioctl has a hook of its own from 6.8 (and in the stable series since). */
@@ -465,5 +543,5 @@ int BPF_PROG(warden_file_ioctl_compat, struct file *file, unsigned int cmd, unsi
 {
 	if (ret)
 		return ret;
-	return tty_ioctl_decide(file, cmd);
+	return ioctl_decide(file, cmd);
 }

@@ -22,15 +22,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define PTRACE_MODE_ATTACH 0x02
 #define PTRACE_MODE_NOAUDIT 0x04
 
-/* Whether task is confined by policy_id: its cgroup carries that policy's tag. */
-static __always_inline int same_policy(struct task_struct *task, __u32 policy_id)
-{
-	__u64 cgid = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	struct warden_cgroup *tag = bpf_map_lookup_elem(&warden_cgroups, &cgid);
-
-	return tag && tag->policy_id == policy_id;
-}
-
 /*
  * Deny op for the current task when its policy has flag set. Tracing the warden daemon is
  * refused whatever the policy says. pokes: the operation lets one process write another's

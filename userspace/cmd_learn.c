@@ -306,12 +306,13 @@ static int learning_policy(const struct learn_cmd *c, const char *name, const ch
 		err = policy_parse_string(c->merge, c->old_text, c->old_len, ret, &diags);
 	} else {
 		yaml_quoted(cgroup ? cgroup : "/", quoted, sizeof(quoted));
-		n = asprintf(&text,
-			     "name: %s\nmode: audit\ncgroups: [%s]\nfs: {default: deny}\n"
-			     "exec: {default: deny}\nlibraries: {default: deny}\n"
-			     "net: {connect: {default: deny}, bind: {default: deny}}\n"
-			     "process: {fork: deny, ptrace: deny, exec_memory: deny}\n",
-			     name, quoted);
+		n = asprintf(
+			&text,
+			"name: %s\nmode: audit\ncgroups: [%s]\nfs: {default: deny}\n"
+			"exec: {default: deny}\nlibraries: {default: deny}\n"
+			"net: {connect: {default: deny}, bind: {default: deny}}\n"
+			"process: {fork: deny, ptrace: deny, exec_memory: deny, signal: deny}\n",
+			name, quoted);
 		if (n < 0)
 			return -ENOMEM;
 		err = policy_parse_string("warden learn", text, n, ret, &diags);

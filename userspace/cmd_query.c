@@ -39,7 +39,7 @@ static const char query_help[] =
 	"  net.connect @NAME             an abstract unix socket\n"
 	"  net.bind [ADDR:]PORT[/tcp|/udp]    bind (a port alone is 0.0.0.0:PORT; [::]:PORT\n"
 	"                                is judged as [::] and 0.0.0.0, as without IPV6_V6ONLY)\n"
-	"  fork, ptrace, memory.exec, namespace, handle   the process keys (no TARGET)\n"
+	"  fork, ptrace, memory.exec, signal, namespace, handle   the process keys (no TARGET)\n"
 	"\n"
 	"Paths are resolved as the kernel would see them: the real path of TARGET, or of its\n"
 	"deepest existing directory with the rest appended for a path that does not exist.\n"

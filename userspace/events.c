@@ -34,6 +34,7 @@ const char *events_op_name(unsigned int op)
 		[WARDEN_OP_PTRACE] = "ptrace",
 		[WARDEN_OP_TAMPER] = "tamper",
 		[WARDEN_OP_MEMORY_EXEC] = "memory.exec",
+		[WARDEN_OP_SIGNAL] = "signal",
 	};
 
 	if (op < sizeof(names) / sizeof(names[0]) && names[op])

@@ -131,6 +131,7 @@ enum {
 	FLAG_NAMESPACES,
 	FLAG_HANDLES,
 	FLAG_EXEC_MEMORY,
+	FLAG_SIGNAL,
 	FLAG_FILELESS_EXEC,
 	FLAG_FILELESS_LIB,
 	FLAG_UNRESOLVED,
@@ -472,6 +473,8 @@ int learn_add(struct learn *l, const struct learn_event *ev)
 		l->flags[FLAG_PTRACE]++;
 	else if (is_op(ev, "memory.exec"))
 		l->flags[FLAG_EXEC_MEMORY]++;
+	else if (is_op(ev, "signal"))
+		l->flags[FLAG_SIGNAL]++;
 	else if (is_op(ev, "tamper"))
 		return add_tamper(l, ev);
 	else
@@ -1553,6 +1556,7 @@ int learn_write(struct learn *l, const struct policy *old_policy, const char *ol
 	write_flag(&w, "namespaces", !o || o->namespaces_deny, l->flags[FLAG_NAMESPACES], 1);
 	write_flag(&w, "file_handles", !o || o->handles_deny, l->flags[FLAG_HANDLES], 1);
 	write_flag(&w, "exec_memory", o && o->exec_memory_deny, l->flags[FLAG_EXEC_MEMORY], 1);
+	write_flag(&w, "signal", o && o->signal_deny, l->flags[FLAG_SIGNAL], 1);
 	if (fflush(out) || ferror(out))
 		ret = -EIO;
 out:

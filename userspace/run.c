@@ -378,15 +378,16 @@ static void describe(const struct event_view *ev, char *what, size_t wsize, char
 		snprintf(fix, fsize, "--allow-child-process");
 		break;
 	case WARDEN_OP_PTRACE:
+	case WARDEN_OP_SIGNAL:
 		snprintf(what, wsize, "pid %u", raw->target_pid);
 		snprintf(fix, fsize, "--allow-all");
 		break;
 	}
-	/* fork and ptrace denials are the policy's switch, reported as its rule */
+	/* fork, ptrace and signal denials are the policy's switch, reported as its rule */
 	if (raw->op == WARDEN_OP_TAMPER)
 		snprintf(fix, fsize, "warden never allows this");
 	else if (raw->reason == WARDEN_REASON_RULE && raw->op != WARDEN_OP_FORK &&
-		 raw->op != WARDEN_OP_PTRACE)
+		 raw->op != WARDEN_OP_PTRACE && raw->op != WARDEN_OP_SIGNAL)
 		snprintf(fix, fsize, "a deny rule decides");
 	else if (raw->reason != WARDEN_REASON_RULE && raw->reason != WARDEN_REASON_DEFAULT)
 		snprintf(fix, fsize, "reason %s", ev->reason);

@@ -481,7 +481,7 @@ static char *emit(const struct rules *r, size_t *ret_len)
 	fputs("  bind:\n    default: deny\n", f);
 	emit_list(f, "    allow", &r->bind);
 	emit_list(f, "    deny", &r->deny_bind);
-	fputs("process: { fork: deny, ptrace: deny }\n", f);
+	fputs("process: { fork: deny, ptrace: deny, signal: deny }\n", f);
 	if (fclose(f)) {
 		free(text);
 		return NULL;
@@ -570,6 +570,7 @@ static void apply_defaults(struct policy *p, const struct run_flags *f)
 		p->connect.default_deny = 0;
 		p->bind.default_deny = 0;
 		p->ptrace_deny = 0;
+		p->signal_deny = 0;
 	}
 	if (child || f->exec.n)
 		p->fork_deny = 0;

@@ -29,6 +29,7 @@ q_attempt() {
 		;;
 	fork) out=$(wtry_in "$cg" fork) ;;
 	ptrace) out=$(wtry_in "$cg" ptrace "$target") ;;
+	signal) out=$(in_cg "$cg" bash -c 'kill -0 "$0" 2>/dev/null && echo ok || echo EPERM' "$target") ;;
 	memory.exec)
 		out=$(wtry_in "$cg" exec-memory "$T/w/mem")
 		out=${out%% *}
@@ -54,6 +55,7 @@ q_case() {
 	*) fail "warden query --cgroup $cg $op $target: exit $rc: $(cat "$T/q.out")" ;;
 	esac
 	[ "$op" = ptrace ] && target=$QTARGET
+	[ "$op" = signal ] && target=$$ # the test's shell, outside the policies
 	real=$(q_attempt "$cg" "$op" "$target")
 	[ "$got" = "$want" ] && [ "${real%% *}" = "$want" ] ||
 		fail "$op $target in $cg: expected $want, query said $got ($(cat "$T/q.out")), the kernel $real"
@@ -92,7 +94,7 @@ net:
     allow: ["127.0.0.1:5432/tcp", "127.0.0.0/8:7000-7010", "[::1]:6379", "53/udp", "@qtest-*"]
     deny: [127.0.0.2, "@qtest-secret"]
   bind: { default: deny, allow: ["8080/tcp", "0.0.0.0:9000/udp"] }
-process: { fork: deny, ptrace: deny, exec_memory: deny, file_handles: allow }
+process: { fork: deny, ptrace: deny, exec_memory: deny, file_handles: allow, signal: deny }
 P
 )" "$(policy qb <<P
 name: qb
@@ -144,6 +146,8 @@ P
 	q_case "$a" denied ptrace
 	q_case "$a" denied memory.exec
 	q_case "$b" allowed memory.exec
+	q_case "$a" denied signal
+	q_case "$b" allowed signal
 	q_case "$a" denied namespace
 	q_case "$b" allowed namespace
 	q_case "$a" allowed handle
@@ -181,7 +185,7 @@ P
 		"{\"decision\":\"allowed\",\"policy\":null,\"mode\":null,\"rule\":null,\"key\":null,\"at\":null,\"kernel\":\"allowed\",\"op\":\"fs.read\",\"target\":\"/etc/shadow\",\"cgroup\":\"$(sed -n 's/^0:://p' /proc/$$/cgroup)\"}
 0" "an untagged process"
 	expect_eq "$("$W" query --cgroup "$a" fs.exec /x 2>&1; echo $?)" \
-		"warden: query: unknown op 'fs.exec' (ops: fs.read, fs.write, exec, library, net.connect, net.bind, fork, ptrace, memory.exec, namespace, handle)
+		"warden: query: unknown op 'fs.exec' (ops: fs.read, fs.write, exec, library, net.connect, net.bind, fork, ptrace, memory.exec, signal, namespace, handle)
 2" "an unknown op"
 	expect_eq "$("$W" query --cgroup "$a" net.connect 10.0.0.0/8 2>&1; echo $?)" \
 		"warden: query: net.connect target '10.0.0.0/8' is a network; give one address

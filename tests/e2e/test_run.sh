@@ -33,6 +33,13 @@ t_run_default_flags_status() {
 	expect_eq "$?" 7 "exit status"
 	"$W" run -- sh -c 'kill -TERM $$'
 	expect_eq "$?" 143 "killed by SIGTERM"
+	# signals go to its own processes only: the test's shell is outside
+	"$W" run -- sh -c "kill -0 $$" 2>"$T/err"
+	expect_eq "$?" 1 "kill -0 of a process outside"
+	grep -qE "warden: denied signal pid $$ \(sh, pid [0-9]+\): allow with --allow-all$" "$T/err" ||
+		fail "signal line: $(cat "$T/err")"
+	"$W" run -A -- sh -c "kill -0 $$" 2>"$T/err"
+	expect_eq "$?" 0 "-A allows signals: $(cat "$T/err")"
 	# one line per distinct denial, naming the flag; the events file has each event
 	"$W" run --allow-exec=cat --events "$T/events.json" -- \
 		sh -c 'cat /etc/shadow; cat /etc/shadow; cat /etc/hostname' >"$T/out" 2>"$T/err"

@@ -24,8 +24,9 @@ got
 $1"
 }
 
-t_sound_process_outside_policy() {
-	local out inside outside nobody
+# outside_processes: in the caller's variables outside and nobody, sleepers outside the policy
+# (as root, as uid 65534), killed at exit with inside's; the test's cgroup under sound_policy
+outside_processes() {
 	sleep 1000 &
 	outside=$!
 	setpriv --reuid 65534 --regid 65534 --clear-groups sleep 1000 &
@@ -33,6 +34,72 @@ t_sound_process_outside_policy() {
 	# shellcheck disable=SC2064
 	trap "kill $outside $nobody \$inside 2>/dev/null" EXIT
 	sound_policy "$CG"
+}
+
+# process.signal: deny: signals only to the policy's own processes, however sent; a file's owner
+# (who gets SIGIO) only the caller itself, by value; no TIOCSIG
+t_sound_process_signal() {
+	local out inside outside nobody all_ok
+	outside_processes
+	all_ok="kill0 ok
+kill ok
+tgkill ok
+sigqueue ok
+pidfd_send_signal ok
+f_setown ok
+f_setown_self ok
+f_setown_ex_self ok
+fiosetown_self ok
+tiocsig ok
+tiocvhangup ok
+vhangup ok"
+	expect_lines "$(in_cg "$CG" setsid -w "$WPROC" signal "$outside")" "$all_ok" "without process.signal"
+	apply "$(policy sound <<P
+name: sound
+cgroups: [$CG]
+process: {signal: deny}
+P
+)"
+	bg_in "$CG" sleep 1000
+	inside=$BG_PID
+	out=$(in_cg "$CG" setsid -w "$WPROC" signal "$outside")
+	expect_lines "$out" "kill0 EPERM
+kill EPERM
+tgkill EPERM
+sigqueue EPERM
+pidfd_send_signal EPERM
+f_setown EPERM
+f_setown_self ok
+f_setown_ex_self EPERM
+fiosetown_self EPERM
+tiocsig EPERM
+tiocvhangup EPERM
+vhangup EPERM" "signals to a process outside the policy"
+	expect_event op=signal target="$outside" uid=0 action=deny
+	expect_eq "$(event_count op=signal uid=0)" 11 "an event for each refusal"
+	out=$(in_cg "$CG" setsid -w "$WPROC" signal "$inside")
+	expect_lines "$out" "kill0 ok
+kill ok
+tgkill ok
+sigqueue ok
+pidfd_send_signal ok
+f_setown EPERM
+f_setown_self ok
+f_setown_ex_self EPERM
+fiosetown_self EPERM
+tiocsig EPERM
+tiocvhangup EPERM
+vhangup EPERM" "signals to the policy's own process"
+	# as uid 65534, to a process of the same uid
+	out=$(in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups setsid -w "$WPROC" signal "$nobody")
+	expect_contains "$out" "kill EPERM" "uid 65534"
+	expect_event op=signal target="$nobody" uid=65534
+	kill -0 "$outside" "$nobody" "$inside" || fail "a process died"
+}
+
+t_sound_process_outside_policy() {
+	local out inside outside nobody
+	outside_processes
 	bg_in "$CG" sleep 1000
 	inside=$BG_PID
 	out=$(in_cg "$CG" "$WPROC" peek "$outside")

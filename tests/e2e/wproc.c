@@ -12,6 +12,11 @@
  *   wproc sigio PGID            F_SETOWN -PGID on a pipe with O_ASYNC, then write to it: SIGIO
  *                               goes to the process group (the line says whether the write did)
  *   wproc sigio-pid PID         the same with F_SETOWN PID: SIGIO goes to that process
+ *   wproc signal PID            SIGCONT (harmless) to PID by kill (and signal 0), tgkill,
+ *                               rt_sigqueueinfo and pidfd_send_signal; PID and then itself
+ *                               named a file's owner by F_SETOWN; itself by F_SETOWN_EX and by
+ *                               the ioctl FIOSETOWN; TIOCSIG (SIGINT) and TIOCVHANGUP on a
+ *                               new pty master; vhangup (run it without a terminal: setsid)
  *   wproc lock PATH             flock and an fcntl write... read lock of PATH
  *   wproc fill MAP KEYSIZE VALSIZE   insert dummy keys (high bit set) into the pinned hash map
  *                               MAP until it is full; prints how many went in
@@ -29,8 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -157,6 +164,38 @@ static int sigio(pid_t pgid)
 	return 0;
 }
 
+static int signal_all(pid_t pid)
+{
+	struct owner_ex ex = { 1 /* F_OWNER_PID */, getpid() };
+	siginfo_t info = { .si_signo = SIGCONT, .si_code = SI_QUEUE, .si_pid = getpid() };
+	int fds[2], pidfd, me = getpid(), master;
+
+	line("kill0", kill(pid, 0));
+	line("kill", kill(pid, SIGCONT));
+	line("tgkill", syscall(SYS_tgkill, pid, pid, SIGCONT));
+	line("sigqueue", syscall(SYS_rt_sigqueueinfo, pid, SIGCONT, &info));
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	line("pidfd_send_signal",
+	     pidfd < 0 ? pidfd : syscall(SYS_pidfd_send_signal, pidfd, SIGCONT, NULL, 0));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
+		return 2;
+	line("f_setown", fcntl(fds[0], F_SETOWN, pid));
+	line("f_setown_self", fcntl(fds[0], F_SETOWN, me));
+	line("f_setown_ex_self", fcntl(fds[0], F_SETOWN_EX, &ex));
+	line("fiosetown_self", ioctl(fds[0], FIOSETOWN, &me));
+	close(fds[0]);
+	close(fds[1]);
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0 || grantpt(master) || unlockpt(master))
+		return 2;
+	line("tiocsig", ioctl(master, TIOCSIG, SIGINT)); /* a slave no one opened: sent to no one */
+	line("tiocvhangup", ioctl(master, TIOCVHANGUP));
+	close(master);
+	/* run without a controlling terminal (setsid): nothing to hang up */
+	line("vhangup", vhangup());
+	return 0;
+}
+
 static int lock(const char *path)
 {
 	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
@@ -277,6 +316,8 @@ int main(int argc, char **argv)
 		return sigio(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "sigio-pid"))
 		return sigio(-atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "signal"))
+		return signal_all(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "lock"))
 		return lock(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "fill"))
@@ -286,7 +327,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "set"))
 		return set(argv[2], strtoul(argv[3], NULL, 0));
 	fprintf(stderr,
-		"usage: wproc peek PID | starve PID | sigio PGID | sigio-pid PID | lock PATH |\n"
+		"usage: wproc peek PID | starve PID | sigio PGID | sigio-pid PID | signal PID |\n"
+		"       lock PATH |\n"
 		"       fill MAP KEYSIZE VALSIZE | drain MAP KEYSIZE | set MAP VALUE\n");
 	return 2;
 }

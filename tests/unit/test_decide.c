@@ -33,7 +33,7 @@ static const char policy_text[] =
 	"    allow: [10.0.0.0/8, \"127.0.0.1:5432/tcp\", \"53/udp\", \"@dbus-*\", \"[::1]:6379\"]\n"
 	"    deny: [10.1.2.3, \"@dbus-evil\"]\n"
 	"  bind: {default: deny, allow: [\"8080/tcp\", \"0.0.0.0:9000/udp\"]}\n"
-	"process: {fork: deny, exec_memory: deny, namespaces: allow}\n";
+	"process: {fork: deny, exec_memory: deny, namespaces: allow, signal: deny}\n";
 
 struct fixture {
 	struct policy *p;
@@ -146,6 +146,8 @@ static void test_decide_process_keys_and_audit(void **state)
 	expect(&f, "fork", NULL, 1, "process.fork", "deny", 0);
 	expect(&f, "ptrace", NULL, 0, "process.ptrace", "allow", 0);
 	expect(&f, "memory.exec", NULL, 1, "process.exec_memory", "deny", 0);
+	expect(&f, "signal", NULL, 1, "process.signal", "deny", 0);
+	expect(&a, "signal", NULL, 0, "process.signal", "allow", 0);
 	expect(&f, "namespace", NULL, 0, "process.namespaces", "allow", 0);
 	expect(&f, "handle", NULL, 1, "process.file_handles", "deny", 0);
 	/* audit: the rules' answer, and the header says audit */
@@ -174,7 +176,8 @@ static void test_ruleset_compile(void **state)
 				 WARDEN_POLICY_LIB_DEFAULT_DENY |
 				 WARDEN_POLICY_CONNECT_DEFAULT_DENY |
 				 WARDEN_POLICY_BIND_DEFAULT_DENY | WARDEN_POLICY_FORK_DENY |
-				 WARDEN_POLICY_NAMESPACES_ALLOW | WARDEN_POLICY_EXEC_MEMORY_DENY);
+				 WARDEN_POLICY_NAMESPACES_ALLOW | WARDEN_POLICY_EXEC_MEMORY_DENY |
+				 WARDEN_POLICY_SIGNAL_DENY);
 	assert_true(f.rs->header.source_hash == f.p->source_hash);
 	assert_true(f.rs->ndfa > 1);
 	assert_true(f.rs->trie.n > 0);
@@ -234,7 +237,7 @@ static void test_query_errors(void **state)
 	(void)state;
 	assert_string_equal(
 		query_error("fs.exec", "/x"),
-		"unknown op 'fs.exec' (ops: fs.read, fs.write, exec, library, net.connect, net.bind, fork, ptrace, memory.exec, namespace, handle)");
+		"unknown op 'fs.exec' (ops: fs.read, fs.write, exec, library, net.connect, net.bind, fork, ptrace, memory.exec, signal, namespace, handle)");
 	assert_string_equal(
 		query_error("tamper", NULL),
 		"op 'tamper' is no rule's to decide: a confined process is always refused it (see docs/security.md)");

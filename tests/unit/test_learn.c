@@ -165,7 +165,7 @@ static void test_grouping(void **state)
 	assert_true(p->fs.default_deny && p->exec.default_deny && p->libraries.default_deny);
 	assert_true(p->connect.default_deny && p->bind.default_deny);
 	assert_true(p->fork_deny && p->ptrace_deny && p->namespaces_deny && p->handles_deny &&
-		    p->exec_memory_deny);
+		    p->exec_memory_deny && p->signal_deny);
 	assert_false(p->audit);
 	assert_string_equal(p->name.s, "learned");
 	/* hit counts */
@@ -301,6 +301,7 @@ static void test_net(void **state)
 	ev_json(l, "\"op\":\"net.bind\",\"addr\":\"::\",\"port\":8443,\"proto\":\"tcp\"");
 	ev_json(l, "\"op\":\"fork\"");
 	ev_json(l, "\"op\":\"memory.exec\"");
+	ev_json(l, "\"op\":\"signal\",\"target_pid\":1234");
 	text = write_out(l, NULL, NULL);
 	p = parse_back(text);
 	assert_string_equal(joined_net(&p->connect.allow),
@@ -309,6 +310,7 @@ static void test_net(void **state)
 	assert_has_line(text, "      - \"127.0.0.1:8080/tcp\"  # 2 hits");
 	assert_false(p->fork_deny);
 	assert_false(p->exec_memory_deny);
+	assert_false(p->signal_deny);
 	assert_true(p->ptrace_deny);
 	assert_has_line(text, "  fork: allow  # 1 hit");
 	policy_free(p);

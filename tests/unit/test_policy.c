@@ -483,20 +483,28 @@ static void test_wildcards_below(void **state)
 	policy_free(p);
 }
 
-/* File handles are refused and executable memory allowed unless a policy says otherwise. */
+/*
+ * File handles are refused, and executable memory and signals outside the policy allowed, unless
+ * a policy says otherwise.
+ */
 static void test_file_handles_and_exec_memory(void **state)
 {
 	struct policy *a = parse_ok("name: x\n");
-	struct policy *b = parse_ok("name: x\nprocess: {file_handles: allow, exec_memory: deny}\n");
+	struct policy *b = parse_ok(
+		"name: x\nprocess: {file_handles: allow, exec_memory: deny, signal: deny}\n");
 
 	(void)state;
 	assert_int_equal(a->handles_deny, 1);
 	assert_int_equal(a->exec_memory_deny, 0);
+	assert_int_equal(a->signal_deny, 0);
 	assert_int_equal(b->handles_deny, 0);
 	assert_int_equal(b->exec_memory_deny, 1);
+	assert_int_equal(b->signal_deny, 1);
 	assert_string_equal(
 		first_error("name: x\nprocess: {exec_memory: no}\n"),
 		"p.yaml:2:24: 'process.exec_memory' must be 'allow' or 'deny', not 'no'");
+	assert_string_equal(first_error("name: x\nprocess: {signal: [x]}\n"),
+			    "p.yaml:2:19: 'process.signal' must be 'allow' or 'deny'");
 	policy_free(a);
 	policy_free(b);
 }

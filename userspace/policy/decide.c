@@ -16,7 +16,7 @@
 #include "policy.h"
 
 const char policy_query_ops[] = "fs.read, fs.write, exec, library, net.connect, net.bind, fork, "
-				"ptrace, memory.exec, namespace, handle";
+				"ptrace, memory.exec, signal, namespace, handle";
 
 static const struct query_op {
 	const char *name;
@@ -34,6 +34,7 @@ static const struct query_op {
 	{ "ptrace", WARDEN_OP_PTRACE, 0 },
 	{ "memory.exec", WARDEN_OP_MEMORY_EXEC, 0 },
 	{ "exec_memory", WARDEN_OP_MEMORY_EXEC, 0 },
+	{ "signal", WARDEN_OP_SIGNAL, 0 },
 	{ "namespace", WARDEN_OP_TAMPER, WARDEN_TAMPER_NAMESPACE },
 	{ "namespaces", WARDEN_OP_TAMPER, WARDEN_TAMPER_NAMESPACE },
 	{ "handle", WARDEN_OP_TAMPER, WARDEN_TAMPER_HANDLE },
@@ -348,6 +349,9 @@ int policy_decide(const struct policy_ruleset *rs, const struct policy_query *q,
 		return 0;
 	case WARDEN_OP_MEMORY_EXEC:
 		decide_key(ret, !!(flags & WARDEN_POLICY_EXEC_MEMORY_DENY), "process.exec_memory");
+		return 0;
+	case WARDEN_OP_SIGNAL:
+		decide_key(ret, !!(flags & WARDEN_POLICY_SIGNAL_DENY), "process.signal");
 		return 0;
 	case WARDEN_OP_TAMPER:
 		if (q->what == WARDEN_TAMPER_HANDLE)

@@ -411,18 +411,20 @@ enum {
 	PROCESS_PTRACE,
 	PROCESS_NAMESPACES,
 	PROCESS_FILE_HANDLES,
-	PROCESS_EXEC_MEMORY
+	PROCESS_EXEC_MEMORY,
+	PROCESS_SIGNAL
 };
-static const char *const process_keys[] = { "fork",	    "ptrace",	   "namespaces",
-					    "file_handles", "exec_memory", NULL };
+static const char *const process_keys[] = { "fork",	   "ptrace", "namespaces", "file_handles",
+					    "exec_memory", "signal", NULL };
 
 static void process_key(struct parser *ps, int key, const yaml_node_t *v, void *ctx)
 {
-	static const char *const what[] = { "process.fork", "process.ptrace", "process.namespaces",
-					    "process.file_handles", "process.exec_memory" };
+	static const char *const what[] = { "process.fork",	   "process.ptrace",
+					    "process.namespaces",  "process.file_handles",
+					    "process.exec_memory", "process.signal" };
 	struct policy *p = ctx;
-	int *out[] = { &p->fork_deny, &p->ptrace_deny, &p->namespaces_deny, &p->handles_deny,
-		       &p->exec_memory_deny };
+	int *out[] = { &p->fork_deny,	 &p->ptrace_deny,      &p->namespaces_deny,
+		       &p->handles_deny, &p->exec_memory_deny, &p->signal_deny };
 
 	parse_default(ps, v, what[key], out[key]);
 }

@@ -103,6 +103,7 @@ struct policy {
 	int namespaces_deny; /* new mount and user namespaces; 1 unless the policy allows them */
 	int handles_deny; /* open_by_handle_at; 1 unless the policy allows it */
 	int exec_memory_deny; /* executable anonymous or writable memory; 0 unless denied */
+	int signal_deny; /* signals to processes outside the policy; 0 unless denied */
 };
 
 /*

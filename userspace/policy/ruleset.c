@@ -22,7 +22,8 @@ static __u32 header_flags(const struct policy *p)
 	       (p->ptrace_deny ? WARDEN_POLICY_PTRACE_DENY : 0) |
 	       (p->namespaces_deny ? 0 : WARDEN_POLICY_NAMESPACES_ALLOW) |
 	       (p->handles_deny ? 0 : WARDEN_POLICY_HANDLES_ALLOW) |
-	       (p->exec_memory_deny ? WARDEN_POLICY_EXEC_MEMORY_DENY : 0);
+	       (p->exec_memory_deny ? WARDEN_POLICY_EXEC_MEMORY_DENY : 0) |
+	       (p->signal_deny ? WARDEN_POLICY_SIGNAL_DENY : 0);
 }
 
 int policy_ruleset_compile(const struct policy *p, struct policy_ruleset **ret_rs, char *err,
