@@ -39,8 +39,15 @@ outside_processes() {
 # process.signal: deny: signals only to the policy's own processes, however sent; a file's owner
 # (who gets SIGIO) only the caller itself, by value; no TIOCSIG
 t_sound_process_signal() {
-	local out inside outside nobody all_ok
+	local out inside outside nobody all_ok owners
 	outside_processes
+	# whoever the target: a file's owner only itself by value, no terminal signals
+	owners="f_setown_self ok
+f_setown_ex_self EPERM
+fiosetown_self EPERM
+tiocsig EPERM
+tiocvhangup EPERM
+vhangup EPERM"
 	all_ok="kill0 ok
 kill ok
 tgkill ok
@@ -69,12 +76,7 @@ tgkill EPERM
 sigqueue EPERM
 pidfd_send_signal EPERM
 f_setown EPERM
-f_setown_self ok
-f_setown_ex_self EPERM
-fiosetown_self EPERM
-tiocsig EPERM
-tiocvhangup EPERM
-vhangup EPERM" "signals to a process outside the policy"
+$owners" "signals to a process outside the policy"
 	expect_event op=signal target="$outside" uid=0 action=deny
 	expect_eq "$(event_count op=signal uid=0)" 11 "an event for each refusal"
 	out=$(in_cg "$CG" setsid -w "$WPROC" signal "$inside")
@@ -84,12 +86,7 @@ tgkill ok
 sigqueue ok
 pidfd_send_signal ok
 f_setown EPERM
-f_setown_self ok
-f_setown_ex_self EPERM
-fiosetown_self EPERM
-tiocsig EPERM
-tiocvhangup EPERM
-vhangup EPERM" "signals to the policy's own process"
+$owners" "signals to the policy's own process"
 	# as uid 65534, to a process of the same uid
 	out=$(in_cg "$CG" setpriv --reuid 65534 --regid 65534 --clear-groups setsid -w "$WPROC" signal "$nobody")
 	expect_contains "$out" "kill EPERM" "uid 65534"
