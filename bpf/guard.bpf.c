@@ -287,9 +287,9 @@ static __always_inline __s32 own_tgid_in_ns(void)
  * the caller's memory, which the kernel reads again after this hook (another thread could
  * change it in between), so they are refused.
  */
-static __always_inline int owner_decide(__s32 pid, int by_value)
+static __always_inline int owner_decide(__s32 pid)
 {
-	if (by_value && (pid == 0 || pid == own_tgid_in_ns()))
+	if (pid == 0 || pid == own_tgid_in_ns())
 		return 0;
 	return signal_decide(NULL, pid > 0 ? pid : 0);
 }
@@ -304,14 +304,14 @@ int BPF_PROG(warden_file_fcntl, struct file *file, unsigned int cmd, unsigned lo
 		return ret;
 	if (cmd == F_SETOWN) {
 		ret = (int)arg > 0 ? pid_guard((int)arg) : 0;
-		return ret ? ret : owner_decide((int)arg, 1);
+		return ret ? ret : owner_decide((int)arg);
 	}
 	if (cmd != F_SETOWN_EX)
 		return 0;
 	if (bpf_probe_read_user(&ex, sizeof(ex), (void *)arg))
 		return 0; /* the kernel's own copy fails too: EFAULT */
 	ret = ex.type != F_OWNER_PGRP && ex.pid > 0 ? pid_guard(ex.pid) : 0;
-	return ret ? ret : owner_decide(ex.pid, 0);
+	return ret ? ret : signal_decide(NULL, ex.pid > 0 ? ex.pid : 0);
 }
 
 /*
@@ -506,11 +506,9 @@ static __always_inline int ioctl_decide(struct file *file, unsigned int cmd)
 {
 	switch (cmd) {
 	case FIOSETOWN:
-	case SIOCSPGRP:
-		return owner_decide(0, 0);
+	case SIOCSPGRP: /* a file's owner, given in memory (owner_decide) */
 	case TIOCSIG:
-	case TIOCVHANGUP:
-		/* the kernel signals the terminal's foreground group, or its session */
+	case TIOCVHANGUP: /* the kernel signals the terminal's foreground group, or its session */
 		return signal_decide(NULL, 0);
 	case TIOCSTI:
 	case TIOCLINUX:
